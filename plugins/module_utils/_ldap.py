@@ -1,0 +1,627 @@
+# Copyright (c) 2026 coexist.domino_exchange contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+# FOR INTERNAL COLLECTION USE ONLY
+# The interfaces in this file are meant for use within the coexist.domino_exchange collection
+# and may not remain stable to outside uses. Changes may be made in ANY release, even a bugfix
+# release. See also: https://github.com/ansible/community/issues/539#issuecomment-780839686
+
+"""The collection's one LDAP client: the only code that imports python-ldap.
+
+Everything a module needs from a directory goes through :class:`LdapClient`: connecting by URI
+with certificate validation, simple or Kerberos binds, paged search that copes with servers that
+do not advertise paging, writes, and errors turned into sentences an admin can act on
+(:class:`DirectoryError`). Entries come back as :class:`Entry` objects whose attribute names are
+case-insensitive, because Domino returns them in lower case and AD in camel case.
+"""
+
+from __future__ import annotations
+
+import socket
+import ssl
+import traceback
+import typing as t
+from dataclasses import dataclass, field
+from urllib.parse import urlsplit
+
+try:
+    import ldap
+    import ldap.dn
+    import ldap.filter
+    import ldap.sasl
+    from ldap.cidict import cidict
+    from ldap.controls import SimplePagedResultsControl
+except ImportError:
+    HAS_LDAP = False
+    LDAP_IMPORT_ERROR: str | None = traceback.format_exc()
+else:
+    HAS_LDAP = True
+    LDAP_IMPORT_ERROR = None
+
+PAGED_RESULTS_OID = '1.2.840.113556.1.4.319'
+SERVER_SIDE_SORT_OID = '1.2.840.113556.1.4.473'
+
+# Attributes whose values are binary: returned as bytes, never decoded. Callers add their own.
+BINARY_ATTRIBUTES = frozenset(a.lower() for a in (
+    'objectGUID', 'objectSid', 'nTSecurityDescriptor', 'msExchMailboxGuid', 'msExchMasterAccountSid',
+    'userCertificate', 'thumbnailPhoto', 'jpegPhoto', 'userPassword', 'unicodePwd', 'msExchArchiveGUID',
+    'msExchMailboxSecurityDescriptor', 'replPropertyMetaData', 'tokenGroups', 'sIDHistory', 'msDS-GenerationId',
+))
+
+SCOPES = {'base': 0, 'onelevel': 1, 'subtree': 2}   # ldap.SCOPE_BASE/ONELEVEL/SUBTREE
+
+
+class DirectoryError(Exception):
+    """An LDAP failure as a sentence that names the server and, where it matters, the entry.
+
+    ``kind`` is a stable keyword that callers and tests can branch on: ``credentials``,
+    ``tls_required``, ``plaintext_refused``, ``certificate``, ``unreachable``, ``timeout``,
+    ``no_such_object``, ``already_exists``, ``constraint``, ``schema``, ``access``, ``referral``,
+    ``size_limit``, ``configuration`` or ``ldap`` (anything else).
+    """
+
+    def __init__(self, message: str, *, kind: str = 'ldap', server: str | None = None,
+                 dn: str | None = None, details: dict | None = None):
+        super().__init__(message)
+        self.message = message
+        self.kind = kind
+        self.server = server
+        self.dn = dn
+        self.details = details or {}
+
+    def as_dict(self) -> dict:
+        """The error for a module result or a report (no secrets are ever part of it)."""
+        return {'msg': self.message, 'kind': self.kind, 'server': self.server, 'dn': self.dn,
+                'details': self.details}
+
+
+@dataclass(frozen=True)
+class ConnectionSettings:
+    """How to reach and bind to one directory; built from a module's ``ad``/``domino`` option."""
+
+    server: str
+    label: str = 'LDAP'                      # 'AD' or 'Domino': named in every message
+    bind_dn: str | None = None
+    bind_password: str | None = field(default=None, repr=False)
+    sasl_mech: str | None = None             # 'GSSAPI' for Kerberos
+    ca_file: str | None = None
+    validate_certs: bool = True
+    start_tls: bool = False
+    timeout: float = 60                      # seconds one operation (a bind, a page, a write) may take
+    connect_timeout: float = 10              # seconds to open the TCP connection
+    allow_plaintext_bind: bool = False
+    page_size: int = 1000                    # AD's MaxPageSize; 0 turns paging off
+
+    @property
+    def scheme(self) -> str:
+        return urlsplit(self.server).scheme.lower()
+
+    @property
+    def where(self) -> str:
+        """How messages name this server, e.g. ``AD server ldaps://dc1.corp.example.com``."""
+        return f'{self.label} server {self.server}'
+
+
+class Entry:
+    """One search result: its DN and its attributes, looked up case-insensitively.
+
+    Values are ``str`` (UTF-8 decoded) except for binary attributes, which stay ``bytes``.
+    """
+
+    __slots__ = ('dn', 'attrs')
+
+    def __init__(self, dn: str, attrs: t.Mapping[str, list]):
+        self.dn = dn
+        self.attrs = cidict(attrs)
+
+    def get(self, name: str, default=None):
+        """The first value of an attribute, or ``default``."""
+        values = self.attrs.get(name)
+        return values[0] if values else default
+
+    def values(self, name: str) -> list:
+        """All values of an attribute (an empty list when it is absent)."""
+        return list(self.attrs.get(name) or [])
+
+    def __contains__(self, name: str) -> bool:
+        return name in self.attrs
+
+    def __repr__(self) -> str:
+        return f'Entry({self.dn!r}, {dict(self.attrs)!r})'
+
+
+@dataclass
+class RootDSE:
+    """What a directory says about itself before any search (RFC 4512 root DSE)."""
+
+    entry: Entry
+
+    @property
+    def supported_controls(self) -> list[str]:
+        return self.entry.values('supportedControl')
+
+    @property
+    def supports_paging(self) -> bool:
+        return PAGED_RESULTS_OID in self.supported_controls
+
+    @property
+    def naming_contexts(self) -> list[str]:
+        return self.entry.values('namingContexts')
+
+    @property
+    def vendor(self) -> str:
+        """``active_directory``, ``domino`` or ``other``: how the server identifies itself."""
+        if 'forestFunctionality' in self.entry or 'rootDomainNamingContext' in self.entry:
+            return 'active_directory'
+        if 'dominoMajMinVersion' in self.entry:
+            return 'domino'
+        return 'other'
+
+    def as_dict(self) -> dict:
+        e = self.entry
+        return {
+            'vendor': self.vendor,
+            'vendor_name': e.get('vendorName'),
+            'vendor_version': e.get('vendorVersion'),
+            'domino_version': e.get('dominoMajMinVersion'),
+            'dns_host_name': e.get('dnsHostName'),
+            'naming_contexts': self.naming_contexts,
+            'default_naming_context': e.get('defaultNamingContext'),
+            'configuration_naming_context': e.get('configurationNamingContext'),
+            'root_domain_naming_context': e.get('rootDomainNamingContext'),
+            'subschema_subentry': e.get('subschemaSubentry'),
+            'supported_controls': sorted(self.supported_controls),
+            'supported_sasl_mechanisms': sorted(e.values('supportedSASLMechanisms')),
+            'supports_paging': self.supports_paging,
+            'supports_server_side_sort': SERVER_SIDE_SORT_OID in self.supported_controls,
+            'global_catalog_ready': e.get('isGlobalCatalogReady'),
+        }
+
+
+# --- escaping and DN helpers (RFC 4514 / RFC 4515), all through python-ldap's own functions ---
+
+def escape_filter_value(value: str) -> str:
+    """Escape a value for use inside a search filter (RFC 4515): ``*()\\`` and NUL."""
+    return ldap.filter.escape_filter_chars(value, escape_mode=0)
+
+
+def filter_equals(attribute: str, value: str) -> str:
+    """``(attribute=value)`` with the value escaped."""
+    return f'({attribute}={escape_filter_value(value)})'
+
+
+def escape_dn_value(value: str) -> str:
+    """Escape an attribute value for use in a DN (RFC 4514).
+
+    python-ldap escapes the RFC's special characters; control characters are hex-escaped on
+    top, because libldap's DN parser would otherwise take a newline or tab for spacing.
+    """
+    escaped = ldap.dn.escape_dn_chars(value)
+    return ''.join(f'\\{ord(ch):02x}' if ord(ch) < 0x20 or ord(ch) == 0x7f else ch for ch in escaped)
+
+
+def rdn(attribute: str, value: str) -> str:
+    """A single-valued RDN such as ``CN=Doe\\, John``."""
+    return f'{attribute}={escape_dn_value(value)}'
+
+
+def parse_dn(dn: str) -> list:
+    """Split a DN into RDNs (lists of (type, value, flags)); raises DirectoryError if malformed."""
+    try:
+        return ldap.dn.str2dn(dn)
+    except ldap.DECODING_ERROR:
+        raise DirectoryError(f'{dn!r} is not a valid LDAP distinguished name', kind='configuration', dn=dn) from None
+
+
+def normalize_dn(dn: str) -> str:
+    """A DN in one canonical spelling, for comparing DNs: attribute types lower-cased, values
+    re-escaped, spaces around separators dropped, values case-folded (both AD and Domino compare
+    DN values case-insensitively)."""
+    parts = parse_dn(dn)
+    return ldap.dn.dn2str([[(a.lower(), v.casefold(), f) for a, v, f in rdn_] for rdn_ in parts])
+
+
+def dn_is_within(dn: str, container: str) -> bool:
+    """True if ``dn`` is ``container`` or below it (the empty container holds everything)."""
+    inner, outer = parse_dn(dn), parse_dn(container)
+    if not outer:
+        return True
+    if len(inner) < len(outer):
+        return False
+    return normalize_dn(ldap.dn.dn2str(inner[len(inner) - len(outer):])) == normalize_dn(container)
+
+
+# --- error translation ---
+
+def _info(exc: Exception) -> dict:
+    arg = exc.args[0] if exc.args else {}
+    return arg if isinstance(arg, dict) else {'desc': str(arg)}
+
+
+def _referral_target(info: dict) -> str | None:
+    """The URL a referral points at ('Referral:\\nldap://host/dn' in python-ldap's info)."""
+    for line in (info.get('info') or '').splitlines():
+        line = line.strip()
+        if '://' in line:
+            return line
+    return None
+
+
+def translate_error(exc: Exception, settings: ConnectionSettings, action: str, dn: str | None = None) -> DirectoryError:
+    """Turn a python-ldap exception into a DirectoryError that says what to do about it."""
+    info = _info(exc)
+    desc = info.get('desc') or type(exc).__name__
+    detail = (info.get('info') or '').strip()
+    where = settings.where
+    said = f'{desc}: {detail}' if detail else desc
+    details = {'result': info.get('result'), 'desc': desc, 'info': detail or None,
+               'matched': info.get('matched') or None}
+    on = f' on {dn}' if dn is not None else ''
+
+    def err(message: str, kind: str) -> DirectoryError:
+        return DirectoryError(message, kind=kind, server=settings.server, dn=dn, details=details)
+
+    if action == 'bind' and settings.sasl_mech and isinstance(
+            exc, (ldap.LOCAL_ERROR, ldap.AUTH_UNKNOWN, ldap.INAPPROPRIATE_AUTH, ldap.INVALID_CREDENTIALS, ldap.OTHER)):
+        return err(f'Kerberos ({settings.sasl_mech}) bind to {where} failed ({said}). Get a ticket first (kinit, '
+                   f'or a client keytab in KRB5_CLIENT_KTNAME), check that KRB5CCNAME names it, and that the URI '
+                   f'names the host of the server\'s ldap/ service principal', 'credentials')
+    if isinstance(exc, ldap.INVALID_CREDENTIALS):
+        return err(f'{where} rejected the credentials of {settings.bind_dn or "the bind account"} '
+                   f'({said}); check bind_dn and bind_password', 'credentials')
+    if isinstance(exc, (ldap.STRONG_AUTH_REQUIRED, ldap.CONFIDENTIALITY_REQUIRED)):
+        return err(f'{where} requires TLS for this bind ({said}): use an ldaps:// URI or start_tls: true', 'tls_required')
+    if isinstance(exc, ldap.TIMEOUT):
+        return err(f'{where} did not answer within the operation timeout of {settings.timeout:g} s while it was '
+                   f'asked to {action}{on}; the server may be hung or overloaded (raise timeout if it is just slow)',
+                   'timeout')
+    if isinstance(exc, ldap.TIMELIMIT_EXCEEDED):
+        return err(f'{where} stopped the request to {action}{on} at its time limit ({said})', 'timeout')
+    if isinstance(exc, (ldap.SERVER_DOWN, ldap.CONNECT_ERROR)):
+        low = detail.lower()
+        if 'certificate' in low or 'tls' in low or 'ssl' in low or 'handshake' in low:
+            return err(f'TLS with {where} failed: {said}. Check that ca_file holds the CA that signed the '
+                       f'server certificate and that the URI names the host the certificate was issued to',
+                       'certificate')
+        if 'timed out' in low or 'timeout' in low:
+            return err(f'{where} did not complete the connection within the connect timeout of '
+                       f'{settings.connect_timeout:g} s ({said}): the server is unreachable, hung or overloaded',
+                       'timeout')
+        return err(f'{where} is unreachable ({said}); check the URI, the port and the firewall', 'unreachable')
+    if isinstance(exc, ldap.REFERRAL):
+        target = _referral_target(info)
+        return err(f'{where} answered the request to {action}{on} with a referral to {target or "another server"}: '
+                   f'it does not hold this entry locally (on Domino: a directory that is not local to this server); '
+                   f'point the connection at {target or "the server that holds it"}', 'referral')
+    if isinstance(exc, ldap.NO_SUCH_OBJECT):
+        matched = info.get('matched')
+        hint = f' (the nearest existing entry is {matched})' if matched else ''
+        return err(f'{dn if dn is not None else "The entry"} does not exist on {where}{hint}', 'no_such_object')
+    if isinstance(exc, ldap.ALREADY_EXISTS):
+        return err(f'{dn} already exists on {where}', 'already_exists')
+    if isinstance(exc, ldap.INSUFFICIENT_ACCESS):
+        return err(f'{settings.bind_dn or "The bind account"} lacks the rights to {action}{on} on {where} ({said})',
+                   'access')
+    if isinstance(exc, (ldap.CONSTRAINT_VIOLATION, ldap.NOT_ALLOWED_ON_RDN, ldap.NOT_ALLOWED_ON_NONLEAF,
+                        ldap.UNWILLING_TO_PERFORM, ldap.TYPE_OR_VALUE_EXISTS, ldap.NO_SUCH_ATTRIBUTE)):
+        return err(f'{where} refused to {action}{on}: {said}', 'constraint')
+    if isinstance(exc, (ldap.OBJECT_CLASS_VIOLATION, ldap.UNDEFINED_TYPE, ldap.INVALID_SYNTAX,
+                        ldap.INVALID_DN_SYNTAX, ldap.NAMING_VIOLATION)):
+        return err(f'{where} refused to {action}{on} as a schema violation: {said}', 'schema')
+    if isinstance(exc, (ldap.SIZELIMIT_EXCEEDED, ldap.ADMINLIMIT_EXCEEDED)):
+        return err(f'{where} stopped the search{on} at its size limit ({said})', 'size_limit')
+    return err(f'{where} failed to {action}{on}: {said}', 'ldap')
+
+
+# --- the client ---
+
+class LdapClient:
+    """One connection to one directory. Use as a context manager::
+
+        with LdapClient(settings) as client:
+            for entry in client.search(base, '(objectClass=contact)', ['cn', 'mail']):
+                ...
+    """
+
+    def __init__(self, settings: ConnectionSettings):
+        self.settings = settings
+        self._conn = None
+        self._root_dse: RootDSE | None = None
+        self.bind_method = 'anonymous'
+        # Search continuation references seen (URLs), skipped rather than chased: AD sends them
+        # for its application partitions on every subtree search from the domain root.
+        self.skipped_references: list[str] = []
+        self.searches_sent = 0                 # search requests, paged or not (progress, tests, benchmarks)
+        self.pages_read = 0                    # pages received by paged searches
+
+    # connection lifecycle
+
+    def __enter__(self) -> 'LdapClient':
+        self.connect()
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        self.close()
+
+    def connect(self) -> 'LdapClient':
+        """Open the connection, set up TLS and bind; raises DirectoryError."""
+        s = self.settings
+        if s.scheme not in ('ldap', 'ldaps', 'ldapi'):
+            raise DirectoryError(f'{s.label} server {s.server!r} is not an LDAP URI: use ldaps://host or ldap://host '
+                                 f'(with start_tls: true)', kind='configuration', server=s.server)
+        if s.start_tls and s.scheme != 'ldap':
+            raise DirectoryError(f'start_tls applies to ldap:// URIs only, not to {s.where}', kind='configuration',
+                                 server=s.server)
+        if s.bind_dn and not s.bind_password and not s.sasl_mech:
+            # RFC 4513 "unauthenticated bind": servers treat a DN with an empty password as an
+            # anonymous bind and say success, which would hide a missing secret until much later.
+            raise DirectoryError(f'bind_password is empty for bind_dn {s.bind_dn} on {s.where}: set it (or '
+                                 f'COEXIST_{s.label.upper()}_BIND_PASSWORD); an empty password would be an '
+                                 f'anonymous bind', kind='configuration', server=s.server)
+        encrypted = s.scheme in ('ldaps', 'ldapi') or s.start_tls
+        if (s.bind_dn or s.bind_password) and not s.sasl_mech and not encrypted and not s.allow_plaintext_bind:
+            raise DirectoryError(
+                f'Refusing to send the bind password for {s.bind_dn} to {s.where} in clear text: use an ldaps:// '
+                f'URI or start_tls: true (or set allow_plaintext_bind: true if you really mean it)',
+                kind='plaintext_refused', server=s.server)
+        if s.sasl_mech and s.sasl_mech.upper() != 'GSSAPI':
+            raise DirectoryError(f'sasl_mech {s.sasl_mech!r} is not supported for {s.where}: only GSSAPI (Kerberos)',
+                                 kind='configuration', server=s.server)
+        try:
+            conn = ldap.initialize(s.server)
+            conn.set_option(ldap.OPT_PROTOCOL_VERSION, 3)
+            # Never chase referrals: a referral is an error naming where the entry lives, so a
+            # write can never land silently on another server.
+            conn.set_option(ldap.OPT_REFERRALS, 0)
+            conn.set_option(ldap.OPT_NETWORK_TIMEOUT, float(s.connect_timeout))
+            # Asynchronous connect: only then does libldap bound the TLS handshake by the network
+            # timeout too; otherwise a server that accepts TCP but never answers (hung, paused)
+            # blocks the run forever.
+            conn.set_option(ldap.OPT_CONNECT_ASYNC, 1)
+            conn.set_option(ldap.OPT_TIMEOUT, float(s.timeout))
+            conn.timeout = float(s.timeout)          # python-ldap passes it to every synchronous call
+            self._configure_tls(conn)
+        except ldap.LDAPError as exc:
+            raise translate_error(exc, s, 'connect') from None
+        self._conn = conn
+        try:
+            if s.start_tls:
+                conn.start_tls_s()
+            self._bind()
+        except ldap.LDAPError as exc:
+            self.close()
+            timed_out = 'timed out' in str(_info(exc).get('info', '')).lower()
+            if (isinstance(exc, (ldap.SERVER_DOWN, ldap.CONNECT_ERROR)) and not timed_out
+                    and self.encryption in ('ldaps', 'start_tls')):
+                diagnosis = self._diagnose_tls_failure()
+                if diagnosis is not None:
+                    raise diagnosis from None
+            raise translate_error(exc, s, 'bind', dn=None) from None
+        return self
+
+    def _diagnose_tls_failure(self) -> DirectoryError | None:
+        """Say why a TLS connection failed, without sending any credentials.
+
+        libldap built with GnuTLS (Debian, Ubuntu) reports a rejected certificate as "Can't
+        contact LDAP server (unknown error code)". This repeats the steps one at a time: TCP,
+        then the TLS handshake (Python's ssl for ldaps://, which names the reason; an unvalidated
+        StartTLS for ldap://). Returns None when the cause stays unknown.
+        """
+        s = self.settings
+        parts = urlsplit(s.server)
+        host = parts.hostname or 'localhost'
+        port = parts.port or (636 if s.scheme == 'ldaps' else 389)
+
+        def err(message: str, kind: str) -> DirectoryError:
+            return DirectoryError(message, kind=kind, server=s.server)
+
+        try:
+            sock = socket.create_connection((host, port), timeout=s.connect_timeout)
+        except OSError as exc:
+            return err(f'{s.where} is unreachable ({exc}); check the URI, the port and the firewall', 'unreachable')
+        advice = ('Check that ca_file holds the CA that signed the server certificate and that the URI names the '
+                  'host the certificate was issued to')
+        with sock:
+            if not s.validate_certs:
+                return None
+            if s.scheme == 'ldaps':
+                context = ssl.create_default_context(cafile=s.ca_file)
+                context.minimum_version = ssl.TLSVersion.TLSv1_2
+                sock.settimeout(s.timeout)
+                try:
+                    with context.wrap_socket(sock, server_hostname=host):
+                        return None                  # the handshake works: TLS was not the problem
+                except ssl.SSLCertVerificationError as exc:
+                    return err(f'TLS with {s.where} failed: its certificate was not accepted '
+                               f'({exc.verify_message}). {advice}', 'certificate')
+                except TimeoutError:
+                    return err(f'{s.where} accepted the connection but did not complete the TLS handshake within '
+                               f'{s.timeout:g} s; the server may be hung', 'timeout')
+                except (ssl.SSLError, OSError) as exc:
+                    return err(f'TLS handshake with {s.where} failed ({exc})', 'certificate')
+        try:
+            probe = ldap.initialize(s.server)
+            probe.set_option(ldap.OPT_NETWORK_TIMEOUT, float(s.connect_timeout))
+            probe.timeout = float(s.timeout)
+            probe.set_option(ldap.OPT_X_TLS_REQUIRE_CERT, ldap.OPT_X_TLS_NEVER)
+            probe.set_option(ldap.OPT_X_TLS_NEWCTX, 0)
+            probe.start_tls_s()                       # no bind: nothing secret crosses the wire
+            probe.unbind_s()
+        except ldap.LDAPError:
+            return None
+        return err(f'TLS with {s.where} failed: its certificate was not accepted (StartTLS works without '
+                   f'validation). {advice}', 'certificate')
+
+    def _configure_tls(self, conn) -> None:
+        s = self.settings
+        conn.set_option(ldap.OPT_X_TLS_REQUIRE_CERT, ldap.OPT_X_TLS_DEMAND if s.validate_certs else ldap.OPT_X_TLS_NEVER)
+        conn.set_option(ldap.OPT_X_TLS_PROTOCOL_MIN, ldap.OPT_X_TLS_PROTOCOL_TLS1_2)
+        if s.ca_file:
+            conn.set_option(ldap.OPT_X_TLS_CACERTFILE, s.ca_file)
+        # A fresh TLS context for this connection, built from the options above: without it,
+        # libldap reuses the first context of the process, and a second directory with another
+        # CA would fail validation. Must come after the other TLS options.
+        conn.set_option(ldap.OPT_X_TLS_NEWCTX, 0)
+
+    def _bind(self) -> None:
+        s, conn = self.settings, self._conn
+        if s.sasl_mech:
+            # NOCANON: use the host name from the URI for the service principal instead of a
+            # reverse lookup of its address (which yields 'localhost' or a wrong name).
+            conn.set_option(ldap.OPT_X_SASL_NOCANON, 1)
+            if self.encryption in ('ldaps', 'start_tls'):
+                # TLS already protects the session; AD refuses GSSAPI signing/sealing on top of it
+                # ("Sign or Seal are not allowed if TLS is used").
+                conn.set_option(ldap.OPT_X_SASL_SSF_MAX, 0)
+            conn.sasl_interactive_bind_s('', ldap.sasl.gssapi())
+            self.bind_method = 'GSSAPI'
+        elif s.bind_dn:
+            conn.simple_bind_s(s.bind_dn, s.bind_password or '')
+            self.bind_method = 'simple'
+
+    def close(self) -> None:
+        if self._conn is not None:
+            try:
+                self._conn.unbind_s()
+            except ldap.LDAPError:
+                pass
+            self._conn = None
+
+    @property
+    def connection(self):
+        if self._conn is None:
+            raise DirectoryError(f'not connected to {self.settings.where}', kind='configuration',
+                                 server=self.settings.server)
+        return self._conn
+
+    @property
+    def encryption(self) -> str:
+        """``ldaps``, ``start_tls``, ``ldapi`` or ``none``: how the connection is protected."""
+        if self.settings.start_tls:
+            return 'start_tls'
+        return self.settings.scheme if self.settings.scheme in ('ldaps', 'ldapi') else 'none'
+
+    # reads
+
+    def root_dse(self) -> RootDSE:
+        """The root DSE (read once per connection)."""
+        if self._root_dse is None:
+            entries = self._search_once('', SCOPES['base'], '(objectClass=*)', ['*', '+'], frozenset(), None)
+            if not entries:
+                raise DirectoryError(f'{self.settings.where} returned no root DSE', server=self.settings.server)
+            self._root_dse = RootDSE(entries[0])
+        return self._root_dse
+
+    def search(self, base: str, filterstr: str = '(objectClass=*)', attrs: t.Sequence[str] | None = None, *,
+               scope: str = 'subtree', binary_attrs: t.Iterable[str] = (), page_size: int | None = None
+               ) -> t.Iterator[Entry]:
+        """Yield the entries below ``base`` that match ``filterstr``, page by page.
+
+        Pages with the simple paged results control when the server advertises it in its root
+        DSE (sent non-critical, so a server that ignores it still answers); otherwise one plain
+        search, and a size limit then raises a DirectoryError that says so.
+        """
+        size = self.settings.page_size if page_size is None else page_size
+        binary = BINARY_ATTRIBUTES | {a.lower() for a in binary_attrs}
+        attrlist = list(attrs) if attrs else None
+        scope_value = SCOPES[scope]
+        if size and self.root_dse().supports_paging:
+            yield from self._paged(base, scope_value, filterstr, attrlist, binary, size)
+        else:
+            yield from self._search_once(base, scope_value, filterstr, attrlist, binary, None)
+
+    def _paged(self, base, scope, filterstr, attrlist, binary, size) -> t.Iterator[Entry]:
+        control = SimplePagedResultsControl(criticality=False, size=size, cookie='')
+        while True:
+            entries, controls = self._search_page(base, scope, filterstr, attrlist, binary, [control])
+            self.pages_read += 1
+            yield from entries
+            cookie = next((c.cookie for c in controls if c.controlType == PAGED_RESULTS_OID), b'')
+            if not cookie:
+                return
+            control.cookie = cookie
+
+    def _search_once(self, base, scope, filterstr, attrlist, binary, controls) -> list[Entry]:
+        return self._search_page(base, scope, filterstr, attrlist, binary, controls)[0]
+
+    def _search_page(self, base, scope, filterstr, attrlist, binary, controls):
+        conn = self.connection
+        try:
+            msgid = conn.search_ext(base, scope, filterstr, attrlist, serverctrls=controls)
+            _rtype, data, _msgid, resp_controls = conn.result3(msgid, all=1, timeout=self.settings.timeout)
+        except ldap.FILTER_ERROR:
+            raise DirectoryError(f'{filterstr!r} is not a valid LDAP filter (searching {base!r} on '
+                                 f'{self.settings.where})', kind='configuration', server=self.settings.server,
+                                 dn=base) from None
+        except ldap.SIZELIMIT_EXCEEDED as exc:
+            paging = 'with paging' if controls else 'without paging (the server does not advertise it)'
+            err = translate_error(exc, self.settings, 'search', dn=base)
+            err.message = (f'{self.settings.where} stopped a search of {base!r} {paging} at its size limit; '
+                           f'raise the limit for the bind account on the server')
+            err.args = (err.message,)
+            raise err from None
+        except ldap.LDAPError as exc:
+            raise translate_error(exc, self.settings, 'search', dn=base) from None
+        self.searches_sent += 1
+        entries = []
+        for dn, attrs in data:
+            if dn is None:                         # a continuation reference: not chased
+                self.skipped_references.extend(v.decode() if isinstance(v, bytes) else v for v in (attrs or []))
+                continue
+            entries.append(Entry(dn, _decode(attrs, binary)))
+        return entries, resp_controls or []
+
+    def exists(self, dn: str) -> bool:
+        """True if the entry exists (a base search that tolerates noSuchObject)."""
+        try:
+            return bool(self._search_once(dn, SCOPES['base'], '(objectClass=*)', ['1.1'], frozenset(), None))
+        except DirectoryError as exc:
+            if exc.kind == 'no_such_object':
+                return False
+            raise
+
+    # writes
+
+    def add(self, dn: str, attrs: t.Mapping[str, t.Iterable]) -> None:
+        """Add an entry; ``attrs`` maps attribute names to lists of str/bytes values."""
+        modlist = [(name, _encode(values)) for name, values in attrs.items()]
+        self._write('add an entry', dn, lambda c: c.add_ext_s(dn, modlist))
+
+    def modify(self, dn: str, changes: t.Iterable[tuple]) -> None:
+        """Apply ``(op, attribute, values)`` changes atomically; op is add, delete or replace."""
+        ops = {'add': ldap.MOD_ADD, 'delete': ldap.MOD_DELETE, 'replace': ldap.MOD_REPLACE}
+        modlist = [(ops[op], name, _encode(values) if values is not None else None) for op, name, values in changes]
+        self._write('modify an entry', dn, lambda c: c.modify_ext_s(dn, modlist))
+
+    def rename(self, dn: str, new_rdn: str, new_superior: str | None = None, delete_old_rdn: bool = True) -> None:
+        """Rename (modrdn) an entry, optionally moving it under ``new_superior``."""
+        self._write('rename an entry', dn, lambda c: c.rename_s(dn, new_rdn, new_superior, int(delete_old_rdn)))
+
+    def delete(self, dn: str) -> None:
+        self._write('delete an entry', dn, lambda c: c.delete_ext_s(dn))
+
+    def _write(self, action: str, dn: str, call: t.Callable) -> None:
+        try:
+            call(self.connection)
+        except ldap.LDAPError as exc:
+            raise translate_error(exc, self.settings, action, dn=dn) from None
+
+
+def _decode(attrs: dict, binary: frozenset) -> dict:
+    out = {}
+    for name, values in attrs.items():
+        if name.lower() in binary:
+            out[name] = values
+            continue
+        try:
+            out[name] = [v.decode('utf-8') for v in values]
+        except UnicodeDecodeError:                 # an undeclared binary attribute: keep bytes
+            out[name] = values
+    return out
+
+
+def _encode(values: t.Iterable) -> list[bytes]:
+    if isinstance(values, (str, bytes)):
+        values = [values]
+    return [v if isinstance(v, bytes) else str(v).encode('utf-8') for v in values]

@@ -1,0 +1,91 @@
+# Copyright (c) 2026 coexist.domino_exchange contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+# FOR INTERNAL COLLECTION USE ONLY
+# The interfaces in this file are meant for use within the coexist.domino_exchange collection
+# and may not remain stable to outside uses. Changes may be made in ANY release, even a bugfix
+# release. See also: https://github.com/ansible/community/issues/539#issuecomment-780839686
+
+"""The ``ad`` and ``domino`` options every module takes, with the shape of the playbook
+variables ``coexist_ad`` / ``coexist_domino`` (connection plus scope).
+
+One spec per directory, documented once in ``plugins/doc_fragments/directories.py``: both must
+change together. Every connection key falls back to an environment variable
+(``COEXIST_AD_SERVER``, ``COEXIST_DOMINO_BIND_PASSWORD``, ...) so an AWX credential can inject
+secrets while the inventory holds the rest; a value given explicitly wins.
+"""
+
+from __future__ import annotations
+
+import copy
+
+from ansible.module_utils.basic import env_fallback
+
+from ._ldap import ConnectionSettings
+
+SIDES = {'ad': 'AD', 'domino': 'Domino'}
+
+
+def _connection_spec(prefix: str) -> dict:
+    def env(key: str) -> tuple:
+        return (env_fallback, [f'COEXIST_{prefix}_{key}'])
+
+    return {
+        'server': {'type': 'str', 'fallback': env('SERVER')},
+        'bind_dn': {'type': 'str', 'fallback': env('BIND_DN')},
+        'bind_password': {'type': 'str', 'no_log': True, 'fallback': env('BIND_PASSWORD')},
+        'sasl_mech': {'type': 'str', 'choices': ['GSSAPI'], 'fallback': env('SASL_MECH')},
+        'ca_file': {'type': 'path', 'fallback': env('CA_FILE')},
+        'validate_certs': {'type': 'bool', 'default': True, 'fallback': env('VALIDATE_CERTS')},
+        'start_tls': {'type': 'bool', 'default': False, 'fallback': env('START_TLS')},
+        'allow_plaintext_bind': {'type': 'bool', 'default': False, 'fallback': env('ALLOW_PLAINTEXT_BIND')},
+        'timeout': {'type': 'int', 'default': 60, 'fallback': env('TIMEOUT')},
+        'connect_timeout': {'type': 'int', 'default': 10, 'fallback': env('CONNECT_TIMEOUT')},
+        'page_size': {'type': 'int', 'default': 1000, 'fallback': env('PAGE_SIZE')},
+    }
+
+
+_AD_SPEC = dict(
+    _connection_spec('AD'),
+    global_catalog={'type': 'str', 'fallback': (env_fallback, ['COEXIST_AD_GLOBAL_CATALOG'])},
+    mailbox_bases={'type': 'list', 'elements': 'str', 'default': []},
+    contacts_ou={'type': 'str'},
+)
+
+_DOMINO_SPEC = dict(
+    _connection_spec('DOMINO'),
+    mailbox_base={'type': 'str', 'default': ''},
+    contacts_base={'type': 'str'},
+)
+
+
+def ad_option() -> dict:
+    """The ``ad`` option: a dict with the shape of ``coexist_ad``."""
+    # apply_defaults: with the option left out entirely, the environment fallbacks still apply.
+    return {'type': 'dict', 'options': copy.deepcopy(_AD_SPEC), 'apply_defaults': True}
+
+
+def domino_option() -> dict:
+    """The ``domino`` option: a dict with the shape of ``coexist_domino``."""
+    return {'type': 'dict', 'options': copy.deepcopy(_DOMINO_SPEC), 'apply_defaults': True}
+
+
+def connection_settings(side: str, params: dict | None) -> ConnectionSettings | None:
+    """ConnectionSettings from a validated ``ad``/``domino`` option, or None when no server is set."""
+    if not params or not params.get('server'):
+        return None
+    return ConnectionSettings(
+        server=params['server'],
+        label=SIDES[side],
+        bind_dn=params.get('bind_dn'),
+        bind_password=params.get('bind_password'),
+        sasl_mech=params.get('sasl_mech'),
+        ca_file=params.get('ca_file'),
+        validate_certs=params['validate_certs'],
+        start_tls=params['start_tls'],
+        allow_plaintext_bind=params['allow_plaintext_bind'],
+        timeout=params['timeout'],
+        connect_timeout=params['connect_timeout'],
+        page_size=params['page_size'],
+    )
