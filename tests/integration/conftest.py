@@ -1,0 +1,61 @@
+"""Fixtures for tests against the lab's real directories (Samba AD DC and the Domino-schema slapd).
+
+The lab is brought up once per test run (``lab`` fixture); the collection is built and its
+tarball installed with ``--no-deps`` once per run (``collections_path``), so the playbook tests
+exercise what a user would install. Read-backs go through ldap3, a client independent of the
+collection's python-ldap layer.
+"""
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+VENV_BIN = Path(sys.executable).parent
+sys.path.insert(0, str(REPO / 'lab'))
+
+from coexist_lab import lab as lab_control  # noqa: E402  (the lab package lives outside the collection)
+
+
+def pytest_collection_modifyitems(items):
+    for item in items:
+        if Path(str(item.fspath)).is_relative_to(Path(__file__).parent):
+            item.add_marker(pytest.mark.lab)
+
+
+@pytest.fixture(scope='session')
+def lab() -> dict:
+    """The lab's facts (servers, accounts, CAs, bases), with both servers running."""
+    return lab_control.up()
+
+
+@pytest.fixture(scope='session')
+def collections_path(tmp_path_factory) -> Path:
+    """The collection built with ansible-galaxy and installed from its tarball (no dependencies)."""
+    work = tmp_path_factory.mktemp('collection')
+    subprocess.run([str(VENV_BIN / 'ansible-galaxy'), 'collection', 'build', '--output-path', str(work), str(REPO)],
+                   check=True, capture_output=True, text=True)
+    tarball = next(work.glob('coexist-domino_exchange-*.tar.gz'))
+    subprocess.run([str(VENV_BIN / 'ansible-galaxy'), 'collection', 'install', '--no-deps', '--force', '-p', str(work / 'collections'),
+                    str(tarball)], check=True, capture_output=True, text=True)
+    installed = work / 'collections' / 'ansible_collections' / 'coexist' / 'domino_exchange'
+    assert (installed / 'plugins' / 'modules' / 'directory_info.py').is_file(), f'{tarball} did not install'
+    return work / 'collections'
+
+
+@pytest.fixture()
+def run_playbook(lab, collections_path, tmp_path):
+    """Run ansible-playbook against the lab inventory with the installed collection."""
+    def run(playbook: str, *args: str, env: dict | None = None, inventory: Path | None = None):
+        full_env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=str(collections_path), ANSIBLE_NOCOLOR='1',
+                        ANSIBLE_FORCE_COLOR='0', ANSIBLE_LOCAL_TEMP=str(tmp_path / 'ansible-tmp'),
+                        ANSIBLE_RETRY_FILES_ENABLED='0', PATH=f'{VENV_BIN}:{os.environ["PATH"]}')
+        full_env.update(env or {})
+        inv = inventory or lab_control.STATE_DIR / 'inventory'
+        return subprocess.run([str(VENV_BIN / 'ansible-playbook'), '-i', str(inv), playbook, *args],
+                              env=full_env, capture_output=True, text=True, timeout=300, check=False)
+    return run

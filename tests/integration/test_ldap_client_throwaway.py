@@ -1,0 +1,116 @@
+"""Server behaviours the lab's two directories do not show, on throwaway slapd servers started by
+python-ldap's slapdtest: a server that does not advertise paging (as Domino may not), and
+referrals (Domino answers writes to a directory it does not hold with one)."""
+from __future__ import annotations
+
+import tempfile
+
+import pytest
+import slapdtest
+
+from ansible_collections.coexist.domino_exchange.plugins.module_utils._ldap import (
+    ConnectionSettings, DirectoryError, LdapClient)
+
+# A server that does not advertise paging: the root DSE hides supportedControl. The database
+# returns at most 5 entries a search, except to cn=reader (the sync account's stand-in).
+_BASE = slapdtest.SlapdObject.slapd_conf_template
+_FRONTEND = r"""dn: olcDatabase={-1}frontend,cn=config
+objectClass: olcDatabaseConfig
+objectClass: olcFrontendConfig
+olcDatabase: {-1}frontend
+olcAccess: {0}to dn.base="" attrs=supportedControl by * none
+olcAccess: {1}to * by * read
+
+"""
+# The frontend (root DSE ACLs) must precede the first database, or slapd creates its own.
+NO_PAGING_CONFIG = (_BASE.replace('dn: cn=module,cn=config', _FRONTEND + 'dn: cn=module,cn=config')
+                    + 'olcSizeLimit: 5\nolcLimits: dn.exact="cn=reader,%(suffix)s" size=unlimited\n')
+
+
+class NoPagingSlapd(slapdtest.SlapdObject):
+    TMPDIR = tempfile.gettempdir()
+    slapd_conf_template = NO_PAGING_CONFIG
+    openldap_schema_files = ('core.ldif', 'cosine.ldif', 'inetorgperson.ldif')
+
+
+class PlainSlapd(slapdtest.SlapdObject):
+    TMPDIR = tempfile.gettempdir()
+    openldap_schema_files = ('core.ldif', 'cosine.ldif', 'inetorgperson.ldif')
+
+
+def _settings(server, bind_dn, password, **extra) -> ConnectionSettings:
+    # Throwaway loopback servers without TLS: the plain bind is allowed explicitly.
+    return ConnectionSettings(server=server.ldap_uri, label='Domino', bind_dn=bind_dn, bind_password=password,
+                              allow_plaintext_bind=True, timeout=10, **extra)
+
+
+def _people(suffix: str, count: int) -> str:
+    ldif = [f'dn: {suffix}\nobjectClass: organization\nobjectClass: dcObject\ndc: slapd-test\no: test\n',
+            f'dn: ou=people,{suffix}\nobjectClass: organizationalUnit\nou: people\n',
+            f'dn: cn=reader,{suffix}\nobjectClass: person\ncn: reader\nsn: reader\nuserPassword: reader-pw\n']
+    ldif += [f'dn: cn=person {i},ou=people,{suffix}\nobjectClass: inetOrgPerson\ncn: person {i}\nsn: {i}\n'
+             for i in range(count)]
+    return '\n'.join(ldif)
+
+
+@pytest.fixture(scope='module')
+def no_paging_server():
+    with NoPagingSlapd() as server:
+        server.ldapadd(_people(server.suffix, 40))
+        yield server
+
+
+def test_server_without_advertised_paging_is_read_in_one_search(no_paging_server):
+    s = no_paging_server
+    with LdapClient(_settings(s, f'cn=reader,{s.suffix}', 'reader-pw', page_size=10)) as client:
+        assert not client.root_dse().supports_paging
+        found = list(client.search(f'ou=people,{s.suffix}', '(objectClass=inetOrgPerson)', ['cn']))
+        assert client.pages_read == 0             # no paging control was sent...
+        assert client.searches_sent == 2          # ...the root DSE, then one plain search
+    assert len(found) == 40
+    assert {e.get('cn') for e in found} == {f'person {i}' for i in range(40)}
+
+
+def test_size_limit_without_paging_is_a_clear_error(no_paging_server):
+    s = no_paging_server
+    with LdapClient(_settings(s, s.root_dn, s.root_pw)) as client:
+        assert list(client.search(f'ou=people,{s.suffix}', '(cn=person 1)', ['cn']))  # below the limit: fine
+    # an anonymous reader is held to the 5-entry limit, and paging is not on offer
+    anonymous = ConnectionSettings(server=s.ldap_uri, label='Domino', timeout=10)
+    with LdapClient(anonymous) as client:
+        with pytest.raises(DirectoryError) as exc:
+            list(client.search(f'ou=people,{s.suffix}', '(objectClass=inetOrgPerson)', ['cn']))
+    assert exc.value.kind == 'size_limit'
+    assert 'does not advertise' in exc.value.message and s.ldap_uri in exc.value.message
+
+
+@pytest.fixture(scope='module')
+def referral_server():
+    with PlainSlapd() as server:
+        server.ldapadd(_people(server.suffix, 3) + (
+            f'\ndn: ou=remote,{server.suffix}\nobjectClass: referral\nobjectClass: extensibleObject\nou: remote\n'
+            f'ref: ldap://domino-admin.example.com/ou=remote,{server.suffix}\n'))
+        yield server
+
+
+def test_write_answered_with_a_referral_fails_naming_the_other_server(referral_server):
+    s = referral_server
+    with LdapClient(_settings(s, s.root_dn, s.root_pw)) as client:
+        dn = f'cn=new contact,ou=remote,{s.suffix}'
+        with pytest.raises(DirectoryError) as exc:
+            client.add(dn, {'objectClass': ['person'], 'cn': ['new contact'], 'sn': ['contact']})
+        assert exc.value.kind == 'referral'
+        assert 'ldap://domino-admin.example.com' in exc.value.message and dn in exc.value.message
+        # nothing was written, here or anywhere the client could have been sent
+        assert not list(client.search(s.suffix, '(cn=new contact)', ['cn']))
+
+
+def test_search_references_are_reported_not_chased(referral_server):
+    s = referral_server
+    with LdapClient(_settings(s, s.root_dn, s.root_pw)) as client:
+        found = list(client.search(s.suffix, '(objectClass=*)', ['cn']))
+        assert any(e.dn.startswith('cn=person 0') for e in found)
+        assert any('domino-admin.example.com' in url for url in client.skipped_references)
+        with pytest.raises(DirectoryError) as exc:
+            list(client.search(f'cn=below,ou=remote,{s.suffix}', '(objectClass=*)', ['cn']))
+    assert exc.value.kind == 'referral' and 'domino-admin.example.com' in exc.value.message
