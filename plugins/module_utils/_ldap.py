@@ -222,6 +222,11 @@ def normalize_dn(dn: str) -> str:
     return ldap.dn.dn2str([[(a.lower(), v.casefold(), f) for a, v, f in rdn_] for rdn_ in parts])
 
 
+def parent_dn(dn: str) -> str:
+    """The DN one level up ('' for a single RDN)."""
+    return ldap.dn.dn2str(parse_dn(dn)[1:])
+
+
 def dn_is_within(dn: str, container: str) -> bool:
     """True if ``dn`` is ``container`` or below it (the empty container holds everything)."""
     inner, outer = parse_dn(dn), parse_dn(container)

@@ -23,6 +23,15 @@ extends_documentation_fragment:
   - coexist.domino_exchange.directories.AD
   - coexist.domino_exchange.directories.DOMINO
   - coexist.domino_exchange.directories.ACTION_GROUP_BOTH
+options:
+  check_containers:
+    description:
+      - Also check the containers the sync writes to, read-only. AD - O(ad.contacts_ou) exists and
+        the bind account may create contacts in it (its effective rights, as AD computes them; no
+        trial write). Domino - O(domino.contacts_base) exists (Domino does not expose rights).
+      - The task fails when a container is missing or the right to create contacts is not there.
+    type: bool
+    default: false
 attributes:
   check_mode:
     support: full
@@ -95,6 +104,11 @@ ad:
         default_naming_context: DC=corp,DC=example,DC=com
         naming_contexts: [DC=corp,DC=example,DC=com, CN=Configuration,DC=corp,DC=example,DC=com]
         supports_paging: true
+    container:
+      description: The contacts container, when O(check_containers) is set.
+      type: dict
+      returned: when O(check_containers=true) and the container option is set
+      sample: {dn: "OU=Domino Contacts,DC=corp,DC=example,DC=com", exists: true, can_create_contacts: true}
     error:
       description: Why the directory could not be reached (message, kind, server).
       type: dict
@@ -118,33 +132,53 @@ domino:
       supports_paging: true
 '''
 
+from ..module_utils._ad import read_effective_rights
 from ..module_utils._ldap import DirectoryError, LdapClient
 from ..module_utils._module import CoexistModule
 
 
-def describe(settings) -> dict:
-    """Connect, bind and read the root DSE of one directory; errors become data, not exceptions."""
+def describe(settings, container: str | None, side: str) -> dict:
+    """Connect, bind and read the root DSE of one directory (and check its contacts container);
+    errors become data, not exceptions, so both directories are always reported."""
     result = {'server': settings.server, 'reachable': False}
     try:
         with LdapClient(settings) as client:
             result.update(reachable=True, encryption=client.encryption, bind_method=client.bind_method,
                           root_dse=client.root_dse().as_dict())
+            if container is not None:
+                result['container'] = check_container(client, container, side)
     except DirectoryError as exc:
         result['error'] = exc.as_dict()
     return result
 
 
+def check_container(client, dn: str, side: str) -> dict:
+    found = {'dn': dn, 'exists': client.exists(dn)}
+    if not found['exists']:
+        found['problem'] = f'{dn} does not exist on {client.settings.where}: create it (the sync owns it)'
+    elif side == 'ad':
+        found['can_create_contacts'] = read_effective_rights(client, dn, []).get('can_create_contacts', False)
+        if not found['can_create_contacts']:
+            found['problem'] = (f'{client.settings.bind_dn or "The bind account"} may not create contacts in {dn} '
+                                f'on {client.settings.where}: grant it create/delete contact rights there')
+    return found
+
+
 def main():
-    cm = CoexistModule(supports_check_mode=True)
+    cm = CoexistModule(supports_check_mode=True, argument_spec={'check_containers': {'type': 'bool', 'default': False}})
     result = {'changed': False}
+    containers = {'ad': 'contacts_ou', 'domino': 'contacts_base'}
     for side in cm.sides:
         settings = cm.settings(side, required=False)
         if settings is not None:
-            result[side] = describe(settings)
+            container = cm.params[side].get(containers[side]) if cm.params['check_containers'] else None
+            result[side] = describe(settings, container, side)
     if not any(side in result for side in cm.sides):
         cm.module.fail_json(msg='Neither ad.server nor domino.server is set (nor COEXIST_AD_SERVER / '
                                 'COEXIST_DOMINO_SERVER): nothing to check', **result)
     failures = [result[side]['error']['msg'] for side in cm.sides if side in result and not result[side]['reachable']]
+    failures += [result[side]['container']['problem'] for side in cm.sides
+                 if 'problem' in result.get(side, {}).get('container', {})]
     if failures:
         cm.module.fail_json(msg=' | '.join(failures), **result)
     cm.exit(**result)

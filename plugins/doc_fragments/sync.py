@@ -1,0 +1,57 @@
+# Copyright (c) 2026 coexist.domino_exchange contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+from __future__ import annotations
+
+
+class ModuleDocFragment:
+    """Options every sync module takes; the spec is SYNC_OPTIONS in plugins/module_utils/_sync.py."""
+
+    DOCUMENTATION = r'''
+options:
+  max_deletes:
+    description:
+      - The deletion guard's count limit (C(coexist_max_deletes)). A plan with more deletes writes
+        nothing at all and fails with the counts; raise it for one run after reading the report.
+      - Deletes of contacts superseded by real mailboxes count too.
+    type: int
+    default: 500
+  max_delete_percent:
+    description:
+      - The guard's share limit (C(coexist_max_delete_percent)). More than 10 deletes that are also
+        more than this percentage of the managed contacts (the owned contacts before the run)
+        block the plan. A source that returns no mailboxes while contacts are managed always does.
+    type: float
+    default: 10.0
+  allow_create:
+    description: Create contacts. When false, planned creates are reported as suppressed.
+    type: bool
+    default: true
+  allow_update:
+    description: Update contacts. When false, planned updates are reported as suppressed.
+    type: bool
+    default: true
+  allow_rename:
+    description: Rename contacts. When false, planned renames are reported as suppressed.
+    type: bool
+    default: true
+  allow_delete:
+    description: Delete contacts. When false, planned deletes are reported as suppressed.
+    type: bool
+    default: true
+  report_dir:
+    description:
+      - Directory (on the controller) to write C(report.json), the full plan and its outcome in the
+        versioned report schema, and C(summary.txt). Created if missing; files are replaced.
+      - Writing the report is not a change.
+    type: path
+  sample_size:
+    description: How many DNs per operation, conflicts and skips the task result shows.
+    type: int
+    default: 10
+  diff_limit:
+    description: How many objects C(--diff) shows before and after; the rest is counted.
+    type: int
+    default: 50
+'''

@@ -1,0 +1,288 @@
+# Copyright (c) 2026 coexist.domino_exchange contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+# FOR INTERNAL COLLECTION USE ONLY
+# The interfaces in this file are meant for use within the coexist.domino_exchange collection
+# and may not remain stable to outside uses. Changes may be made in ANY release, even a bugfix
+# release. See also: https://github.com/ansible/community/issues/539#issuecomment-780839686
+
+"""Active Directory with Exchange, as a target: what a GAL-visible mail contact looks like, how AD
+compares names, and the reads the sync needs (owned contacts, the forest's addresses, the
+Exchange organisation and address lists, effective rights).
+
+The contact profile (reference exchange-ad.md 2.1-2.2; DESIGN.md "GAL visibility"):
+
+==============================  ================================================================
+objectClass                     top, person, organizationalPerson, contact (on create)
+cn                              from the display name (64 characters, collisions suffixed)
+displayName, givenName, sn      from the source
+mail                            the source's own primary address
+mailNickname                    alias, unique forest-wide
+targetAddress                   SMTP:<local part>@<Domino routing domain>: where Exchange sends
+proxyAddresses                  SMTP:<mail> and smtp:<target address>, merged with other values
+msExchRecipientDisplayType      6 (mail contact)
+msExchRecipientTypeDetails      64 (MailContact)
+msExchVersion                   the Exchange 2013+ value (on create; Exchange may raise it)
+msExchPoliciesExcluded          {26491cfc-...}: email address policies leave the contact alone
+showInAddressBook               the default GAL and "All Contacts" (merged)
+legacyExchangeDN                /o=<org>/ou=Exchange Administrative Group (FYDIBOHF23SPDLT)/
+                                cn=Recipients/cn=<anchor as 32 hex> (on create, never rewritten)
+adminDescription                the ownership marker, <prefix><anchor> (in the same add)
+==============================  ================================================================
+"""
+
+from __future__ import annotations
+
+import unicodedata
+import uuid
+from dataclasses import dataclass, field
+
+from ._addresses import address_problem, domain_of, in_domain, is_valid_alias, local_part
+from ._ldap import LdapClient, dn_is_within, escape_filter_value, normalize_dn, parent_dn, parse_dn, rdn
+from ._plan import OwnedContact, SourceRecord
+
+POLICY_EXCLUDED = '{26491cfc-9e50-4857-861b-0cb8df22b5d7}'   # email address policies: not applied
+MSEXCH_VERSION_2013 = '88218628259840'                        # "0.20 (15.0.0.0)": Exchange 2013 and later
+RECIPIENT_DISPLAY_TYPE_CONTACT = '6'
+RECIPIENT_TYPE_DETAILS_CONTACT = '64'
+ADMIN_GROUP = 'Exchange Administrative Group (FYDIBOHF23SPDLT)'
+DEFAULT_MARKER_ATTRIBUTE = 'adminDescription'
+DEFAULT_MARKER_PREFIX = 'coexist.domino_exchange:'
+NAME_LIMIT = 64                                               # AD's cn (rangeUpper 64)
+
+# rangeUpper of the attributes a contact may carry (Windows AD schema); values over it are
+# dropped with a warning rather than refused by the server.
+LIMITS = {
+    'displayName': 256, 'givenName': 64, 'sn': 64, 'initials': 6, 'mail': 256, 'mailNickname': 64,
+    'targetAddress': 1123, 'title': 128, 'department': 64, 'company': 64, 'telephoneNumber': 64,
+    'mobile': 64, 'facsimileTelephoneNumber': 64, 'homePhone': 64, 'pager': 64, 'ipPhone': 64,
+    'physicalDeliveryOfficeName': 128, 'streetAddress': 1024, 'l': 128, 'st': 128, 'postalCode': 40,
+    'co': 128, 'c': 3, 'description': 1024, 'info': 1024, 'wWWHomePage': 2048, 'employeeID': 16,
+    'extensionAttribute1': 1024, 'extensionAttribute2': 1024, 'extensionAttribute3': 1024,
+}
+
+# The attributes the sync manages on a contact (read back, compared, written).
+MANAGED = ['displayName', 'givenName', 'sn', 'mail', 'mailNickname', 'targetAddress', 'proxyAddresses',
+           'msExchRecipientDisplayType', 'msExchRecipientTypeDetails', 'msExchPoliciesExcluded',
+           'showInAddressBook']
+
+
+def name_key(name: str) -> str:
+    """How AD compares RDN values: case- and accent-insensitively (Samba is stricter; the planner
+    follows Windows so the lab cannot hide a collision)."""
+    decomposed = unicodedata.normalize('NFKD', name)
+    return ''.join(ch for ch in decomposed if not unicodedata.combining(ch)).casefold().strip()
+
+
+def guid_to_string(raw: bytes) -> str:
+    """objectGUID (16 bytes, little-endian fields) in its canonical string form."""
+    return str(uuid.UUID(bytes_le=raw))
+
+
+@dataclass(frozen=True)
+class AdContactProfile:
+    """The planner's view of a Domino user's contact in AD (see ContactProfile in _plan.py)."""
+
+    contacts_ou: str
+    shared_domain: str
+    domino_routing_domain: str
+    exchange_routing_domain: str
+    organisation: str
+    address_lists: tuple
+    attribute_map: tuple = ()          # (AD attribute, source field) pairs
+    msexch_version: str = MSEXCH_VERSION_2013
+    marker_attribute: str = DEFAULT_MARKER_ATTRIBUTE
+    marker_prefix: str = DEFAULT_MARKER_PREFIX
+    rdn_attribute: str = 'cn'
+    name_limit: int = NAME_LIMIT
+    alias_attribute: str = 'mailNickname'
+    alias_limit: int = 64
+    _address_list_keys: frozenset = field(default=frozenset(), compare=False)
+
+    def __post_init__(self):
+        object.__setattr__(self, '_address_list_keys', frozenset(normalize_dn(d) for d in self.address_lists))
+
+    # names
+    def name_key(self, name: str) -> str:
+        return name_key(name)
+
+    def dn_for(self, name: str) -> str:
+        return f'{rdn("CN", name)},{self.contacts_ou}'
+
+    def rdn_value(self, dn: str) -> str:
+        return parse_dn(dn)[0][0][1]
+
+    def parent_key(self, dn: str) -> str:
+        return normalize_dn(parent_dn(dn))
+
+    # values
+    def routing_address(self, source: SourceRecord) -> str:
+        return in_domain(local_part(source.mail), self.domino_routing_domain, source.mail)
+
+    def validate(self, source: SourceRecord) -> list:
+        problems = []
+        if not source.anchor:
+            problems.append('no anchor (dominoUNID not returned to the sync account)')
+        address = address_problem(source.mail)
+        if address:
+            problems.append(address)
+        if not source.display_name.strip():
+            problems.append('no name')
+        elif len(source.display_name) > LIMITS['displayName']:
+            problems.append(f'display name longer than {LIMITS["displayName"]} characters')
+        if not is_valid_alias(source.alias):
+            problems.append(f'no valid Exchange alias ({source.alias!r})')
+        return problems
+
+    def desired(self, source: SourceRecord, alias: str) -> dict:
+        target = self.routing_address(source)
+        values = {
+            'displayName': [source.display_name],
+            'givenName': [source.given_name] if source.given_name else [],
+            'sn': [source.surname] if source.surname else [],
+            'mail': [source.mail],
+            'mailNickname': [alias or source.alias],
+            'targetAddress': [f'SMTP:{target}'],
+            'proxyAddresses': [f'SMTP:{source.mail}'] + ([f'smtp:{target}'] if target.lower() != source.mail.lower() else []),
+            'msExchRecipientDisplayType': [RECIPIENT_DISPLAY_TYPE_CONTACT],
+            'msExchRecipientTypeDetails': [RECIPIENT_TYPE_DETAILS_CONTACT],
+            'msExchPoliciesExcluded': [POLICY_EXCLUDED],
+            'showInAddressBook': list(self.address_lists),
+        }
+        for attribute, _field in self.attribute_map:
+            value = (source.fields.get(attribute) or '').strip()
+            values[attribute] = [value] if value else []
+        return values
+
+    def on_create(self, source: SourceRecord) -> dict:
+        return {
+            'objectClass': ['top', 'person', 'organizationalPerson', 'contact'],
+            'msExchVersion': [self.msexch_version],
+            'legacyExchangeDN': [f'/o={self.organisation}/ou={ADMIN_GROUP}/cn=Recipients/'
+                                 f'cn={source.anchor.replace("-", "").lower()}'],
+        }
+
+    def marker(self, anchor: str) -> dict:
+        return {self.marker_attribute: [f'{self.marker_prefix}{anchor}']}
+
+    def anchor_of(self, marker_value: str) -> str:
+        return marker_value[len(self.marker_prefix):] if marker_value.startswith(self.marker_prefix) else ''
+
+    def limits(self) -> dict:
+        return LIMITS
+
+    def merged(self) -> dict:
+        owned_domains = {d.lower() for d in (self.shared_domain, self.domino_routing_domain,
+                                             self.exchange_routing_domain) if d}
+
+        def owns_proxy(value: str) -> bool:
+            # The primary (SMTP:, upper case) and smtp: values in the domains the sync owns;
+            # X500:, X400: and other domains belong to Exchange or the admin.
+            return value.startswith('SMTP:') or (value[:5].lower() == 'smtp:' and domain_of(value[5:]) in owned_domains)
+
+        return {
+            'proxyAddresses': owns_proxy,
+            'msExchPoliciesExcluded': lambda v: v.lower() == POLICY_EXCLUDED,
+            'showInAddressBook': lambda v: normalize_dn(v) in self._address_list_keys,
+        }
+
+    def compare_keys(self) -> dict:
+        return {'showInAddressBook': normalize_dn}
+
+    def addresses(self, attrs: dict) -> set:
+        found = {v.lower() for v in attrs.get('mail', []) if v}
+        found |= {v[5:].lower() for v in attrs.get('proxyAddresses', []) if v[:5].lower() == 'smtp:'}
+        return found
+
+
+# --- reads ---
+
+@dataclass
+class ContainerContents:
+    owned: list            # OwnedContact
+    foreign: list          # dicts: dn, objectClass (objects in the container the sync does not own)
+    foreign_names: list    # RDN values of the container's direct children that are not owned
+
+
+def read_container(client: LdapClient, profile: AdContactProfile, extra_attributes: list) -> ContainerContents:
+    """Everything in the contacts OU: owned contacts (marker present) and the rest."""
+    wanted = MANAGED + extra_attributes + [profile.marker_attribute, 'objectClass', 'objectGUID', 'legacyExchangeDN']
+    attributes = sorted(set(wanted))
+    owned, foreign, names = [], [], []
+    for entry in client.search(profile.contacts_ou, '(objectClass=*)', attributes):
+        if normalize_dn(entry.dn) == normalize_dn(profile.contacts_ou):
+            continue
+        marker = next((profile.anchor_of(v) for v in entry.values(profile.marker_attribute)
+                       if profile.anchor_of(v)), '')
+        classes = [c.lower() for c in entry.values('objectClass')]
+        if marker and 'contact' in classes:
+            attrs = {a: entry.values(a) for a in MANAGED + extra_attributes + [profile.marker_attribute]}
+            guid = entry.get('objectGUID')
+            owned.append(OwnedContact(dn=entry.dn, anchor=marker, attrs=attrs,
+                                      object_id=guid_to_string(guid) if isinstance(guid, bytes) else ''))
+            continue
+        foreign.append({'dn': entry.dn, 'objectClass': entry.values('objectClass')[-1:] or ['?']})
+        if profile.parent_key(entry.dn) == normalize_dn(profile.contacts_ou):
+            names.append(profile.rdn_value(entry.dn))
+    return ContainerContents(owned, foreign, names)
+
+
+def read_markers_outside(client: LdapClient, base: str, profile: AdContactProfile) -> list:
+    """DNs of objects carrying this sync's marker outside the contacts OU (a moved or renamed OU)."""
+    filterstr = f'({profile.marker_attribute}={escape_filter_value(profile.marker_prefix)}*)'
+    return [e.dn for e in client.search(base, filterstr, ['1.1'])
+            if not dn_is_within(e.dn, profile.contacts_ou)]
+
+
+def read_address_index(client: LdapClient, base: str, owned_dns: set) -> tuple:
+    """(address -> holder, set of aliases) for every recipient except the owned contacts.
+
+    ``base`` is the domain, or "" on a Global Catalog for the whole forest.
+    """
+    addresses, aliases = {}, set()
+    owned_keys = {normalize_dn(d) for d in owned_dns}
+    for entry in client.search(base, '(|(mail=*)(proxyAddresses=*)(mailNickname=*))',
+                               ['mail', 'proxyAddresses', 'mailNickname', 'objectClass']):
+        if normalize_dn(entry.dn) in owned_keys:
+            continue
+        kind = (entry.values('objectClass') or ['object'])[-1]
+        holder = f'{entry.dn} ({kind})'
+        for value in entry.values('mail'):
+            addresses.setdefault(value.lower(), holder)
+        for value in entry.values('proxyAddresses'):
+            if value[:5].lower() == 'smtp:':
+                addresses.setdefault(value[5:].lower(), holder)
+        aliases.update(v.lower() for v in entry.values('mailNickname'))
+    return addresses, aliases
+
+
+def discover_exchange(client: LdapClient, config_dn: str) -> dict:
+    """The Exchange organisation and its default GAL / All Contacts, from the configuration partition."""
+    services = f'CN=Microsoft Exchange,CN=Services,{config_dn}'
+    orgs = list(client.search(services, '(objectClass=msExchOrganizationContainer)', ['cn'], scope='onelevel'))
+    if len(orgs) != 1:
+        return {'organisation': None, 'address_lists': [], 'organisations_found': [o.dn for o in orgs]}
+    org = orgs[0]
+    lists = {}
+    for entry in client.search(f'CN=Address Lists Container,{org.dn}',
+                               '(&(objectClass=addressBookContainer)(|(cn=Default Global Address List)(cn=All Contacts)))',
+                               ['cn']):
+        lists[entry.get('cn').lower()] = entry.dn
+    return {'organisation': org.get('cn') or parse_dn(org.dn)[0][0][1],
+            'address_lists': [lists[k] for k in ('default global address list', 'all contacts') if k in lists],
+            'missing_lists': [k for k in ('Default Global Address List', 'All Contacts') if k.lower() not in lists]}
+
+
+def read_effective_rights(client: LdapClient, contacts_ou: str, attributes: list) -> dict:
+    """What the bind account may do in the contacts OU, as AD computes it (no trial write)."""
+    computed = ['allowedChildClassesEffective', 'allowedAttributesEffective']
+    entries = list(client.search(contacts_ou, '(objectClass=*)', computed, scope='base'))
+    if not entries:
+        return {'checked': False}
+    children = {v.lower() for v in entries[0].values('allowedChildClassesEffective')}
+    rights = {'checked': True, 'can_create_contacts': 'contact' in children}
+    # allowedAttributesEffective on the OU speaks for the OU itself; on a new child the creator
+    # owns the object, so creating contacts is the decisive right.
+    rights['attributes_checked'] = sorted(attributes)
+    return rights

@@ -1,0 +1,108 @@
+# Copyright (c) 2026 coexist.domino_exchange contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+# FOR INTERNAL COLLECTION USE ONLY
+# The interfaces in this file are meant for use within the coexist.domino_exchange collection
+# and may not remain stable to outside uses. Changes may be made in ANY release, even a bugfix
+# release. See also: https://github.com/ansible/community/issues/539#issuecomment-780839686
+
+"""Execute a plan: one LDAP operation per planned operation, in the plan's order, each error
+captured for its object.
+
+Nothing is half-written: every operation is a single atomic LDAP request (an add carries the
+ownership marker; an update is one modify). A refusal for one object is recorded and the run
+goes on; only a lost connection (server unreachable, hung, TLS or credentials failing) stops
+the rest, which is then reported as not attempted.
+"""
+
+from __future__ import annotations
+
+import time
+import typing as t
+from dataclasses import dataclass, field
+
+from ._ldap import DirectoryError, LdapClient, normalize_dn, parent_dn, parse_dn, rdn
+from ._plan import Operation, Plan
+
+# Errors that mean the connection itself is gone: every later operation would fail the same way.
+FATAL_KINDS = frozenset({'unreachable', 'timeout', 'credentials', 'certificate', 'tls_required'})
+
+
+@dataclass
+class Outcome:
+    done: list = field(default_factory=list)          # Operations that succeeded
+    failed: list = field(default_factory=list)        # (Operation, DirectoryError)
+    not_attempted: list = field(default_factory=list)  # Operations after a fatal error
+    aborted: t.Optional[DirectoryError] = None
+    seconds: float = 0.0
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.done)
+
+
+def modlist(changes: dict, merged: t.Iterable[str]) -> list:
+    """(op, attribute, values) for LDAP modify from planned (before, after) pairs.
+
+    Merged attributes change value by value (delete the old, add the new), so values someone
+    else added between our read and our write survive; other attributes are replaced whole.
+    """
+    merged = {m.lower() for m in merged}
+    mods = []
+    for attribute, (before, after) in changes.items():
+        if not after:
+            if before:
+                mods.append(('delete', attribute, None))
+        elif attribute.lower() in merged and before:
+            removed = [v for v in before if v not in after]
+            added = [v for v in after if v not in before]
+            if removed:
+                mods.append(('delete', attribute, removed))
+            if added:
+                mods.append(('add', attribute, added))
+        else:
+            mods.append(('replace', attribute, list(after)))
+    return mods
+
+
+def apply_plan(client: LdapClient, plan: Plan, merged: t.Iterable[str],
+               progress: t.Callable[[int, int], None] | None = None) -> Outcome:
+    """Run ``plan.writes`` (nothing when the guard blocked the plan)."""
+    started = time.monotonic()
+    outcome = Outcome()
+    writes = plan.writes
+    merged = list(merged)
+    for index, op in enumerate(writes):
+        try:
+            _execute(client, op, merged)
+        except DirectoryError as exc:
+            if exc.kind in FATAL_KINDS:
+                outcome.aborted = exc
+                outcome.failed.append((op, exc))
+                outcome.not_attempted = writes[index + 1:]
+                break
+            outcome.failed.append((op, exc))
+        else:
+            outcome.done.append(op)
+        if progress is not None:
+            progress(index + 1, len(writes))
+    outcome.seconds = time.monotonic() - started
+    return outcome
+
+
+def _execute(client: LdapClient, op: Operation, merged: list) -> None:
+    if op.kind == 'create':
+        client.add(op.dn, op.attrs)
+    elif op.kind == 'update':
+        client.modify(op.dn, modlist(op.changes, merged))
+    elif op.kind == 'rename':
+        first = parse_dn(op.new_dn)[0][0]
+        new_rdn = rdn(first[0], first[1])
+        new_parent = parent_dn(op.new_dn)
+        moves = normalize_dn(parent_dn(op.dn)) != normalize_dn(new_parent)
+        client.rename(op.dn, new_rdn, new_parent if moves else None, delete_old_rdn=True)
+    elif op.kind == 'delete':
+        client.delete(op.dn)
+    else:                                   # a planner bug, never input: say so loudly
+        raise ValueError(f'unknown operation {op.kind!r}')

@@ -1,0 +1,158 @@
+# Copyright (c) 2026 coexist.domino_exchange contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+# FOR INTERNAL COLLECTION USE ONLY
+# The interfaces in this file are meant for use within the coexist.domino_exchange collection
+# and may not remain stable to outside uses. Changes may be made in ANY release, even a bugfix
+# release. See also: https://github.com/ansible/community/issues/539#issuecomment-780839686
+
+"""Turn a plan and its outcome into what people read: the module result (counts and capped
+samples), the ``--diff`` output (capped), and the report files (the full plan).
+
+``report.json`` follows a versioned schema: docs/report-schema-v1.json, explained in
+docs/docsite/rst/guide_report.rst. Change REPORT_VERSION when a field changes meaning or goes.
+Reports never contain connection settings, so no password can reach them.
+"""
+
+from __future__ import annotations
+
+import datetime
+import json
+import os
+import tempfile
+
+from ._plan import Plan
+
+REPORT_SCHEMA = 'coexist.domino_exchange.report'
+REPORT_VERSION = 1
+
+
+def _status_map(outcome) -> dict:
+    status = {}
+    if outcome is None:
+        return status
+    for op in outcome.done:
+        status[id(op)] = ('done', None)
+    for op, error in outcome.failed:
+        status[id(op)] = ('failed', error)
+    for op in outcome.not_attempted:
+        status[id(op)] = ('not_attempted', None)
+    return status
+
+
+def build_report(direction: str, plan: Plan, outcome, *, check_mode: bool, source: dict, target: dict,
+                 limits: dict) -> dict:
+    """The whole run as one JSON-serialisable document (schema REPORT_SCHEMA, version REPORT_VERSION)."""
+    status = _status_map(outcome)
+    default = 'blocked' if plan.blocked else ('planned' if check_mode else 'not_attempted')
+    operations, errors = [], []
+    for op in plan.operations:
+        entry = op.as_dict()
+        state, error = status.get(id(op), (default, None))
+        entry['status'] = state
+        if error is not None:
+            entry['error'] = error.message
+            errors.append({'op': op.kind, 'dn': op.dn, 'msg': error.message, 'kind': error.kind})
+        operations.append(entry)
+    counts = plan.counts()
+    counts.update(done=len(outcome.done) if outcome else 0, failed=len(outcome.failed) if outcome else 0,
+                  not_attempted=len(outcome.not_attempted) if outcome else 0)
+    if plan.blocked:
+        result = 'guard_blocked'
+    elif outcome is not None and outcome.aborted is not None:
+        result = 'aborted'
+    elif errors:
+        result = 'errors'
+    else:
+        result = 'ok'
+    return {
+        'schema': REPORT_SCHEMA,
+        'version': REPORT_VERSION,
+        'generated': datetime.datetime.now(datetime.timezone.utc).strftime('%Y-%m-%dT%H:%M:%SZ'),
+        'direction': direction,
+        'mode': 'check' if check_mode else 'apply',
+        'outcome': result,
+        'source': source,
+        'target': target,
+        'counts': counts,
+        'guard': dict(limits, blocked=bool(plan.blocked), reason=plan.blocked or None, managed=plan.managed,
+                      deletes=len(plan.of_kind('delete'))),
+        'operations': operations,
+        'suppressed': [op.as_dict() for op in plan.suppressed],
+        'conflicts': plan.conflicts,
+        'skips': plan.skips,
+        'warnings': plan.warnings,
+        'errors': errors,
+    }
+
+
+def summary_lines(report: dict, limit: int = 10) -> list:
+    """A short, readable account of the report (the job output shows it)."""
+    c = report['counts']
+    verb = 'would' if report['mode'] == 'check' else 'did'
+    lines = [f"{report['direction']} ({report['mode']} mode): {c['sources']} source mailboxes, {c['managed']} "
+             f"managed contacts; {verb} create {c['create']}, update {c['update']}, rename {c['rename']}, "
+             f"delete {c['delete']}; {c['unchanged']} unchanged; {c['conflict']} conflicts, {c['skip']} skipped, "
+             f"{c['warning']} warnings"]
+    if report['guard']['blocked']:
+        lines.append(f"DELETION GUARD: {report['guard']['reason']}")
+    if c['suppressed']:
+        lines.append(f"{c['suppressed']} operations turned off by allow_* switches")
+    if report['mode'] == 'apply':
+        lines.append(f"done {c['done']}, failed {c['failed']}, not attempted {c['not_attempted']}")
+    for title, items, text in (('conflict', report['conflicts'], lambda i: i['reason']),
+                               ('skipped', report['skips'], lambda i: f"{i['source_dn']}: {i['reason']}"),
+                               ('error', report['errors'], lambda i: i['msg'])):
+        for item in items[:limit]:
+            lines.append(f'{title}: {text(item)}')
+        if len(items) > limit:
+            lines.append(f'... and {len(items) - limit} more {title} entries in the report')
+    return lines
+
+
+def write_report(directory: str, report: dict) -> dict:
+    """Write report.json and summary.txt atomically into ``directory`` (created if missing)."""
+    os.makedirs(directory, exist_ok=True)
+    paths = {}
+    for name, text in (('report.json', json.dumps(report, indent=1, ensure_ascii=False, sort_keys=False) + '\n'),
+                       ('summary.txt', '\n'.join(summary_lines(report, limit=50)) + '\n')):
+        path = os.path.join(directory, name)
+        handle, temporary = tempfile.mkstemp(prefix=f'.{name}.', dir=directory)
+        with os.fdopen(handle, 'w', encoding='utf-8') as out:
+            out.write(text)
+        os.chmod(temporary, 0o644)
+        os.replace(temporary, path)
+        paths[name.split('.', maxsplit=1)[0]] = os.path.abspath(path)
+    return paths
+
+
+def samples(plan: Plan, size: int) -> dict:
+    """Up to ``size`` DNs per operation kind, and the first conflicts and skips (module result)."""
+    out = {kind: [op.new_dn or op.dn if kind == 'rename' else op.dn for op in plan.of_kind(kind)][:size]
+           for kind in ('create', 'update', 'rename', 'delete')}
+    out['conflicts'] = [c['reason'] for c in plan.conflicts[:size]]
+    out['skips'] = [f"{s['source_dn']}: {s['reason']}" for s in plan.skips[:size]]
+    return out
+
+
+def diff(plan: Plan, limit: int) -> list:
+    """``--diff`` output: before/after per object, capped at ``limit`` objects plus a count."""
+    entries = []
+    for op in plan.operations[:limit]:
+        if op.kind == 'create':
+            before, after = {}, {'dn': op.dn, **op.attrs}
+        elif op.kind == 'delete':
+            before, after = {'dn': op.dn}, {}
+        elif op.kind == 'rename':
+            before, after = {'dn': op.dn}, {'dn': op.new_dn}
+        else:
+            before = {'dn': op.dn, **{a: b for a, (b, _a) in op.changes.items()}}
+            after = {'dn': op.dn, **{a: a2 for a, (_b, a2) in op.changes.items()}}
+        entries.append({'before_header': f'{op.kind} {op.dn}', 'after_header': f'{op.kind} {op.new_dn or op.dn}',
+                        'before': before, 'after': after})
+    rest = len(plan.operations) - limit
+    if rest > 0:
+        entries.append({'before_header': 'more', 'after_header': 'more', 'before': '',
+                        'after': f'... and {rest} more operations: see report.json\n'})
+    return entries

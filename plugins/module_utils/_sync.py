@@ -1,0 +1,78 @@
+# Copyright (c) 2026 coexist.domino_exchange contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+# FOR INTERNAL COLLECTION USE ONLY
+# The interfaces in this file are meant for use within the coexist.domino_exchange collection
+# and may not remain stable to outside uses. Changes may be made in ANY release, even a bugfix
+# release. See also: https://github.com/ansible/community/issues/539#issuecomment-780839686
+
+"""The end of every sync module, whichever direction: the guard, check mode, applying, the
+report, the result. A sync module reads its source and target, builds a plan, then calls
+:func:`finish`."""
+
+from __future__ import annotations
+
+from ._apply import apply_plan
+from ._plan import Limits, Plan
+from ._report import build_report, diff, samples, summary_lines, write_report
+
+# Options every sync module takes (documented in plugins/doc_fragments/sync.py).
+SYNC_OPTIONS = {
+    'max_deletes': {'type': 'int', 'default': 500},
+    'max_delete_percent': {'type': 'float', 'default': 10.0},
+    'allow_create': {'type': 'bool', 'default': True},
+    'allow_update': {'type': 'bool', 'default': True},
+    'allow_rename': {'type': 'bool', 'default': True},
+    'allow_delete': {'type': 'bool', 'default': True},
+    'report_dir': {'type': 'path'},
+    'sample_size': {'type': 'int', 'default': 10},
+    'diff_limit': {'type': 'int', 'default': 50},
+}
+
+
+def limits_from(params: dict) -> Limits:
+    return Limits(max_deletes=params['max_deletes'], max_delete_percent=params['max_delete_percent'],
+                  allow_create=params['allow_create'], allow_update=params['allow_update'],
+                  allow_rename=params['allow_rename'], allow_delete=params['allow_delete'])
+
+
+def finish(cm, *, direction: str, plan: Plan, client, merged, source: dict, target: dict,
+           refuse_writes: str = '') -> None:
+    """Apply the plan (unless check mode, a blocked guard or ``refuse_writes``), report, exit.
+
+    ``refuse_writes`` is a reason found before planning that makes writing unsafe (missing
+    rights): the plan is still reported, nothing is written, the task fails.
+    """
+    p = cm.params
+    outcome = None
+    if not cm.check_mode and not plan.blocked and not refuse_writes and plan.writes:
+        outcome = apply_plan(client, plan, merged)
+    limits = {'max_deletes': p['max_deletes'], 'max_delete_percent': p['max_delete_percent']}
+    report = build_report(direction, plan, outcome, check_mode=cm.check_mode, source=source, target=target,
+                          limits=limits)
+    result = {
+        'changed': bool(plan.writes) if cm.check_mode else bool(outcome and outcome.changed),
+        'counts': report['counts'],
+        'outcome': report['outcome'],
+        'samples': samples(plan, p['sample_size']),
+        'summary': summary_lines(report, limit=p['sample_size']),
+        'guard': report['guard'],
+    }
+    if p['report_dir']:
+        result['report'] = write_report(p['report_dir'], report)
+    if cm.module._diff:
+        result['diff'] = diff(plan, p['diff_limit'])
+    if plan.blocked:
+        cm.module.fail_json(msg=f'Deletion guard ({direction}): {plan.blocked}', **result)
+    if refuse_writes and plan.writes and not cm.check_mode:
+        cm.module.fail_json(msg=f'{direction}: nothing was written: {refuse_writes}', **result)
+    if outcome is not None and outcome.aborted is not None:
+        result['errors'] = report['errors'][:p['sample_size']]
+        cm.module.fail_json(msg=f'{direction}: stopped after {len(outcome.done)} of {len(plan.writes)} writes: '
+                                f'{outcome.aborted.message}', **result)
+    if outcome is not None and outcome.failed:
+        result['errors'] = report['errors'][:p['sample_size']]
+        cm.module.fail_json(msg=f'{direction}: {len(outcome.failed)} of {len(plan.writes)} writes were refused by '
+                                f'the server (the others were done): {outcome.failed[0][1].message}', **result)
+    cm.exit(**result)

@@ -1,0 +1,305 @@
+#!/usr/bin/python
+# Copyright (c) 2026 coexist.domino_exchange contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+from __future__ import annotations
+
+DOCUMENTATION = r'''
+module: ad_contact_sync
+short_description: Make the mail contacts in a dedicated AD OU match the Domino mailboxes
+version_added: 0.1.0
+description:
+  - Every Domino mailbox becomes a mail-enabled contact in O(ad.contacts_ou) with the full Exchange
+    recipient profile, so it appears in the Exchange global address list and "All Contacts" without
+    any Exchange-side step; mail sent to it goes to C(<local part>@<domino_routing_domain>).
+  - Adds, changes, renames and deletions in Domino flow to AD. A contact is joined to its Domino
+    Person by C(dominoUNID), so a rename in Domino renames the contact (its C(objectGUID) stays).
+  - Only contacts inside O(ad.contacts_ou) that carry the ownership marker are ever changed or
+    deleted; anything else there is reported and left alone. Marked objects found outside the OU
+    make the module refuse to run.
+  - Addresses are unique forest-wide (read from O(ad.global_catalog) when given). A Domino mailbox
+    whose address belongs to another recipient is not written and is reported as a conflict; when
+    a real mailbox takes the address of an existing contact (a user migrated), the contact is
+    deleted.
+  - Reads Domino in the same process (O(domino)), or takes O(records) from
+    M(coexist.domino_exchange.domino_mailbox_info).
+  - The guide "The AD contact profile" explains each attribute written.
+author: coexist.domino_exchange contributors (@coexist)
+requirements:
+  - python-ldap >= 3.4 on the controller
+extends_documentation_fragment:
+  - coexist.domino_exchange.directories.AD
+  - coexist.domino_exchange.directories.DOMINO
+  - coexist.domino_exchange.sync
+  - coexist.domino_exchange.directories.ACTION_GROUP_BOTH
+options:
+  records:
+    description:
+      - Source records as M(coexist.domino_exchange.domino_mailbox_info) returns them. When given,
+        Domino is not read and O(domino) is not needed.
+    type: list
+    elements: dict
+  shared_domain:
+    description: The SMTP domain Domino and Exchange share (C(coexist_shared_domain)).
+    type: str
+    required: true
+  domino_routing_domain:
+    description:
+      - The domain only Domino accepts (C(coexist_domino_routing_domain)); a contact's
+        C(targetAddress) is C(SMTP:<local part>@<this domain>).
+      - Empty for a same-namespace design, where the target address is the address itself.
+    type: str
+    default: ''
+  exchange_routing_domain:
+    description:
+      - The domain only Exchange accepts (C(coexist_exchange_routing_domain)). Addresses in it on a
+        contact belong to the sync, like those in the shared and Domino routing domains.
+    type: str
+    default: ''
+  attribute_map:
+    description:
+      - Address-book fields, AD attribute to Domino attribute (C(coexist_attribute_map)). A null
+        value stops syncing that field and leaves existing values alone.
+    type: dict
+    default: {title: title, telephoneNumber: telephonenumber}
+  mail_systems:
+    description: MailSystem values that make a Domino Person a mailbox (see M(coexist.domino_exchange.domino_mailbox_info)).
+    type: list
+    elements: str
+    default: ['1']
+  exchange_organization:
+    description:
+      - The Exchange organisation name, for C(legacyExchangeDN). Found in the configuration
+        partition when not given.
+    type: str
+  address_lists:
+    description:
+      - DNs of the address lists the contacts show in (C(showInAddressBook)). By default the
+        organisation's "Default Global Address List" and "All Contacts", found by their well-known
+        names; give them for translated or multi-GAL sites.
+    type: list
+    elements: str
+  msexch_version:
+    description: C(msExchVersion) written on new contacts. The default is the Exchange 2013-and-later value.
+    type: str
+    default: '88218628259840'
+  marker_attribute:
+    description: The attribute that marks the contacts this module owns, written in the same add as the contact.
+    type: str
+    default: adminDescription
+  marker_prefix:
+    description: The marker's value is this prefix followed by the source anchor.
+    type: str
+    default: 'coexist.domino_exchange:'
+  domino_marker_attribute:
+    description: The attribute marking the Domino-side contacts of this collection (never read as mailboxes).
+    type: str
+    default: employeeType
+attributes:
+  check_mode:
+    support: full
+    description: Computes the same plan from the same reads and writes nothing; rights are read, not trial-written.
+  diff_mode:
+    support: full
+    description: Before and after per object, capped at O(diff_limit); the full plan is in the report.
+notes:
+  - Conflicts and skipped sources are the normal state of a migration; they are reported and the
+    task succeeds. Writes the server refuses fail the task at the end, after the other objects.
+  - Samba accepts names AD refuses (longer than 64 characters, accent twins); the module follows
+    Windows AD's rules.
+seealso:
+  - module: coexist.domino_exchange.domino_mailbox_info
+  - name: The AD contact profile
+    description: Each attribute a contact carries, why, and what Exchange would otherwise stamp.
+    link: https://github.com/coexist/domino_exchange/blob/main/docs/docsite/rst/guide_ad_contact_profile.rst
+'''
+
+EXAMPLES = r'''
+- name: Domino mailboxes become contacts in AD (Domino read in the same process)
+  coexist.domino_exchange.ad_contact_sync:
+    ad: "{{ coexist_ad }}"
+    domino: "{{ coexist_domino }}"
+    shared_domain: "{{ coexist_shared_domain }}"
+    domino_routing_domain: "{{ coexist_domino_routing_domain }}"
+    exchange_routing_domain: "{{ coexist_exchange_routing_domain }}"
+    max_deletes: "{{ coexist_max_deletes }}"
+    max_delete_percent: "{{ coexist_max_delete_percent }}"
+    report_dir: "{{ coexist_report_dir }}/domino_to_exchange"
+  register: ad_contacts
+
+- name: A report only (run the task in check mode, with --diff to see each change)
+  coexist.domino_exchange.ad_contact_sync:
+    ad: "{{ coexist_ad }}"
+    domino: "{{ coexist_domino }}"
+    shared_domain: example.com
+    domino_routing_domain: domino.example.com
+  check_mode: true
+
+- name: From records read earlier (small directories only)
+  coexist.domino_exchange.ad_contact_sync:
+    ad: "{{ coexist_ad }}"
+    records: "{{ domino_mailboxes.mailboxes }}"
+    shared_domain: example.com
+    domino_routing_domain: domino.example.com
+    allow_delete: false
+'''
+
+RETURN = r'''
+counts:
+  description: Operations planned (and, in a real run, done, failed, not attempted), conflicts, skips.
+  returned: always
+  type: dict
+  sample: {create: 3, update: 1, rename: 0, delete: 0, conflict: 2, skip: 1, warning: 0, unchanged: 320,
+           managed: 321, sources: 326, done: 4, failed: 0, not_attempted: 0, suppressed: 0}
+outcome:
+  description: V(ok), V(errors) (some writes refused), V(aborted) (connection lost) or V(guard_blocked).
+  returned: always
+  type: str
+  sample: ok
+samples:
+  description: Up to O(sample_size) DNs per operation, and the first conflicts and skips.
+  returned: always
+  type: dict
+  sample:
+    create: ["CN=Anna Abbott,OU=Domino Contacts,DC=corp,DC=example,DC=com"]
+    conflicts: ["migrated.user@example.com belongs to CN=Walter Barker,OU=Exchange Users,DC=corp (user)"]
+summary:
+  description: A few readable lines about the run.
+  returned: always
+  type: list
+  elements: str
+guard:
+  description: The deletion guard's inputs and decision.
+  returned: always
+  type: dict
+  sample: {blocked: false, reason: null, managed: 321, deletes: 0, max_deletes: 500, max_delete_percent: 10.0}
+report:
+  description: Paths of the report files.
+  returned: when O(report_dir) is set
+  type: dict
+  sample: {report: /runner/project/coexist-reports/domino_to_exchange/report.json}
+errors:
+  description: The first writes the server refused.
+  returned: when writes failed
+  type: list
+  elements: dict
+'''
+
+from ..module_utils._ad import (
+    AdContactProfile, discover_exchange, read_address_index, read_container, read_effective_rights,
+    read_markers_outside)
+from ..module_utils._domino import MailboxRule, read_mailboxes, record_from_dict
+from ..module_utils._ldap import DirectoryError, LdapClient
+from ..module_utils._module import CoexistModule
+from ..module_utils._options import connection_settings
+from ..module_utils._plan import plan
+from ..module_utils._sync import SYNC_OPTIONS, finish, limits_from
+
+DIRECTION = 'domino_to_exchange'
+
+
+def field_map(attribute_map: dict) -> dict:
+    return {target: source for target, source in (attribute_map or {}).items() if source}
+
+
+def read_sources(cm) -> tuple:
+    """The Domino mailboxes: from ``records``, or read from Domino in this process."""
+    p = cm.params
+    fields = field_map(p['attribute_map'])
+    if p['records'] is not None:
+        return [record_from_dict(r) for r in p['records']], {'directory': 'records', 'mailboxes': len(p['records'])}
+    rule = MailboxRule(mail_systems=tuple(p['mail_systems']), contacts_base=p['domino'].get('contacts_base') or '',
+                       marker_attribute=p['domino_marker_attribute'], marker_prefix=p['marker_prefix'])
+    client = cm.client('domino')
+    try:
+        read = read_mailboxes(client, p['domino']['mailbox_base'], rule, fields)
+    finally:
+        client.close()
+    return read.records, {'directory': 'domino', 'server': client.settings.server, 'base': p['domino']['mailbox_base'],
+                          'mailboxes': len(read.records), 'persons': read.persons, 'not_mailboxes': read.not_mailboxes}
+
+
+def main():
+    spec = dict(SYNC_OPTIONS)
+    spec.update({
+        'records': {'type': 'list', 'elements': 'dict'},
+        'shared_domain': {'type': 'str', 'required': True},
+        'domino_routing_domain': {'type': 'str', 'default': ''},
+        'exchange_routing_domain': {'type': 'str', 'default': ''},
+        'attribute_map': {'type': 'dict', 'default': {'title': 'title', 'telephoneNumber': 'telephonenumber'}},
+        'mail_systems': {'type': 'list', 'elements': 'str', 'default': ['1']},
+        'exchange_organization': {'type': 'str'},
+        'address_lists': {'type': 'list', 'elements': 'str'},
+        'msexch_version': {'type': 'str', 'default': '88218628259840'},
+        'marker_attribute': {'type': 'str', 'default': 'adminDescription'},
+        'marker_prefix': {'type': 'str', 'default': 'coexist.domino_exchange:'},
+        'domino_marker_attribute': {'type': 'str', 'default': 'employeeType'},
+    })
+    cm = CoexistModule(argument_spec=spec, supports_check_mode=True)
+    p = cm.params
+    contacts_ou = p['ad'].get('contacts_ou')
+    if not contacts_ou:
+        cm.module.fail_json(msg='ad.contacts_ou is not set: give the DN of the OU dedicated to the Domino contacts')
+    try:
+        sources, source_info = read_sources(cm)
+        client = cm.client('ad')
+        root = client.root_dse().entry
+        base, config = root.get('defaultNamingContext'), root.get('configurationNamingContext')
+        if not client.exists(contacts_ou):
+            cm.module.fail_json(msg=f'The contacts OU {contacts_ou} does not exist on {client.settings.where}: '
+                                    f'create it (the sync owns it), then run again. Nothing was written.')
+        exchange = discover_exchange(client, config) if not (p['exchange_organization'] and p['address_lists']) else {}
+        organisation = p['exchange_organization'] or exchange.get('organisation')
+        address_lists = p['address_lists'] or exchange.get('address_lists') or []
+        if not organisation:
+            cm.module.fail_json(msg=f'No single Exchange organisation found under CN=Microsoft Exchange,CN=Services,'
+                                    f'{config} (found: {exchange.get("organisations_found")}); set exchange_organization')
+        if not p['address_lists'] and exchange.get('missing_lists'):
+            cm.module.fail_json(msg=f'Address lists {exchange["missing_lists"]} not found in the organisation '
+                                    f'{organisation} (a translated or multi-GAL site?): set address_lists')
+        profile = AdContactProfile(
+            contacts_ou=contacts_ou, shared_domain=p['shared_domain'], domino_routing_domain=p['domino_routing_domain'],
+            exchange_routing_domain=p['exchange_routing_domain'], organisation=organisation,
+            address_lists=tuple(address_lists), attribute_map=tuple(field_map(p['attribute_map']).items()),
+            msexch_version=p['msexch_version'], marker_attribute=p['marker_attribute'], marker_prefix=p['marker_prefix'])
+
+        # Where addresses must be unique: the whole forest through a Global Catalog when given.
+        gc_settings = connection_settings('ad', dict(p['ad'], server=p['ad']['global_catalog'])) \
+            if p['ad'].get('global_catalog') else None
+        index_client = LdapClient(gc_settings).connect() if gc_settings else client
+        index_base = '' if gc_settings else base
+        try:
+            outside = read_markers_outside(index_client, index_base, profile)
+            if outside:
+                cm.module.fail_json(msg=f'{len(outside)} objects carrying this sync\'s marker '
+                                        f'({p["marker_attribute"]}={p["marker_prefix"]}...) are outside {contacts_ou}, '
+                                        f'e.g. {outside[0]}: was the OU moved or renamed? Refusing to run rather than '
+                                        f'create a second set. Nothing was written.', outside=outside[:p['sample_size']])
+            container = read_container(client, profile, list(field_map(p['attribute_map'])))
+            foreign_addresses, foreign_aliases = read_address_index(index_client, index_base,
+                                                                    {c.dn for c in container.owned})
+        finally:
+            if index_client is not client:
+                index_client.close()
+        rights = read_effective_rights(client, contacts_ou, [])
+        the_plan = plan(sources, container.owned, foreign_addresses, container.foreign_names, profile,
+                        limits_from(p), foreign_aliases=foreign_aliases)
+    except DirectoryError as exc:
+        cm.fail(exc)
+    refuse = ''
+    if rights.get('checked') and not rights.get('can_create_contacts') and the_plan.of_kind('create'):
+        refuse = (f'{p["ad"].get("bind_dn") or "the bind account"} may not create contact objects in {contacts_ou} '
+                  f'(allowedChildClassesEffective): grant it the right to create and delete contacts there')
+    target = {'directory': 'ad', 'server': client.settings.server, 'container': contacts_ou,
+              'organisation': organisation, 'address_lists': address_lists, 'rights': rights,
+              'foreign_objects': container.foreign, 'global_catalog': bool(gc_settings)}
+    try:
+        finish(cm, direction=DIRECTION, plan=the_plan, client=client, merged=profile.merged().keys(),
+               source=source_info, target=target, refuse_writes=refuse)
+    finally:
+        client.close()
+
+
+if __name__ == '__main__':
+    main()
