@@ -62,6 +62,12 @@ LIMITS = {
     'extensionAttribute1': 1024, 'extensionAttribute2': 1024, 'extensionAttribute3': 1024,
 }
 
+# msExchRecipientTypeDetails of real mailboxes (reference exchange-ad.md 3): user, linked, shared,
+# legacy, room, equipment, and the remote (Exchange Online) and linked-room kinds. A mailbox
+# holding a contact's address supersedes the contact; other recipients only conflict with it.
+MAILBOX_TYPES = frozenset({'1', '2', '4', '8', '16', '32', '2147483648', '8589934592', '17179869184',
+                           '34359738368', '2199023255552'})
+
 # The attributes the sync manages on a contact (read back, compared, written).
 MANAGED = ['displayName', 'givenName', 'sn', 'mail', 'mailNickname', 'targetAddress', 'proxyAddresses',
            'msExchRecipientDisplayType', 'msExchRecipientTypeDetails', 'msExchPoliciesExcluded',
@@ -207,7 +213,8 @@ class ContainerContents:
 
 def read_container(client: LdapClient, profile: AdContactProfile, extra_attributes: list) -> ContainerContents:
     """Everything in the contacts OU: owned contacts (marker present) and the rest."""
-    wanted = MANAGED + extra_attributes + [profile.marker_attribute, 'objectClass', 'objectGUID', 'legacyExchangeDN']
+    wanted = MANAGED + extra_attributes + [profile.marker_attribute, 'objectClass', 'objectGUID', 'legacyExchangeDN',
+                                           'msExchHideFromAddressLists']
     attributes = sorted(set(wanted))
     owned, foreign, names = [], [], []
     for entry in client.search(profile.contacts_ou, '(objectClass=*)', attributes):
@@ -219,8 +226,12 @@ def read_container(client: LdapClient, profile: AdContactProfile, extra_attribut
         if marker and 'contact' in classes:
             attrs = {a: entry.values(a) for a in MANAGED + extra_attributes + [profile.marker_attribute]}
             guid = entry.get('objectGUID')
+            # An admin who hid the contact in Exchange (msExchHideFromAddressLists) wins: its
+            # address lists are left as Exchange set them, so the two never fight.
+            hidden = (entry.get('msExchHideFromAddressLists') or '').upper() == 'TRUE'
             owned.append(OwnedContact(dn=entry.dn, anchor=marker, attrs=attrs,
-                                      object_id=guid_to_string(guid) if isinstance(guid, bytes) else ''))
+                                      object_id=guid_to_string(guid) if isinstance(guid, bytes) else '',
+                                      hold=frozenset({'showInAddressBook'}) if hidden else frozenset()))
             continue
         foreign.append({'dn': entry.dn, 'objectClass': entry.values('objectClass')[-1:] or ['?']})
         if profile.parent_key(entry.dn) == normalize_dn(profile.contacts_ou):
@@ -235,32 +246,47 @@ def read_markers_outside(client: LdapClient, base: str, profile: AdContactProfil
             if not dn_is_within(e.dn, profile.contacts_ou)]
 
 
+def is_mailbox(entry) -> bool:
+    """A real Exchange mailbox: by recipient type (2007+), else by homeMDB / home server (2000/2003)."""
+    kind = entry.get('msExchRecipientTypeDetails')
+    if kind is not None:
+        return kind in MAILBOX_TYPES
+    return bool(entry.get('homeMDB') or entry.get('msExchHomeServerName'))
+
+
 def read_address_index(client: LdapClient, base: str, owned_dns: set) -> tuple:
-    """(address -> holder, set of aliases) for every recipient except the owned contacts.
+    """(address -> holder, set of aliases, set of addresses held by real mailboxes) for every
+    recipient except the owned contacts.
 
     ``base`` is the domain, or "" on a Global Catalog for the whole forest.
     """
-    addresses, aliases = {}, set()
+    addresses, aliases, mailboxes = {}, set(), set()
     owned_keys = {normalize_dn(d) for d in owned_dns}
     for entry in client.search(base, '(|(mail=*)(proxyAddresses=*)(mailNickname=*))',
-                               ['mail', 'proxyAddresses', 'mailNickname', 'objectClass']):
+                               ['mail', 'proxyAddresses', 'mailNickname', 'objectClass', 'msExchRecipientTypeDetails',
+                                'homeMDB', 'msExchHomeServerName']):
         if normalize_dn(entry.dn) in owned_keys:
             continue
-        kind = (entry.values('objectClass') or ['object'])[-1]
+        mailbox = is_mailbox(entry)
+        kind = 'mailbox' if mailbox else (entry.values('objectClass') or ['object'])[-1]
         holder = f'{entry.dn} ({kind})'
-        for value in entry.values('mail'):
-            addresses.setdefault(value.lower(), holder)
-        for value in entry.values('proxyAddresses'):
-            if value[:5].lower() == 'smtp:':
-                addresses.setdefault(value[5:].lower(), holder)
+        held = [v.lower() for v in entry.values('mail')]
+        held += [v[5:].lower() for v in entry.values('proxyAddresses') if v[:5].lower() == 'smtp:']
+        for address in held:
+            addresses.setdefault(address, holder)
+        if mailbox:
+            mailboxes.update(held)
         aliases.update(v.lower() for v in entry.values('mailNickname'))
-    return addresses, aliases
+    return addresses, aliases, mailboxes
 
 
-def discover_exchange(client: LdapClient, config_dn: str) -> dict:
-    """The Exchange organisation and its default GAL / All Contacts, from the configuration partition."""
+def discover_exchange(client: LdapClient, config_dn: str, organisation: str | None = None) -> dict:
+    """The Exchange organisation (the only one, or the one named) and its default GAL and "All
+    Contacts", found by their well-known names in the configuration partition."""
     services = f'CN=Microsoft Exchange,CN=Services,{config_dn}'
     orgs = list(client.search(services, '(objectClass=msExchOrganizationContainer)', ['cn'], scope='onelevel'))
+    if organisation:
+        orgs = [o for o in orgs if (o.get('cn') or '').lower() == organisation.lower()]
     if len(orgs) != 1:
         return {'organisation': None, 'address_lists': [], 'organisations_found': [o.dn for o in orgs]}
     org = orgs[0]

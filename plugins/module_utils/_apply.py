@@ -54,7 +54,7 @@ def modlist(changes: dict, merged: t.Iterable[str]) -> list:
         if not after:
             if before:
                 mods.append(('delete', attribute, None))
-        elif attribute.lower() in merged and before:
+        elif attribute.lower() in merged:
             removed = [v for v in before if v not in after]
             added = [v for v in after if v not in before]
             if removed:

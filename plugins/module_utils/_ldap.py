@@ -18,6 +18,7 @@ case-insensitive, because Domino returns them in lower case and AD in camel case
 
 from __future__ import annotations
 
+import functools
 import socket
 import ssl
 import traceback
@@ -214,10 +215,14 @@ def parse_dn(dn: str) -> list:
         raise DirectoryError(f'{dn!r} is not a valid LDAP distinguished name', kind='configuration', dn=dn) from None
 
 
+@functools.lru_cache(maxsize=65536)
 def normalize_dn(dn: str) -> str:
     """A DN in one canonical spelling, for comparing DNs: attribute types lower-cased, values
     re-escaped, spaces around separators dropped, values case-folded (both AD and Domino compare
-    DN values case-insensitively)."""
+    DN values case-insensitively).
+
+    Memoised: a run compares the same DNs (the container, the address lists on every contact)
+    tens of thousands of times, and parsing and re-escaping dominated a 20,000-contact plan."""
     parts = parse_dn(dn)
     return ldap.dn.dn2str([[(a.lower(), v.casefold(), f) for a, v, f in rdn_] for rdn_ in parts])
 

@@ -20,9 +20,10 @@ Rules (DESIGN.md, "Behaviour every sync module has"):
   renamed or deleted; everything else is only reported or avoided;
 * a contact is joined to its source by anchor; a source whose anchor changed is re-joined to
   the orphaned owned contact with the same address;
-* an address held by another recipient (``foreign`` addresses), or claimed by two sources, is
-  a conflict: nothing is written for it; when a real mailbox holds the address of an owned
-  contact, the contact is deleted (a user migrated);
+* an address held by another recipient (``foreign`` addresses), claimed by two sources, or held
+  by a contact kept unchanged, is a conflict: nothing is written for it (every address of the
+  desired contact counts, the derived routing address too); when a real mailbox holds the
+  address of an owned contact, the contact is deleted (a user migrated);
 * a source that is present but invalid keeps its existing contact, unchanged, and is reported;
 * names are compared the way the target compares them (``profile.name_key``); collisions get a
   suffix derived from the anchor, so the outcome never depends on processing order;
@@ -32,6 +33,7 @@ Rules (DESIGN.md, "Behaviour every sync module has"):
 
 from __future__ import annotations
 
+import heapq
 import typing as t
 from dataclasses import dataclass, field
 
@@ -62,6 +64,7 @@ class OwnedContact:
     anchor: str                      # read from the ownership marker
     attrs: dict                      # attribute -> list of str values (the attributes the sync manages)
     object_id: str = ''              # the target's own id (objectGUID, dominoUNID) for reports
+    hold: frozenset = frozenset()    # attributes to leave alone on this contact (e.g. an admin hid it)
 
 
 class ContactProfile(t.Protocol):
@@ -162,7 +165,7 @@ class Plan:
 
 def plan(sources: t.Iterable[SourceRecord], owned: t.Iterable[OwnedContact], foreign_addresses: t.Mapping[str, str],
          foreign_names: t.Iterable[str], profile: ContactProfile, limits: Limits = Limits(),
-         foreign_aliases: t.Iterable[str] = ()) -> Plan:
+         foreign_aliases: t.Iterable[str] = (), mailbox_addresses: t.AbstractSet[str] | None = None) -> Plan:
     """Plan the writes that make the owned contacts match ``sources``.
 
     ``foreign_addresses`` maps every lower-case address held by a recipient that is not an owned
@@ -170,6 +173,9 @@ def plan(sources: t.Iterable[SourceRecord], owned: t.Iterable[OwnedContact], for
     description of its holder. ``foreign_names`` are the RDN values of objects in the container
     that the sync does not own: a contact may not take their names. ``foreign_aliases`` are the
     aliases (mailNickname) of all other recipients, which must stay unique forest-wide.
+    ``mailbox_addresses`` are the foreign addresses held by real mailboxes: only those supersede
+    (delete) an owned contact; another holder (a group, a contact the sync does not own) leaves
+    the contact as it is, in conflict. None treats every foreign holder as a mailbox.
     """
     sources = list(sources)
     owned = sorted(owned, key=lambda c: (c.anchor, c.dn.lower()))
@@ -190,41 +196,90 @@ def plan(sources: t.Iterable[SourceRecord], owned: t.Iterable[OwnedContact], for
     #    recipient holds, is written for none of them.
     present = {s.anchor for s in sources}
     valid, invalid = [], []
-    for source in sorted(sources, key=lambda s: s.anchor):
+    for source in sorted(sources, key=lambda s: (s.anchor, s.dn)):   # dn: sources without an anchor
         problems = list(source.problems) + list(profile.validate(source))
+        if not problems and not _clean_name(source.display_name):   # only control or format characters
+            problems.append('no printable characters in the name: it cannot be a name in the target')
         (invalid if problems else valid).append((source, problems))
-    claims: dict = {}
-    for source, _problems in valid:
-        claims.setdefault(source.mail.lower(), []).append(source)
-    kept = {}                      # anchor -> (source, reason): existing contact kept as it is
-    superseded = {}                # anchor -> holder of its address
-    joinable = []
-    for source, problems in invalid:
-        kept[source.anchor] = (source, '; '.join(problems))
-    for source, _problems in valid:
-        address = source.mail.lower()
-        holder = foreign_addresses.get(address)
-        if holder is not None:
-            result.conflicts.append({'anchor': source.anchor, 'source_dn': source.dn, 'address': source.mail,
-                                     'holder': holder, 'reason': f'{source.mail} belongs to {holder}'})
-            superseded[source.anchor] = holder
-        elif len(claims[address]) > 1:
-            others = ', '.join(s.dn for s in claims[address] if s is not source)
-            result.conflicts.append({'anchor': source.anchor, 'source_dn': source.dn, 'address': source.mail,
-                                     'holder': others, 'reason': f'{source.mail} is also claimed by {others}'})
-            kept[source.anchor] = (source, 'address claimed by several sources')
-        else:
-            joinable.append(source)
-    for source, reason in kept.values():
-        result.skips.append({'anchor': source.anchor, 'source_dn': source.dn, 'reason': reason,
-                             'contact': by_anchor[source.anchor].dn if source.anchor in by_anchor else None})
-
-    # 3. Join: by anchor, else re-join an orphaned owned contact with the same primary address.
+    #    Orphans: owned contacts no source's anchor finds (its source is gone, or was re-created
+    #    under a new anchor), by primary address, for a source with that address to re-join or keep.
     orphans_by_mail = {}
     for contact in by_anchor.values():
         if contact.anchor not in present:
             for address in _primary(contact, profile):
                 orphans_by_mail.setdefault(address, contact)
+    #    Every address the desired contact holds counts, not only its mail: the routing address
+    #    the profile derives (AD: smtp:<local part>@<Domino routing domain>) is a proxy address
+    #    too, and two sources with one local part in different domains derive the same one.
+    wants = {s.anchor: sorted(profile.addresses(profile.desired(s, s.alias)), key=lambda a, s=s: (a != s.mail.lower(), a))
+             for s, _problems in valid}             # the mail first: the address a conflict reports
+    claims: dict = {}
+    for source, _problems in valid:
+        for address in wants[source.anchor]:
+            claims.setdefault(address, []).append(source)
+    kept = {}                      # (anchor, dn) -> (source, reason, its contact or None): kept as it is
+    superseded = {}                # anchor -> holder of its address
+    joinable = []
+
+    def keep(source, reason):
+        # Its contact by anchor, else the orphan with its address (a source without an anchor, or
+        # re-created, still keeps its contact rather than see it deleted as gone).
+        contact = by_anchor.get(source.anchor) or orphans_by_mail.pop(source.mail.lower(), None)
+        kept[(source.anchor, source.dn)] = (source, reason, contact)
+
+    for source, problems in invalid:
+        keep(source, '; '.join(problems))
+    for source, _problems in valid:
+        foreign = [a for a in wants[source.anchor] if a in foreign_addresses]
+        shared = [a for a in wants[source.anchor] if len(claims[a]) > 1]
+        if foreign:
+            address = source.mail if foreign[0] == source.mail.lower() else foreign[0]
+            holder = foreign_addresses[foreign[0]]
+            result.conflicts.append({'anchor': source.anchor, 'source_dn': source.dn, 'address': address,
+                                     'holder': holder, 'reason': f'{address} belongs to {holder}'})
+            if mailbox_addresses is None or any(a in mailbox_addresses for a in foreign):
+                superseded[source.anchor] = holder       # a real mailbox beats a contact: a user migrated
+            else:
+                keep(source, f'{address} belongs to {holder}')
+        elif shared:
+            address = source.mail if shared[0] == source.mail.lower() else shared[0]
+            others = ', '.join(s.dn for s in claims[shared[0]] if s is not source)
+            result.conflicts.append({'anchor': source.anchor, 'source_dn': source.dn, 'address': address,
+                                     'holder': others, 'reason': f'{address} is also claimed by {others}'})
+            keep(source, 'address claimed by several sources')
+        else:
+            joinable.append(source)
+    # A contact kept as it is keeps its addresses, so they do not move this run: a source that
+    # wants one of them is in conflict too (writing it would put one address on two contacts),
+    # and its own contact is then kept in turn. Repeat until no more; the kept set only grows,
+    # so the outcome does not depend on the order of the sources.
+    held: dict = {}                # address -> DN of the kept contact holding it
+    newly = sorted(kept)
+    while newly:
+        waiting = set()
+        for key in newly:
+            contact = kept[key][2]
+            for address in sorted(profile.addresses(contact.attrs)) if contact is not None else ():
+                held.setdefault(address, contact.dn)
+                waiting.update(s.anchor for s in claims.get(address, ()))
+        newly = []
+        for source in joinable:
+            if source.anchor in waiting:
+                address = next(a for a in wants[source.anchor] if a in held)
+                shown = source.mail if address == source.mail.lower() else address
+                result.conflicts.append({'anchor': source.anchor, 'source_dn': source.dn, 'address': shown,
+                                         'holder': held[address],
+                                         'reason': f'{shown} is held by the contact {held[address]}, kept unchanged '
+                                                   f'because its source is invalid or in conflict'})
+                keep(source, f'address held by the kept contact {held[address]}')
+                newly.append((source.anchor, source.dn))
+        joinable = [s for s in joinable if (s.anchor, s.dn) not in kept]
+    kept_contacts = [contact for _source, _reason, contact in kept.values() if contact is not None]
+    for source, reason, contact in kept.values():
+        result.skips.append({'anchor': source.anchor, 'source_dn': source.dn, 'reason': reason,
+                             'contact': contact.dn if contact is not None else None})
+
+    # 3. Join: by anchor, else re-join an orphaned owned contact with the same primary address.
     joined: dict = {}              # anchor -> contact
     rejoined: set = set()
     for source in joinable:
@@ -237,7 +292,7 @@ def plan(sources: t.Iterable[SourceRecord], owned: t.Iterable[OwnedContact], for
             joined[source.anchor] = contact
 
     # 4. Deletes: owned contacts whose source is gone, or whose address a real mailbox now holds.
-    taken = {c.anchor for c in joined.values()}
+    taken = {c.anchor for c in joined.values()} | {c.anchor for c in kept_contacts}
     for contact in by_anchor.values():
         if contact.anchor in superseded:
             deletes.append(Operation('delete', contact.anchor, contact.dn,
@@ -246,10 +301,18 @@ def plan(sources: t.Iterable[SourceRecord], owned: t.Iterable[OwnedContact], for
             deletes.append(Operation('delete', contact.anchor, contact.dn, reason='source mailbox gone'))
 
     # 5. Names: the final name of every contact that remains, collisions resolved from anchors.
-    kept_contacts = [by_anchor[a] for a in kept if a in by_anchor and a not in superseded]
     wanted = {s.anchor: _clean_name(s.display_name)[:profile.name_limit].rstrip() for s in joinable}
     blocked = {profile.name_key(n) for n in foreign_names}
     blocked |= {profile.name_key(profile.rdn_value(c.dn)) for c in kept_contacts}
+    # A contact a switched-off operation leaves where it is keeps its name, and the target would
+    # refuse another contact taking it: the names of contacts not deleted, and the current names
+    # of contacts not renamed. (One whose name changes only in case or accents needs no block:
+    # any other contact wanting that name collides with it, and both get a suffix.)
+    if not limits.allow_delete:
+        blocked |= {profile.name_key(profile.rdn_value(d.dn)) for d in deletes}
+    if not limits.allow_rename:
+        blocked |= {profile.name_key(profile.rdn_value(c.dn)) for anchor, c in joined.items()
+                    if profile.name_key(profile.rdn_value(c.dn)) != profile.name_key(wanted[anchor])}
     names = _disambiguate(wanted, blocked, profile.name_key, profile.name_limit, ' ({})')
     aliases = {}
     if profile.alias_attribute:
@@ -276,7 +339,8 @@ def plan(sources: t.Iterable[SourceRecord], owned: t.Iterable[OwnedContact], for
             attrs = {a: v for a, v in attrs.items() if v}             # an add may not carry empty attributes
             creates.append(Operation('create', source.anchor, new_dn, attrs=attrs, source_dn=source.dn))
             continue
-        changes = _changes(contact.attrs, desired, profile.merged(), profile.compare_keys())
+        held_back = {a: v for a, v in desired.items() if a not in contact.hold}
+        changes = _changes(contact.attrs, held_back, profile.merged(), profile.compare_keys())
         if contact.anchor != source.anchor:                          # re-joined after an anchor change
             changes.update({a: (contact.attrs.get(a, []), v) for a, v in profile.marker(source.anchor).items()})
         if changes:
@@ -296,10 +360,10 @@ def plan(sources: t.Iterable[SourceRecord], owned: t.Iterable[OwnedContact], for
     # 7. Order: deletes free names and addresses; updates (on the current DNs), those releasing
     #    addresses before those taking them; renames in an order that never takes a name still
     #    held; creates last, once every name and address they need is free.
-    deleted = {d.dn for d in deletes}
+    deleted = {d.dn for d in deletes} if limits.allow_delete else set()
     remaining = [c for c in owned if c.dn not in deleted]
     ordered_renames = _order_renames(renames, remaining, profile)
-    updates.sort(key=lambda op: (not _releases_addresses(op, profile), op.anchor))
+    updates = _order_updates(updates, profile)
     operations = deletes + updates + ordered_renames + sorted(creates, key=lambda op: op.anchor)
 
     # 8. Per-operation switches, then the guard.
@@ -388,10 +452,65 @@ def _same(value: str) -> str:
     return value
 
 
-def _releases_addresses(op: Operation, profile) -> bool:
+def _address_moves(op: Operation, profile) -> tuple:
+    """(addresses an update releases, addresses it takes)."""
     before = {a for attr, (b, _a) in op.changes.items() for a in profile.addresses({attr: b})}
     after = {a for attr, (_b, a_) in op.changes.items() for a in profile.addresses({attr: a_})}
-    return bool(before - after)
+    return before - after, after - before
+
+
+def _order_updates(updates: list, profile) -> list:
+    """Order updates so the one releasing an address runs before the one taking it: an address
+    moving between two contacts is never on both at once, not even for a moment (an update that
+    releases one address usually takes another, so "releasing ones first" is not enough).
+
+    Contacts trading addresses in a ring cannot avoid that moment: the ring starts at its first
+    anchor, and only updates inside the ring run before one they wait for."""
+    ops = sorted(updates, key=lambda op: op.anchor)
+    moves = [_address_moves(op, profile) for op in ops]
+    releaser = {address: i for i, (released, _taken) in enumerate(moves) for address in released}
+    waits = [{releaser[a] for a in taken if a in releaser} - {i} for i, (_released, taken) in enumerate(moves)]
+    followers: list = [[] for _op in ops]
+    for i, before in enumerate(waits):
+        for j in before:
+            followers[j].append(i)
+    ready = [i for i, before in enumerate(waits) if not before]
+    heapq.heapify(ready)
+    ordered, done = [], [False] * len(ops)
+    while len(ordered) < len(ops):
+        if not ready:                  # every update left waits for another: a ring
+            heapq.heappush(ready, _ring_start(waits, done))
+        i = heapq.heappop(ready)
+        if done[i]:
+            continue
+        done[i] = True
+        ordered.append(ops[i])
+        for k in followers[i]:
+            waits[k].discard(i)
+            if not waits[k] and not done[k]:
+                heapq.heappush(ready, k)
+    return ordered
+
+
+def _ring_start(waits: list, done: list) -> int:
+    """The first update of a ring that waits for nothing outside itself (a ring can wait for
+    another ring; that one must go first)."""
+    def upstream(i: int) -> set:               # every update that must run before i
+        found, todo = set(), [i]
+        while todo:
+            for j in waits[todo.pop()]:
+                if j not in found:
+                    found.add(j)
+                    todo.append(j)
+        return found
+
+    i = done.index(False)
+    while True:
+        before = upstream(i)
+        outside = sorted(j for j in before if i not in upstream(j))
+        if not outside:                        # everything before i is in i's own ring
+            return min(before | {i})
+        i = outside[0]
 
 
 def _order_renames(renames: list, remaining: list, profile) -> list:

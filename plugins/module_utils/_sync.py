@@ -13,6 +13,9 @@ report, the result. A sync module reads its source and target, builds a plan, th
 
 from __future__ import annotations
 
+import resource
+import time
+
 from ._apply import apply_plan
 from ._plan import Limits, Plan
 from ._report import build_report, diff, samples, summary_lines, write_report
@@ -37,8 +40,27 @@ def limits_from(params: dict) -> Limits:
                   allow_rename=params['allow_rename'], allow_delete=params['allow_delete'])
 
 
+class Stopwatch:
+    """Seconds per phase of a run, for the result and the benchmarks."""
+
+    def __init__(self):
+        self.started = time.monotonic()
+        self.last = self.started
+        self.phases: dict = {}
+
+    def lap(self, phase: str) -> None:
+        now = time.monotonic()
+        self.phases[phase] = round(self.phases.get(phase, 0) + now - self.last, 3)
+        self.last = now
+
+    def as_dict(self) -> dict:
+        # ru_maxrss is in KiB on Linux: the module process's peak memory so far.
+        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        return dict(self.phases, total=round(time.monotonic() - self.started, 3), peak_rss_mb=round(peak, 1))
+
+
 def finish(cm, *, direction: str, plan: Plan, client, merged, source: dict, target: dict,
-           refuse_writes: str = '') -> None:
+           refuse_writes: str = '', stopwatch: Stopwatch | None = None) -> None:
     """Apply the plan (unless check mode, a blocked guard or ``refuse_writes``), report, exit.
 
     ``refuse_writes`` is a reason found before planning that makes writing unsafe (missing
@@ -48,9 +70,11 @@ def finish(cm, *, direction: str, plan: Plan, client, merged, source: dict, targ
     outcome = None
     if not cm.check_mode and not plan.blocked and not refuse_writes and plan.writes:
         outcome = apply_plan(client, plan, merged)
+    if stopwatch is not None:
+        stopwatch.lap('apply')
     limits = {'max_deletes': p['max_deletes'], 'max_delete_percent': p['max_delete_percent']}
     report = build_report(direction, plan, outcome, check_mode=cm.check_mode, source=source, target=target,
-                          limits=limits)
+                          limits=limits, refused=refuse_writes)
     result = {
         'changed': bool(plan.writes) if cm.check_mode else bool(outcome and outcome.changed),
         'counts': report['counts'],
@@ -61,6 +85,9 @@ def finish(cm, *, direction: str, plan: Plan, client, merged, source: dict, targ
     }
     if p['report_dir']:
         result['report'] = write_report(p['report_dir'], report)
+    if stopwatch is not None:
+        stopwatch.lap('report')
+        result['timings'] = stopwatch.as_dict()
     if cm.module._diff:
         result['diff'] = diff(plan, p['diff_limit'])
     if plan.blocked:

@@ -174,6 +174,11 @@ guard:
   returned: always
   type: dict
   sample: {blocked: false, reason: null, managed: 321, deletes: 0, max_deletes: 500, max_delete_percent: 10.0}
+timings:
+  description: Seconds per phase (read_source, read_target, plan, apply, report, total) and the peak memory of the module process in MB.
+  returned: always
+  type: dict
+  sample: {read_source: 0.41, read_target: 0.52, plan: 0.08, apply: 3.1, report: 0.05, total: 4.2, peak_rss_mb: 61.3}
 report:
   description: Paths of the report files.
   returned: when O(report_dir) is set
@@ -194,7 +199,7 @@ from ..module_utils._ldap import DirectoryError, LdapClient
 from ..module_utils._module import CoexistModule
 from ..module_utils._options import connection_settings
 from ..module_utils._plan import plan
-from ..module_utils._sync import SYNC_OPTIONS, finish, limits_from
+from ..module_utils._sync import SYNC_OPTIONS, Stopwatch, finish, limits_from
 
 DIRECTION = 'domino_to_exchange'
 
@@ -241,23 +246,30 @@ def main():
     contacts_ou = p['ad'].get('contacts_ou')
     if not contacts_ou:
         cm.module.fail_json(msg='ad.contacts_ou is not set: give the DN of the OU dedicated to the Domino contacts')
+    stopwatch = Stopwatch()
     try:
         sources, source_info = read_sources(cm)
+        stopwatch.lap('read_source')
         client = cm.client('ad')
         root = client.root_dse().entry
         base, config = root.get('defaultNamingContext'), root.get('configurationNamingContext')
         if not client.exists(contacts_ou):
             cm.module.fail_json(msg=f'The contacts OU {contacts_ou} does not exist on {client.settings.where}: '
                                     f'create it (the sync owns it), then run again. Nothing was written.')
-        exchange = discover_exchange(client, config) if not (p['exchange_organization'] and p['address_lists']) else {}
-        organisation = p['exchange_organization'] or exchange.get('organisation')
-        address_lists = p['address_lists'] or exchange.get('address_lists') or []
-        if not organisation:
-            cm.module.fail_json(msg=f'No single Exchange organisation found under CN=Microsoft Exchange,CN=Services,'
-                                    f'{config} (found: {exchange.get("organisations_found")}); set exchange_organization')
-        if not p['address_lists'] and exchange.get('missing_lists'):
-            cm.module.fail_json(msg=f'Address lists {exchange["missing_lists"]} not found in the organisation '
-                                    f'{organisation} (a translated or multi-GAL site?): set address_lists')
+        organisation, address_lists = p['exchange_organization'], p['address_lists']
+        if not (organisation and address_lists):
+            exchange = discover_exchange(client, config, organisation)
+            if not exchange['organisation']:
+                named = f' named {organisation!r}' if organisation else ''
+                cm.module.fail_json(msg=f'No single Exchange organisation{named} found under CN=Microsoft Exchange,'
+                                        f'CN=Services,{config} (found: {exchange["organisations_found"]}); set '
+                                        f'exchange_organization (and address_lists). Nothing was written.')
+            organisation = organisation or exchange['organisation']
+            if not address_lists and exchange['missing_lists']:
+                cm.module.fail_json(msg=f'Address lists {exchange["missing_lists"]} not found in the Exchange '
+                                        f'organisation {organisation} (a translated or multi-GAL site?): set '
+                                        f'address_lists. Nothing was written.')
+            address_lists = address_lists or exchange['address_lists']
         profile = AdContactProfile(
             contacts_ou=contacts_ou, shared_domain=p['shared_domain'], domino_routing_domain=p['domino_routing_domain'],
             exchange_routing_domain=p['exchange_routing_domain'], organisation=organisation,
@@ -277,14 +289,16 @@ def main():
                                         f'e.g. {outside[0]}: was the OU moved or renamed? Refusing to run rather than '
                                         f'create a second set. Nothing was written.', outside=outside[:p['sample_size']])
             container = read_container(client, profile, list(field_map(p['attribute_map'])))
-            foreign_addresses, foreign_aliases = read_address_index(index_client, index_base,
-                                                                    {c.dn for c in container.owned})
+            foreign_addresses, foreign_aliases, mailbox_addresses = read_address_index(
+                index_client, index_base, {c.dn for c in container.owned})
         finally:
             if index_client is not client:
                 index_client.close()
         rights = read_effective_rights(client, contacts_ou, [])
+        stopwatch.lap('read_target')
         the_plan = plan(sources, container.owned, foreign_addresses, container.foreign_names, profile,
-                        limits_from(p), foreign_aliases=foreign_aliases)
+                        limits_from(p), foreign_aliases=foreign_aliases, mailbox_addresses=mailbox_addresses)
+        stopwatch.lap('plan')
     except DirectoryError as exc:
         cm.fail(exc)
     refuse = ''
@@ -296,7 +310,7 @@ def main():
               'foreign_objects': container.foreign, 'global_catalog': bool(gc_settings)}
     try:
         finish(cm, direction=DIRECTION, plan=the_plan, client=client, merged=profile.merged().keys(),
-               source=source_info, target=target, refuse_writes=refuse)
+               source=source_info, target=target, refuse_writes=refuse, stopwatch=stopwatch)
     finally:
         client.close()
 

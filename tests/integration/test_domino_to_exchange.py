@@ -168,8 +168,8 @@ def test_changes_in_domino_propagate_and_a_rename_keeps_the_contact(seeded, run_
     assert domino.modify(readdressed['dn'], {'mail': [(ldap3.MODIFY_REPLACE, ['moved.address@example.com'])]})
     assert domino.delete(deleted['dn'])
     new_unid = uuid.uuid4().hex.upper()
-    assert domino.add('cn=Brand New,ou=Sales,o=Acme', ['top', 'person', 'organizationalPerson', 'inetOrgPerson',
-                                                      'dominoPerson'],
+    person_classes = ['top', 'person', 'organizationalPerson', 'inetOrgPerson', 'dominoPerson']
+    assert domino.add('cn=Brand New,ou=Sales,o=Acme', person_classes,
                       {'sn': 'New', 'givenName': 'Brand', 'mail': 'brand.new@example.com', 'uid': 'bnew',
                        'dominoUNID': new_unid, 'mailfile': 'mail\\bnew.nsf', 'mailsystem': '1'})
     rc, report, out = run_sync(run_playbook, tmp_path, seeded)
