@@ -136,6 +136,30 @@ def restore(name: str = SEEDED) -> None:
     log(f'snapshot {name!r} restored')
 
 
+def snapshot_directory(name: str, which: str) -> None:
+    """Save one directory (``ad`` or ``domino``) under a snapshot name (benchmarks reset one side)."""
+    _snapshot_one(directory(which), name)
+
+
+def restore_directory(name: str, which: str) -> None:
+    """Put one directory back to a snapshot and start it; the other one is left running as it is."""
+    d = directory(which)
+    if not _snapshot_dir(name, d).exists():
+        raise LabError(f'no snapshot {name!r} for {d.name}')
+    if d.running():
+        d.stop()
+    for i, dst in enumerate(d.data_dirs()):
+        common.copy_tree(_snapshot_dir(name, d) / str(i), dst)
+    d.start()
+
+
+def drop_snapshot(name: str) -> None:
+    """Remove a snapshot (never the ``seeded`` one, which ``restore`` needs)."""
+    if name == SEEDED:
+        raise LabError(f'the {SEEDED!r} snapshot is the lab\'s reference state: not removed')
+    shutil.rmtree(STATE_DIR / 'snapshots' / name, ignore_errors=True)
+
+
 def facts() -> dict:
     return {d.name: d.facts() for d in directories()}
 

@@ -34,12 +34,13 @@ adminDescription                the ownership marker, <prefix><anchor> (in the s
 
 from __future__ import annotations
 
+import functools
 import unicodedata
 import uuid
 from dataclasses import dataclass, field
 
 from ._addresses import address_problem, domain_of, in_domain, is_valid_alias, local_part
-from ._ldap import LdapClient, dn_is_within, escape_filter_value, normalize_dn, parent_dn, parse_dn, rdn
+from ._ldap import LdapClient, dn_is_within, dn_key, escape_filter_value, normalize_dn, parse_dn, rdn
 from ._plan import OwnedContact, SourceRecord
 
 POLICY_EXCLUDED = '{26491cfc-9e50-4857-861b-0cb8df22b5d7}'   # email address policies: not applied
@@ -74,6 +75,7 @@ MANAGED = ['displayName', 'givenName', 'sn', 'mail', 'mailNickname', 'targetAddr
            'showInAddressBook']
 
 
+@functools.lru_cache(maxsize=262144)
 def name_key(name: str) -> str:
     """How AD compares RDN values: case- and accent-insensitively (Samba is stricter; the planner
     follows Windows so the lab cannot hide a collision)."""
@@ -84,6 +86,11 @@ def name_key(name: str) -> str:
 def guid_to_string(raw: bytes) -> str:
     """objectGUID (16 bytes, little-endian fields) in its canonical string form."""
     return str(uuid.UUID(bytes_le=raw))
+
+
+@functools.lru_cache(maxsize=262144)
+def _first_rdn_value(dn: str) -> str:
+    return parse_dn(dn)[0][0][1]
 
 
 @dataclass(frozen=True)
@@ -105,9 +112,13 @@ class AdContactProfile:
     alias_attribute: str = 'mailNickname'
     alias_limit: int = 64
     _address_list_keys: frozenset = field(default=frozenset(), compare=False)
+    _suffix: str = field(default='', compare=False)
+    _container_key: tuple = field(default=(), compare=False)
 
     def __post_init__(self):
         object.__setattr__(self, '_address_list_keys', frozenset(normalize_dn(d) for d in self.address_lists))
+        object.__setattr__(self, '_suffix', ',' + self.contacts_ou)
+        object.__setattr__(self, '_container_key', dn_key(self.contacts_ou))
 
     # names
     def name_key(self, name: str) -> str:
@@ -117,10 +128,14 @@ class AdContactProfile:
         return f'{rdn("CN", name)},{self.contacts_ou}'
 
     def rdn_value(self, dn: str) -> str:
-        return parse_dn(dn)[0][0][1]
+        return _first_rdn_value(dn)
 
-    def parent_key(self, dn: str) -> str:
-        return normalize_dn(parent_dn(dn))
+    def parent_key(self, dn: str) -> tuple:
+        # Fast path for the usual case, a contact directly in the OU as the OU is spelled here:
+        # one RDN (no unescaped comma) before ",<contacts_ou>". Everything else is parsed.
+        if dn.endswith(self._suffix) and ',' not in dn[:-len(self._suffix)].replace('\\\\', '').replace('\\,', ''):
+            return self._container_key
+        return dn_key(dn)[1:]
 
     # values
     def routing_address(self, source: SourceRecord) -> str:
@@ -234,16 +249,9 @@ def read_container(client: LdapClient, profile: AdContactProfile, extra_attribut
                                       hold=frozenset({'showInAddressBook'}) if hidden else frozenset()))
             continue
         foreign.append({'dn': entry.dn, 'objectClass': entry.values('objectClass')[-1:] or ['?']})
-        if profile.parent_key(entry.dn) == normalize_dn(profile.contacts_ou):
+        if profile.parent_key(entry.dn) == dn_key(profile.contacts_ou):
             names.append(profile.rdn_value(entry.dn))
     return ContainerContents(owned, foreign, names)
-
-
-def read_markers_outside(client: LdapClient, base: str, profile: AdContactProfile) -> list:
-    """DNs of objects carrying this sync's marker outside the contacts OU (a moved or renamed OU)."""
-    filterstr = f'({profile.marker_attribute}={escape_filter_value(profile.marker_prefix)}*)'
-    return [e.dn for e in client.search(base, filterstr, ['1.1'])
-            if not dn_is_within(e.dn, profile.contacts_ou)]
 
 
 def is_mailbox(entry) -> bool:
@@ -254,30 +262,45 @@ def is_mailbox(entry) -> bool:
     return bool(entry.get('homeMDB') or entry.get('msExchHomeServerName'))
 
 
-def read_address_index(client: LdapClient, base: str, owned_dns: set) -> tuple:
-    """(address -> holder, set of aliases, set of addresses held by real mailboxes) for every
-    recipient except the owned contacts.
+@dataclass
+class AddressIndex:
+    addresses: dict        # lower-case address -> holder description, every recipient but the owned contacts
+    aliases: set           # lower-case mailNickname of those recipients
+    mailboxes: set         # the addresses held by real mailboxes (they supersede contacts)
+    marked_outside: list   # DNs carrying this sync's marker outside the contacts OU
 
-    ``base`` is the domain, or "" on a Global Catalog for the whole forest.
+
+def read_address_index(client: LdapClient, base: str, profile: AdContactProfile) -> AddressIndex:
+    """Every address and alias in the directory except those of the owned contacts, in one read.
+
+    ``base`` is the domain, or "" on a Global Catalog for the whole forest. The same read finds
+    objects carrying the marker outside the contacts OU (a moved or renamed OU), which make the
+    sync refuse to run: one pass over the recipients instead of two.
     """
-    addresses, aliases, mailboxes = {}, set(), set()
-    owned_keys = {normalize_dn(d) for d in owned_dns}
-    for entry in client.search(base, '(|(mail=*)(proxyAddresses=*)(mailNickname=*))',
-                               ['mail', 'proxyAddresses', 'mailNickname', 'objectClass', 'msExchRecipientTypeDetails',
-                                'homeMDB', 'msExchHomeServerName']):
-        if normalize_dn(entry.dn) in owned_keys:
+    index = AddressIndex({}, set(), set(), [])
+    marker = profile.marker_attribute
+    container_suffix = ',' + profile.contacts_ou.lower()
+    filterstr = (f'(|(mail=*)(proxyAddresses=*)(mailNickname=*)'
+                 f'({marker}={escape_filter_value(profile.marker_prefix)}*))')
+    for entry in client.search(base, filterstr, ['mail', 'proxyAddresses', 'mailNickname', marker,
+                                                 'msExchRecipientTypeDetails', 'homeMDB', 'msExchHomeServerName']):
+        if any(v.startswith(profile.marker_prefix) for v in entry.values(marker)):
+            # The server spells DNs the same way in both reads, so a suffix test settles most;
+            # the parsed comparison covers the rest (spacing, case, escaping).
+            if entry.dn.lower().endswith(container_suffix) or dn_is_within(entry.dn, profile.contacts_ou):
+                continue                                  # an owned contact: not "another recipient"
+            index.marked_outside.append(entry.dn)
             continue
         mailbox = is_mailbox(entry)
-        kind = 'mailbox' if mailbox else (entry.values('objectClass') or ['object'])[-1]
-        holder = f'{entry.dn} ({kind})'
+        holder = f'{entry.dn} ({"mailbox" if mailbox else "recipient"})'
         held = [v.lower() for v in entry.values('mail')]
         held += [v[5:].lower() for v in entry.values('proxyAddresses') if v[:5].lower() == 'smtp:']
         for address in held:
-            addresses.setdefault(address, holder)
+            index.addresses.setdefault(address, holder)
         if mailbox:
-            mailboxes.update(held)
-        aliases.update(v.lower() for v in entry.values('mailNickname'))
-    return addresses, aliases, mailboxes
+            index.mailboxes.update(held)
+        index.aliases.update(v.lower() for v in entry.values('mailNickname'))
+    return index
 
 
 def discover_exchange(client: LdapClient, config_dn: str, organisation: str | None = None) -> dict:

@@ -31,7 +31,6 @@ try:
     import ldap.dn
     import ldap.filter
     import ldap.sasl
-    from ldap.cidict import cidict
     from ldap.controls import SimplePagedResultsControl
 except ImportError:
     HAS_LDAP = False
@@ -108,28 +107,30 @@ class Entry:
     """One search result: its DN and its attributes, looked up case-insensitively.
 
     Values are ``str`` (UTF-8 decoded) except for binary attributes, which stay ``bytes``.
+    Attribute names are kept lower-cased in a plain dict: python-ldap's cidict does the same job
+    but cost a third of the Python time of reading 20,000 contacts (measured).
     """
 
     __slots__ = ('dn', 'attrs')
 
     def __init__(self, dn: str, attrs: t.Mapping[str, list]):
         self.dn = dn
-        self.attrs = cidict(attrs)
+        self.attrs = {name.lower(): values for name, values in attrs.items()}
 
     def get(self, name: str, default=None):
         """The first value of an attribute, or ``default``."""
-        values = self.attrs.get(name)
+        values = self.attrs.get(name.lower())
         return values[0] if values else default
 
     def values(self, name: str) -> list:
-        """All values of an attribute (an empty list when it is absent)."""
-        return list(self.attrs.get(name) or [])
+        """All values of an attribute (an empty list when it is absent). Not a copy: read only."""
+        return self.attrs.get(name.lower()) or []
 
     def __contains__(self, name: str) -> bool:
-        return name in self.attrs
+        return name.lower() in self.attrs
 
     def __repr__(self) -> str:
-        return f'Entry({self.dn!r}, {dict(self.attrs)!r})'
+        return f'Entry({self.dn!r}, {self.attrs!r})'
 
 
 @dataclass
@@ -225,6 +226,13 @@ def normalize_dn(dn: str) -> str:
     tens of thousands of times, and parsing and re-escaping dominated a 20,000-contact plan."""
     parts = parse_dn(dn)
     return ldap.dn.dn2str([[(a.lower(), v.casefold(), f) for a, v, f in rdn_] for rdn_ in parts])
+
+
+@functools.lru_cache(maxsize=262144)
+def dn_key(dn: str) -> tuple:
+    """A DN as a comparable key, cheaper than normalize_dn (no re-escaping): the RDNs as tuples of
+    (type lower-cased, value case-folded)."""
+    return tuple(tuple((a.lower(), v.casefold()) for a, v, _f in rdn_) for rdn_ in parse_dn(dn))
 
 
 def parent_dn(dn: str) -> str:

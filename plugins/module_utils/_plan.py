@@ -76,7 +76,7 @@ class ContactProfile(t.Protocol):
     def name_key(self, name: str) -> str: ...         # equal keys = same name to the target
     def dn_for(self, name: str) -> str: ...           # the DN of a contact with this RDN value
     def rdn_value(self, dn: str) -> str: ...          # the RDN value of a DN
-    def parent_key(self, dn: str) -> str: ...         # the DN's parent, normalised for comparing
+    def parent_key(self, dn: str) -> t.Hashable: ...  # the DN's parent, normalised for comparing
     def validate(self, source: SourceRecord) -> list: ...   # what the target would refuse
     alias_attribute: str                              # '' when the target has no alias to keep unique
     alias_limit: int
@@ -381,8 +381,9 @@ def _primary(contact: OwnedContact, profile: ContactProfile) -> list:
 
 def _clean_name(name: str) -> str:
     """A display name as an RDN value: control characters dropped, spacing collapsed."""
-    printable = ''.join(ch if ch.isprintable() else ' ' for ch in name)
-    return ' '.join(printable.split())
+    if not name.isprintable():
+        name = ''.join(ch if ch.isprintable() else ' ' for ch in name)
+    return ' '.join(name.split())
 
 
 def _disambiguate(wanted: dict, blocked: set, key: t.Callable, limit: int, suffix_format: str) -> dict:
@@ -438,6 +439,8 @@ def _changes(current: dict, desired: dict, merged: dict, compare_keys: dict) -> 
     changes = {}
     for attribute, want in desired.items():
         have = list(current.get(attribute, []))
+        if have == want:                  # the common case of a rerun: equal, value for value
+            continue
         key = compare_keys.get(attribute, _same)
         owns = merged.get(attribute)
         after = list(want)

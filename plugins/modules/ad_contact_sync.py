@@ -175,10 +175,12 @@ guard:
   type: dict
   sample: {blocked: false, reason: null, managed: 321, deletes: 0, max_deletes: 500, max_delete_percent: 10.0}
 timings:
-  description: Seconds per phase (read_source, read_target, plan, apply, report, total) and the peak memory of the module process in MB.
+  description:
+    - Seconds per phase (read, the three reads running side by side; plan; apply; report; total)
+      and the peak memory of the module process in MB.
   returned: always
   type: dict
-  sample: {read_source: 0.41, read_target: 0.52, plan: 0.08, apply: 3.1, report: 0.05, total: 4.2, peak_rss_mb: 61.3}
+  sample: {read: 0.61, plan: 0.08, apply: 3.1, report: 0.05, total: 3.9, peak_rss_mb: 61.3}
 report:
   description: Paths of the report files.
   returned: when O(report_dir) is set
@@ -191,9 +193,10 @@ errors:
   elements: dict
 '''
 
+from concurrent.futures import ThreadPoolExecutor
+
 from ..module_utils._ad import (
-    AdContactProfile, discover_exchange, read_address_index, read_container, read_effective_rights,
-    read_markers_outside)
+    AdContactProfile, discover_exchange, read_address_index, read_container, read_effective_rights)
 from ..module_utils._domino import MailboxRule, read_mailboxes, record_from_dict
 from ..module_utils._ldap import DirectoryError, LdapClient
 from ..module_utils._module import CoexistModule
@@ -208,21 +211,24 @@ def field_map(attribute_map: dict) -> dict:
     return {target: source for target, source in (attribute_map or {}).items() if source}
 
 
-def read_sources(cm) -> tuple:
-    """The Domino mailboxes: from ``records``, or read from Domino in this process."""
-    p = cm.params
+def read_sources(p: dict, settings) -> tuple:
+    """The Domino mailboxes: from ``records``, or read from Domino (``settings``) in this process.
+    Runs in a worker thread: raises DirectoryError, never exits the module."""
     fields = field_map(p['attribute_map'])
     if p['records'] is not None:
         return [record_from_dict(r) for r in p['records']], {'directory': 'records', 'mailboxes': len(p['records'])}
     rule = MailboxRule(mail_systems=tuple(p['mail_systems']), contacts_base=p['domino'].get('contacts_base') or '',
                        marker_attribute=p['domino_marker_attribute'], marker_prefix=p['marker_prefix'])
-    client = cm.client('domino')
-    try:
+    with LdapClient(settings) as client:
         read = read_mailboxes(client, p['domino']['mailbox_base'], rule, fields)
-    finally:
-        client.close()
-    return read.records, {'directory': 'domino', 'server': client.settings.server, 'base': p['domino']['mailbox_base'],
+    return read.records, {'directory': 'domino', 'server': settings.server, 'base': p['domino']['mailbox_base'],
                           'mailboxes': len(read.records), 'persons': read.persons, 'not_mailboxes': read.not_mailboxes}
+
+
+def read_index(settings, base: str, profile: AdContactProfile):
+    """The forest's (or domain's) addresses on a connection of its own (a worker thread)."""
+    with LdapClient(settings) as client:
+        return read_address_index(client, base, profile)
 
 
 def main():
@@ -247,9 +253,13 @@ def main():
     if not contacts_ou:
         cm.module.fail_json(msg='ad.contacts_ou is not set: give the DN of the OU dedicated to the Domino contacts')
     stopwatch = Stopwatch()
+    domino_settings = cm.settings('domino') if p['records'] is None else None
+    # The three big reads (the Domino mailboxes, the forest's addresses, the contacts OU) run at
+    # the same time on their own connections: most of their time is the servers', and python-ldap
+    # lets other threads run while it waits.
+    pool = ThreadPoolExecutor(max_workers=2)
     try:
-        sources, source_info = read_sources(cm)
-        stopwatch.lap('read_source')
+        sources_read = pool.submit(read_sources, p, domino_settings)
         client = cm.client('ad')
         root = client.root_dse().entry
         base, config = root.get('defaultNamingContext'), root.get('configurationNamingContext')
@@ -279,28 +289,25 @@ def main():
         # Where addresses must be unique: the whole forest through a Global Catalog when given.
         gc_settings = connection_settings('ad', dict(p['ad'], server=p['ad']['global_catalog'])) \
             if p['ad'].get('global_catalog') else None
-        index_client = LdapClient(gc_settings).connect() if gc_settings else client
-        index_base = '' if gc_settings else base
-        try:
-            outside = read_markers_outside(index_client, index_base, profile)
-            if outside:
-                cm.module.fail_json(msg=f'{len(outside)} objects carrying this sync\'s marker '
-                                        f'({p["marker_attribute"]}={p["marker_prefix"]}...) are outside {contacts_ou}, '
-                                        f'e.g. {outside[0]}: was the OU moved or renamed? Refusing to run rather than '
-                                        f'create a second set. Nothing was written.', outside=outside[:p['sample_size']])
-            container = read_container(client, profile, list(field_map(p['attribute_map'])))
-            foreign_addresses, foreign_aliases, mailbox_addresses = read_address_index(
-                index_client, index_base, {c.dn for c in container.owned})
-        finally:
-            if index_client is not client:
-                index_client.close()
+        index_read = pool.submit(read_index, gc_settings or client.settings, '' if gc_settings else base, profile)
+        container = read_container(client, profile, list(field_map(p['attribute_map'])))
         rights = read_effective_rights(client, contacts_ou, [])
-        stopwatch.lap('read_target')
-        the_plan = plan(sources, container.owned, foreign_addresses, container.foreign_names, profile,
-                        limits_from(p), foreign_aliases=foreign_aliases, mailbox_addresses=mailbox_addresses)
+        index = index_read.result()
+        sources, source_info = sources_read.result()
+        stopwatch.lap('read')
+        if index.marked_outside:
+            outside = index.marked_outside
+            cm.module.fail_json(msg=f'{len(outside)} objects carrying this sync\'s marker '
+                                    f'({p["marker_attribute"]}={p["marker_prefix"]}...) are outside {contacts_ou}, '
+                                    f'e.g. {outside[0]}: was the OU moved or renamed? Refusing to run rather than '
+                                    f'create a second set. Nothing was written.', outside=outside[:p['sample_size']])
+        the_plan = plan(sources, container.owned, index.addresses, container.foreign_names, profile,
+                        limits_from(p), foreign_aliases=index.aliases, mailbox_addresses=index.mailboxes)
         stopwatch.lap('plan')
     except DirectoryError as exc:
         cm.fail(exc)
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
     refuse = ''
     if rights.get('checked') and not rights.get('can_create_contacts') and the_plan.of_kind('create'):
         refuse = (f'{p["ad"].get("bind_dn") or "the bind account"} may not create contact objects in {contacts_ou} '

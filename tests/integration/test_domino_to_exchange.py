@@ -89,7 +89,9 @@ def test_check_mode_writes_nothing_and_plans_every_eligible_mailbox(seeded, run_
     assert mailboxes <= creates | conflicted
     assert len(creates) > 300 and not creates & conflicted
     assert all(op['status'] == 'planned' for op in report['operations'])
-    assert 'would create' in out
+    assert 'check mode, nothing written' in out
+    # --diff shows before/after per object, capped (50 by default), with a count of the rest
+    assert out.count('+++ after: create CN=') == 50 and f'and {len(creates) - 50} more operations' in out
 
 
 def test_real_run_creates_the_full_profile_and_a_rerun_changes_nothing(seeded, run_playbook, tmp_path):

@@ -41,7 +41,7 @@ class Container:
 
     def __init__(self, profile, owned=(), foreign_names=()):
         self.profile = profile
-        self.container_key = normalize_dn(profile.contacts_ou)
+        self.container_key = profile.parent_key(f"CN=x,{profile.contacts_ou}")   # the parent key of a direct child
         self.contacts = {}                          # normalised DN -> OwnedContact
         for contact in owned:
             key = _normalized(contact.dn)

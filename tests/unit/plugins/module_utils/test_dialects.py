@@ -4,9 +4,10 @@ operations. The lab tests cover the same code against real servers."""
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings, strategies as st
 
 from ansible_collections.coexist.domino_exchange.plugins.module_utils import _ad, _addresses, _apply, _domino
-from ansible_collections.coexist.domino_exchange.plugins.module_utils._ldap import Entry
+from ansible_collections.coexist.domino_exchange.plugins.module_utils._ldap import Entry, dn_key
 from ansible_collections.coexist.domino_exchange.plugins.module_utils._plan import SourceRecord
 
 
@@ -174,3 +175,11 @@ def test_plain_attributes_are_replaced_or_deleted():
     # the read survive
     assert _apply.modlist({'proxyAddresses': ([], ['SMTP:a@b.c'])}, ['proxyAddresses']) == [
         ('add', 'proxyAddresses', ['SMTP:a@b.c'])]
+
+
+@settings(max_examples=300)
+@given(st.text(alphabet=st.characters(blacklist_categories=('Cs',)), min_size=1, max_size=40))
+def test_parent_key_fast_path_agrees_with_parsing(name):
+    p = profile()
+    for dn in (p.dn_for(name), f'{p.dn_for(name)[:-len(p.contacts_ou)]}OU=Sub,{p.contacts_ou}'):
+        assert p.parent_key(dn) == dn_key(dn)[1:]

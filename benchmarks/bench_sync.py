@@ -1,0 +1,474 @@
+# Copyright (c) 2026 coexist.domino_exchange contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""Benchmark of the Domino -> Exchange sync (ad_contact_sync through the domino_to_exchange
+playbook) on the lab, against the yardstick (/work/shared/bench/ldap_baseline.py, or
+$COEXIST_BASELINE) and against community.general.ldap_entry in a loop. See README.md beside
+this file. Run as root from the repository root:
+
+    .venv/bin/python benchmarks/bench_sync.py            # the full run (about 35 minutes)
+
+Figures are printed and written to benchmarks/results/<date>.json; nothing is asserted. The lab
+is left restored to its ``seeded`` snapshot and running.
+"""
+from __future__ import annotations
+
+import argparse
+import datetime
+import json
+import os
+import platform
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+REPO = HERE.parent
+sys.path.insert(0, str(REPO / 'lab'))
+
+from coexist_lab import bulk, lab  # noqa: E402  pylint: disable=wrong-import-position
+
+VENV_BIN = REPO / '.venv' / 'bin'
+ANSIBLE_VENV = HERE / '.venv-ansible'          # the `ansible` package, for community.general only
+ANSIBLE_PACKAGE = 'ansible>=12,<13'              # the release that pairs with ansible-core 2.19
+BASELINE = Path(os.environ.get('COEXIST_BASELINE', '/work/shared/bench/ldap_baseline.py'))
+SYNCED = 'bench-ad-synced'                       # AD after a first run (a benchmark snapshot)
+BARS = {'noop_vs_reads': 1.5, 'add_rate_vs_yardstick': 0.8, 'peak_rss_mb': 300.0}
+# What ad_contact_sync reads from Domino: plugins/module_utils/_domino.py read_mailboxes() with the
+# default attribute map (title, telephonenumber) and Domino marker (employeeType).
+DOMINO_ATTRS = sorted({'dominoUNID', 'cn', 'givenName', 'sn', 'mail', 'uid', 'mailfile', 'mailsystem',
+                       'mailaddress', 'employeeType', 'title', 'telephonenumber'})
+MARKER_FILTER = '(adminDescription=coexist.domino_exchange:*)'
+ADDRESS_FILTER = '(|(mail=*)(proxyAddresses=*)(mailNickname=*))'
+
+
+def log(msg: str) -> None:
+    print(f'[bench {time.strftime("%H:%M:%S")}] {msg}', flush=True)
+
+
+def stats(values: list) -> dict:
+    values = [v for v in values if v is not None]
+    if not values:
+        return {'n': 0, 'min': None, 'median': None, 'max': None}
+    return {'n': len(values), 'min': round(min(values), 3), 'median': round(statistics.median(values), 3),
+            'max': round(max(values), 3)}
+
+
+class Bench:
+    """One benchmark run: a work dir (collection symlink, reports, entry files) and the lab facts."""
+
+    def __init__(self, args):
+        self.args = args
+        self.work = Path(tempfile.mkdtemp(prefix='coexist-bench-'))
+        coll = self.work / 'ansible_collections' / 'coexist'
+        coll.mkdir(parents=True)
+        (coll / 'domino_exchange').symlink_to(REPO)
+        self.facts = lab.facts()
+        self.inventory = lab.common.STATE_DIR / 'inventory'
+        self.results_file = self.work / 'module_results.jsonl'
+        self.run_no = 0
+        self.resets: list = []
+        ad, domino = self.facts['ad'], self.facts['domino']
+        self.env = dict(os.environ, BENCH_AD_PW=ad['bind_password'], BENCH_DOMINO_PW=domino['bind_password'])
+        sys.path.insert(0, str(self.work))
+        from ansible_collections.coexist.domino_exchange.plugins.module_utils._ad import MANAGED  # pylint: disable=import-outside-toplevel
+        self.contact_attrs = sorted(set(MANAGED + ['title', 'telephoneNumber', 'adminDescription']))
+
+    # ----------------------------------------------------------------------------- the lab
+    def reset(self, snapshot: str, which: str = 'ad') -> float:
+        t = time.monotonic()
+        lab.restore_directory(snapshot, which)
+        os.sync()          # the copy's dirty pages are written now, not during the next timed run
+        dt = time.monotonic() - t
+        self.resets.append({'snapshot': snapshot, 'directory': which, 'seconds': round(dt, 3)})
+        return dt
+
+    def seed(self, mailboxes: int) -> dict:
+        """Both directories back to ``seeded``, then bulk mailboxes up to ``mailboxes`` in Domino."""
+        lab.restore()
+        domino = lab.directory('domino')
+        extra = mailboxes - bulk.mailboxes_in_seed(domino)
+        info = bulk.seed_bulk_offline(domino, extra)
+        return dict(info, mailboxes_total=mailboxes, seeded_mailboxes=mailboxes - extra)
+
+    # ---------------------------------------------------------------------------- the product
+    def run_product(self, label: str) -> dict:
+        """ansible-playbook coexist.domino_exchange.domino_to_exchange: wall time and the module result."""
+        self.run_no += 1
+        self.results_file.unlink(missing_ok=True)
+        env = dict(self.env, ANSIBLE_COLLECTIONS_PATH=str(self.work),
+                   ANSIBLE_CALLBACK_PLUGINS=str(HERE / 'callback_plugins'),
+                   ANSIBLE_CALLBACKS_ENABLED='coexist_bench', COEXIST_BENCH_RESULT=str(self.results_file),
+                   ANSIBLE_NOCOLOR='1')
+        out = self.work / f'run{self.run_no:02d}-{label}.log'
+        cmd = [str(VENV_BIN / 'ansible-playbook'), '-i', str(self.inventory),
+               'coexist.domino_exchange.domino_to_exchange', '-e', f'coexist_report_dir={self.work / "reports"}']
+        t = time.monotonic()
+        with open(out, 'w', encoding='utf-8') as f:
+            rc = subprocess.run(cmd, cwd=self.work, env=env, stdout=f, stderr=subprocess.STDOUT, check=False).returncode
+        wall = time.monotonic() - t
+        lines = self.results_file.read_text().splitlines() if self.results_file.exists() else []
+        if rc != 0 or not lines:
+            tail = '\n'.join(out.read_text().splitlines()[-30:])
+            raise SystemExit(f'{label}: ansible-playbook exited {rc}; log {out}:\n{tail}')
+        result = json.loads(lines[-1])
+        timings, counts = result['timings'], result['counts']
+        log(f'{label}: wall {wall:.1f} s, module {timings["total"]:.1f} s '
+            f'(source {timings.get("read_source")}, target {timings.get("read_target")}, plan {timings.get("plan")}, '
+            f'apply {timings.get("apply")}, report {timings.get("report")}), peak {timings["peak_rss_mb"]} MB; '
+            f'create {counts["create"]} update {counts["update"]} rename {counts["rename"]} delete {counts["delete"]} '
+            f'failed {counts["failed"]}')
+        return {'wall': round(wall, 3), 'timings': timings, 'counts': counts, 'outcome': result.get('outcome'),
+                'changed': result.get('changed')}
+
+    def report_creates(self) -> list[dict]:
+        """The create operations of the last run's report.json: dn and attributes, as written."""
+        report = json.loads((self.work / 'reports' / 'domino_to_exchange' / 'report.json').read_text())
+        return [{'dn': op['dn'], 'attrs': {k: v for k, v in op['attributes'].items() if v}}
+                for op in report['operations'] if op['op'] == 'create' and op.get('status') == 'done']
+
+    # ------------------------------------------------------------------------------ yardstick
+    def _baseline(self, argv: list) -> dict:
+        proc = subprocess.run([str(VENV_BIN / 'python'), str(BASELINE), *argv], env=self.env,
+                              capture_output=True, text=True, check=False)
+        line = next((ln for ln in proc.stdout.splitlines() if ln.startswith('RESULT ')), None)
+        if proc.returncode != 0 or line is None:
+            raise SystemExit(f'ldap_baseline.py {argv[0]} failed ({proc.returncode}):\n{proc.stdout}\n{proc.stderr}')
+        return json.loads(line[len('RESULT '):])
+
+    def _ad_conn(self) -> list:
+        ad = self.facts['ad']
+        return ['--uri', ad['server'], '--bind-dn', ad['bind_dn'], '--password-env', 'BENCH_AD_PW',
+                '--ca-file', ad['ca_file']]
+
+    def yardstick_reads(self, label: str) -> dict:
+        """The three reads a sync needs, as plain paged python-ldap searches (two processes, one per server)."""
+        ad, domino = self.facts['ad'], self.facts['domino']
+        d = self._baseline(['read', '--uri', domino['server'], '--bind-dn', domino['bind_dn'],
+                            '--password-env', 'BENCH_DOMINO_PW', '--ca-file', domino['ca_file'],
+                            '--read', domino['mailbox_base'], '(objectClass=dominoPerson)', ','.join(DOMINO_ATTRS)])
+        a = self._baseline(['read', *self._ad_conn(),
+                            '--read', ad['contacts_ou'], MARKER_FILTER, ','.join(self.contact_attrs),
+                            '--read', ad['base_dn'], ADDRESS_FILTER, 'mail,proxyAddresses,mailNickname'])
+        reads = d['reads'] + a['reads']
+        total = d['seconds'] + a['seconds']
+        parts = ', '.join(f'{r["entries"]} in {r["seconds"]:.2f} s' for r in reads)
+        log(f'{label}: yardstick reads {total:.2f} s ({parts})')
+        return {'seconds': round(total, 4), 'reads': reads}
+
+    def yardstick_add(self, entries: list, label: str) -> dict:
+        path = self.work / f'{label}-entries.jsonl'
+        with open(path, 'w', encoding='utf-8') as f:
+            for e in entries:
+                f.write(json.dumps(e, ensure_ascii=False) + '\n')
+        r = self._baseline(['add', *self._ad_conn(), '--entries', str(path)])
+        rate = r['entries'] / r['seconds'] if r['seconds'] else None
+        log(f'{label}: yardstick added {r["entries"]} in {r["seconds"]:.1f} s ({rate:.1f}/s)')
+        return {'entries': r['entries'], 'seconds': r['seconds'], 'per_second': round(rate, 2)}
+
+    def count_owned(self) -> int:
+        ad = self.facts['ad']
+        return self._baseline(['read', *self._ad_conn(), '--read', ad['contacts_ou'], MARKER_FILTER, '1.1'])['entries']
+
+    # ------------------------------------------------------------------------- ldap_entry
+    def ldap_entry_loop(self, entries: list) -> dict:
+        """community.general.ldap_entry, one loop item per contact, the way an admin would write it."""
+        collections = ensure_community_general()
+        data = self.work / 'ldap_entry_vars.json'
+        items = []
+        for e in entries:
+            attrs = dict(e['attrs'])
+            items.append({'dn': e['dn'], 'objectClass': attrs.pop('objectClass'), 'attributes': attrs})
+        data.write_text(json.dumps({'bench_entries': items}, ensure_ascii=False))
+        playbook = self.work / 'ldap_entry_loop.yml'
+        playbook.write_text(LDAP_ENTRY_PLAYBOOK)
+        env = dict(self.env, ANSIBLE_COLLECTIONS_PATH=f'{self.work}:{collections}', ANSIBLE_NOCOLOR='1')
+        out = self.work / 'ldap_entry.log'
+        t = time.monotonic()
+        with open(out, 'w', encoding='utf-8') as f:
+            rc = subprocess.run([str(VENV_BIN / 'ansible-playbook'), '-i', str(self.inventory), str(playbook),
+                                 '-e', f'@{data}'], cwd=self.work, env=env, stdout=f, stderr=subprocess.STDOUT,
+                                check=False).returncode
+        wall = time.monotonic() - t
+        if rc != 0:
+            tail = '\n'.join(out.read_text().splitlines()[-30:])
+            raise SystemExit(f'ldap_entry loop: ansible-playbook exited {rc}; log {out}:\n{tail}')
+        created = self.count_owned()
+        log(f'ldap_entry loop: {len(items)} entries in {wall:.1f} s ({len(items) / wall:.2f}/s); '
+            f'{created} owned contacts in the OU afterwards')
+        return {'entries': len(items), 'wall': round(wall, 2), 'per_second': round(len(items) / wall, 2),
+                'owned_after': created}
+
+
+LDAP_ENTRY_PLAYBOOK = '''\
+---
+# Generated by benchmarks/bench_sync.py: the contacts ad_contact_sync created, one ldap_entry per item.
+- name: Create mail contacts with community.general.ldap_entry in a loop
+  hosts: localhost
+  connection: local
+  gather_facts: false
+  vars:
+    ansible_python_interpreter: "{{ ansible_playbook_python }}"
+  tasks:
+    - name: Create one contact per loop item
+      community.general.ldap_entry:
+        server_uri: "{{ coexist_ad.server }}"
+        bind_dn: "{{ coexist_ad.bind_dn }}"
+        bind_pw: "{{ coexist_ad.bind_password }}"
+        ca_path: "{{ coexist_ad.ca_file }}"
+        dn: "{{ item.dn }}"
+        objectClass: "{{ item.objectClass }}"
+        attributes: "{{ item.attributes }}"
+      loop: "{{ bench_entries }}"
+      loop_control:
+        label: "{{ item.dn }}"
+'''
+
+
+def ensure_community_general() -> Path:
+    """community.general from the `ansible` package, in its own venv (never in .venv); returns the
+    site-packages directory that holds its ansible_collections/."""
+    found = sorted(ANSIBLE_VENV.glob('lib/python3*/site-packages/ansible_collections/community/general'))
+    if not found:
+        log(f'installing {ANSIBLE_PACKAGE} into {ANSIBLE_VENV} (for community.general.ldap_entry)')
+        subprocess.run([sys.executable, '-m', 'venv', str(ANSIBLE_VENV)], check=True)
+        subprocess.run([str(ANSIBLE_VENV / 'bin' / 'pip'), 'install', '-q', ANSIBLE_PACKAGE], check=True)
+        found = sorted(ANSIBLE_VENV.glob('lib/python3*/site-packages/ansible_collections/community/general'))
+    return found[0].parents[2]
+
+
+# ================================================================================ scenarios
+def scenario_20k(b: Bench, res: dict) -> None:
+    a = b.args
+    n = a.mailboxes
+    log(f'--- {n} mailboxes: seeding Domino offline')
+    res['seed'] = b.seed(n)
+    # The product's first runs and the yardstick's adds of the same entries alternate (Samba's
+    # write speed drifts over minutes), each after a reset of AD to its pre-run state. The loop
+    # ends with a product run: that state is snapshotted for the 1% change runs.
+    first, first_reads, first_resets, adds, creates = [], [], [], [], []
+    for i in range(a.first_run_reps):
+        if creates and len(adds) < a.add_reps:
+            reset = b.reset(lab.SEEDED)
+            log(f'yardstick add {len(adds) + 1}/{a.add_reps}: AD reset in {reset:.2f} s')
+            adds.append(b.yardstick_add(creates, f'add {len(adds) + 1}'))
+        first_resets.append(b.reset(lab.SEEDED))
+        log(f'first run {i + 1}/{a.first_run_reps}: AD reset to {lab.SEEDED!r} in {first_resets[-1]:.2f} s')
+        first_reads.append(b.yardstick_reads(f'first run {i + 1} state'))
+        first.append(b.run_product(f'first run {i + 1}'))
+        creates = creates or b.report_creates()
+    lab.snapshot_directory(SYNCED, 'ad')
+    res['first_run'] = {'runs': first, 'yardstick_reads': first_reads, 'resets': first_resets}
+
+    noop, noop_reads = [], []
+    for i in range(a.reps):
+        noop_reads.append(b.yardstick_reads(f'no-op {i + 1} state'))
+        noop.append(b.run_product(f'no-op rerun {i + 1}'))
+    res['noop'] = {'runs': noop, 'yardstick_reads': noop_reads}
+
+    changes = bulk.bulk_changes(res['seed']['count'], a.changed)
+    seconds = bulk.apply_changes(lab.directory('domino'), changes)
+    kinds = {k: sum(1 for c in changes if c['kind'] == k) for k in ('title', 'rename', 'mail')}
+    log(f'{len(changes)} Domino mailboxes changed in {seconds:.1f} s: {kinds}')
+    change, change_reads, change_resets = [], [], []
+    for i in range(a.reps):
+        change_resets.append(b.reset(SYNCED))
+        log(f'1% change {i + 1}/{a.reps}: AD reset to {SYNCED!r} in {change_resets[-1]:.2f} s')
+        change_reads.append(b.yardstick_reads(f'1% change {i + 1} state'))
+        change.append(b.run_product(f'1% change {i + 1}'))
+    res['change'] = {'runs': change, 'yardstick_reads': change_reads, 'resets': change_resets,
+                     'changes': kinds}
+
+    while len(adds) < a.add_reps:            # the adds that did not fit between the first runs
+        reset = b.reset(lab.SEEDED)
+        log(f'yardstick add {len(adds) + 1}/{a.add_reps}: AD reset in {reset:.2f} s')
+        adds.append(b.yardstick_add(creates, f'add {len(adds) + 1}'))
+    res['yardstick_add'] = adds
+
+
+def scenario_small(b: Bench, res: dict) -> None:
+    a = b.args
+    n = a.small
+    log(f'--- {n} mailboxes: product first run vs community.general.ldap_entry in a loop')
+    res['seed'] = b.seed(n)
+    runs, resets = [], []
+    for i in range(a.small_reps):
+        resets.append(b.reset(lab.SEEDED))
+        runs.append(b.run_product(f'{n} first run {i + 1}'))
+    creates = b.report_creates()
+    res['first_run'] = {'runs': runs, 'resets': resets}
+    if a.skip_ldap_entry:
+        return
+    b.reset(lab.SEEDED)
+    res['ldap_entry'] = b.ldap_entry_loop(creates[:a.ldap_entry_max] if a.ldap_entry_max else creates)
+
+
+# ================================================================================= summary
+def summarise(res: dict, args) -> dict:
+    big, small = res.get('big', {}), res.get('small', {})
+    rows, bars = [], []
+
+    def row(name, runs, reads=None):
+        if not runs:
+            return
+        entry = {'scenario': name,
+                 'module_s': stats([r['timings']['total'] for r in runs]),
+                 'wall_s': stats([r['wall'] for r in runs]),
+                 'apply_s': stats([r['timings'].get('apply') for r in runs]),
+                 'peak_rss_mb': stats([r['timings']['peak_rss_mb'] for r in runs]),
+                 'counts': runs[-1]['counts']}
+        if reads:
+            entry['yardstick_reads_s'] = stats([r['seconds'] for r in reads])
+        rows.append(entry)
+
+    row(f'{args.mailboxes} first run', big.get('first_run', {}).get('runs'), big.get('first_run', {}).get('yardstick_reads'))
+    row(f'{args.mailboxes} no-op rerun', big.get('noop', {}).get('runs'), big.get('noop', {}).get('yardstick_reads'))
+    row(f'{args.mailboxes} 1% change', big.get('change', {}).get('runs'), big.get('change', {}).get('yardstick_reads'))
+    row(f'{args.small} first run', small.get('first_run', {}).get('runs'))
+
+    noop = next((r for r in rows if r['scenario'].endswith('no-op rerun')), None)
+    if noop and noop.get('yardstick_reads_s', {}).get('median'):
+        ratio = noop['module_s']['median'] / noop['yardstick_reads_s']['median']
+        bars.append({'bar': f'no-op rerun module time <= {BARS["noop_vs_reads"]}x yardstick reads',
+                     'value': round(ratio, 2), 'pass': ratio <= BARS['noop_vs_reads'],
+                     'detail': f'{noop["module_s"]["median"]:.2f} s vs {noop["yardstick_reads_s"]["median"]:.2f} s (medians)'})
+    first_runs = big.get('first_run', {}).get('runs') or []
+    adds = big.get('yardstick_add') or []
+    if first_runs and adds:
+        rates = [r['counts']['done'] / r['timings']['apply'] for r in first_runs if r['timings'].get('apply')]
+        module_rate = statistics.median(rates)
+        yard_rate = statistics.median([x['per_second'] for x in adds])
+        ratio = module_rate / yard_rate
+        big['add_rates'] = {'module_per_s': stats(rates), 'yardstick_per_s': stats([x['per_second'] for x in adds])}
+        bars.append({'bar': f'first-run add throughput >= {BARS["add_rate_vs_yardstick"]}x yardstick add',
+                     'value': round(ratio, 2), 'pass': ratio >= BARS['add_rate_vs_yardstick'],
+                     'detail': f'{module_rate:.1f}/s (apply phase, median) vs {yard_rate:.1f}/s'})
+    big_runs = first_runs + (big.get('noop', {}).get('runs') or []) + (big.get('change', {}).get('runs') or [])
+    if big_runs:
+        peak = max(r['timings']['peak_rss_mb'] for r in big_runs)
+        bars.append({'bar': f'module peak memory < {BARS["peak_rss_mb"]:.0f} MB at {args.mailboxes}',
+                     'value': peak, 'pass': peak < BARS['peak_rss_mb'], 'detail': f'max over {len(big_runs)} runs'})
+    le = small.get('ldap_entry')
+    comparison = None
+    small_first = next((r for r in rows if r['scenario'] == f'{args.small} first run'), None)
+    if le and small_first:
+        comparison = {'ldap_entry_wall_s': le['wall'], 'ldap_entry_per_s': le['per_second'],
+                      'product_wall_s_median': small_first['wall_s']['median'],
+                      'product_module_s_median': small_first['module_s']['median'],
+                      'speedup_wall': round(le['wall'] / small_first['wall_s']['median'], 1)}
+    resets = res.get('resets', [])
+    return {'rows': rows, 'bars': bars, 'ldap_entry_vs_product': comparison,
+            'resets_s': {name: stats([r['seconds'] for r in resets if r['snapshot'] == name])
+                         for name in sorted({r['snapshot'] for r in resets})}}
+
+
+def fmt(s: dict) -> str:
+    if not s or s.get('median') is None:
+        return '-'
+    return f'{s["min"]:.2f}/{s["median"]:.2f}/{s["max"]:.2f}'
+
+
+def print_summary(summary: dict) -> None:
+    print('\n=== Summary (min/median/max; seconds unless noted) ===')
+    head = f'{"scenario":<22} {"n":>2} {"module total":>20} {"ansible-playbook wall":>22} {"apply":>20} ' \
+           f'{"peak RSS MB":>18} {"yardstick reads":>18}'
+    print(head)
+    for r in summary['rows']:
+        print(f'{r["scenario"]:<22} {r["module_s"]["n"]:>2} {fmt(r["module_s"]):>20} {fmt(r["wall_s"]):>22} '
+              f'{fmt(r["apply_s"]):>20} {fmt(r["peak_rss_mb"]):>18} {fmt(r.get("yardstick_reads_s")):>18}')
+        c = r['counts']
+        print(f'{"":<25} counts: create {c["create"]}, update {c["update"]}, rename {c["rename"]}, '
+              f'delete {c["delete"]}, unchanged {c["unchanged"]}, conflict {c["conflict"]}, skip {c["skip"]}, '
+              f'failed {c["failed"]}')
+    for name, s in summary['resets_s'].items():
+        print(f'AD reset to {name!r}: {fmt(s)} s over {s["n"]} resets (outside the timings)')
+    cmp_ = summary['ldap_entry_vs_product']
+    if cmp_:
+        print(f'ldap_entry loop: {cmp_["ldap_entry_wall_s"]:.1f} s ({cmp_["ldap_entry_per_s"]:.2f} entries/s) vs '
+              f'product first run {cmp_["product_wall_s_median"]:.1f} s wall / {cmp_["product_module_s_median"]:.1f} s '
+              f'module (median): {cmp_["speedup_wall"]}x faster end to end')
+    for line in summary['bars']:
+        print(f'{"PASS" if line["pass"] else "FAIL"}  {line["bar"]}: {line["value"]} ({line["detail"]})')
+
+
+def environment() -> dict:
+    def version(cmd):
+        try:
+            return subprocess.run(cmd, capture_output=True, text=True, check=False).stdout.strip().splitlines()[0]
+        except (OSError, IndexError):
+            return None
+    py = subprocess.run([str(VENV_BIN / 'python'), '-c', 'import ldap, ansible.release as r; '
+                         'print(ldap.__version__, r.__version__)'], capture_output=True, text=True, check=False)
+    ldap_v, core_v = (py.stdout.split() + [None, None])[:2]
+    return {'host': platform.node(), 'cpus': os.cpu_count(), 'python': platform.python_version(),
+            'python_ldap': ldap_v, 'ansible_core': core_v, 'samba': version(['samba', '--version']),
+            'slapd': re.sub(r'\s+', ' ', version(['/usr/sbin/slapd', '-VV']) or '') or None}
+
+
+def main() -> int:
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument('--mailboxes', type=int, default=20000, help='Domino mailboxes in the large runs (default 20000)')
+    p.add_argument('--reps', type=int, default=5, help='repetitions of the no-op and 1%% change reruns (default 5)')
+    p.add_argument('--first-run-reps', type=int, default=3,
+                   help='repetitions of the large first run (default 3: five would take the whole run past 40 min)')
+    p.add_argument('--add-reps', type=int, default=2, help='repetitions of the yardstick add (default 2)')
+    p.add_argument('--changed', type=int, default=None, help='mailboxes changed in the 1%% scenario (default 1%%)')
+    p.add_argument('--small', type=int, default=1000, help='mailboxes in the ldap_entry comparison (default 1000)')
+    p.add_argument('--small-reps', type=int, default=3, help='product first runs at the small size (default 3)')
+    p.add_argument('--skip-large', action='store_true', help='only the small ldap_entry comparison')
+    p.add_argument('--skip-small', action='store_true', help='only the large runs')
+    p.add_argument('--skip-ldap-entry', action='store_true', help='no ldap_entry loop at the small size')
+    p.add_argument('--ldap-entry-max', type=int, default=0, help='cap the ldap_entry loop (quick trials; default all)')
+    p.add_argument('--keep-work', action='store_true', help='keep the work dir (logs, reports, entry files)')
+    p.add_argument('--output', type=Path, help='result JSON (default benchmarks/results/<date>.json)')
+    args = p.parse_args()
+    if args.changed is None:
+        args.changed = max(1, args.mailboxes // 100)
+    if os.geteuid() != 0:
+        print('run as root: the lab binds fixed ports and stops and starts its servers', file=sys.stderr)
+        return 2
+    started = time.monotonic()
+    log('lab up (idempotent)')
+    lab.up()
+    b = Bench(args)
+    log(f'work dir {b.work}')
+    res = {'started': datetime.datetime.now().isoformat(timespec='seconds'), 'args': vars(args) | {'output': str(args.output) if args.output else None},
+           'environment': environment(), 'bars': BARS}
+    try:
+        if not args.skip_large:
+            res['big'] = {}
+            scenario_20k(b, res['big'])
+        if not args.skip_small:
+            res['small'] = {}
+            scenario_small(b, res['small'])
+    finally:
+        log('restoring the lab to its seeded snapshot')
+        lab.restore()
+        lab.drop_snapshot(SYNCED)
+        if not args.keep_work:
+            shutil.rmtree(b.work, ignore_errors=True)
+    res['resets'] = b.resets
+    res['summary'] = summarise(res, args)
+    res['seconds'] = round(time.monotonic() - started, 1)
+    print_summary(res['summary'])
+    print(f'benchmark took {res["seconds"] / 60:.1f} min')
+    out = args.output
+    if out is None:
+        out = HERE / 'results' / f'{datetime.date.today().isoformat()}.json'
+        n = 2
+        while out.exists():
+            out = HERE / 'results' / f'{datetime.date.today().isoformat()}-{n}.json'
+            n += 1
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(res, indent=1) + '\n')
+    print(f'results: {out}')
+    return 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())
