@@ -119,7 +119,7 @@ class Bench:
         result = json.loads(lines[-1])
         timings, counts = result['timings'], result['counts']
         log(f'{label}: wall {wall:.1f} s, module {timings["total"]:.1f} s '
-            f'(source {timings.get("read_source")}, target {timings.get("read_target")}, plan {timings.get("plan")}, '
+            f'(reads {timings.get("read")}, plan {timings.get("plan")}, '
             f'apply {timings.get("apply")}, report {timings.get("report")}), peak {timings["peak_rss_mb"]} MB; '
             f'create {counts["create"]} update {counts["update"]} rename {counts["rename"]} delete {counts["delete"]} '
             f'failed {counts["failed"]}')

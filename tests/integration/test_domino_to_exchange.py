@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import uuid
+from pathlib import Path
 
 import ldap3
 import pytest
@@ -255,3 +256,19 @@ def test_marker_outside_the_ou_refuses_to_run(seeded, run_playbook, tmp_path):
     assert ad.add(stray, ['top', 'person', 'organizationalPerson', 'contact'],
                   {'adminDescription': f'{MARKER}{"0" * 32}'})
     _nothing_written(seeded, run_playbook, tmp_path, {}, 'outside')
+
+
+def test_records_from_domino_mailbox_info_plan_the_same_as_reading_domino_in_process(seeded, run_playbook, tmp_path):
+    rc, report, out = run_sync(run_playbook, tmp_path, seeded, '--check')
+    assert rc == 0, out
+    records_dir = tmp_path / 'records-run'
+    result = run_playbook(str(Path(__file__).parent / 'playbooks' / 'records_path.yml'),
+                          '-e', f'coexist_report_dir={records_dir}')
+    assert result.returncode == 0, result.stdout + result.stderr
+    manifest = json.loads(open(seeded['domino']['manifest'], encoding='utf-8').read())
+    mailboxes = sum(len(manifest['categories'][name]) for name in manifest['mailbox_categories'])
+    assert f'mailboxes={mailboxes} ' in result.stdout
+    via_records = json.loads((records_dir / 'records' / 'report.json').read_text())
+    assert via_records['source']['directory'] == 'records'
+    assert [op['dn'] for op in via_records['operations']] == [op['dn'] for op in report['operations']]
+    assert via_records['conflicts'] == report['conflicts'] and via_records['skips'] == report['skips']
