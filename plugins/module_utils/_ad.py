@@ -323,15 +323,14 @@ def discover_exchange(client: LdapClient, config_dn: str, organisation: str | No
             'missing_lists': [k for k in ('Default Global Address List', 'All Contacts') if k.lower() not in lists]}
 
 
-def read_effective_rights(client: LdapClient, contacts_ou: str, attributes: list) -> dict:
-    """What the bind account may do in the contacts OU, as AD computes it (no trial write)."""
-    computed = ['allowedChildClassesEffective', 'allowedAttributesEffective']
-    entries = list(client.search(contacts_ou, '(objectClass=*)', computed, scope='base'))
+def read_effective_rights(client: LdapClient, contacts_ou: str) -> dict:
+    """What the bind account may do in the contacts OU, as AD computes it (no trial write).
+
+    Creating contacts is the decisive right: the creator owns a new child, so its attributes
+    follow (allowedAttributesEffective on the OU would speak for the OU itself only).
+    """
+    entries = list(client.search(contacts_ou, '(objectClass=*)', ['allowedChildClassesEffective'], scope='base'))
     if not entries:
         return {'checked': False}
     children = {v.lower() for v in entries[0].values('allowedChildClassesEffective')}
-    rights = {'checked': True, 'can_create_contacts': 'contact' in children}
-    # allowedAttributesEffective on the OU speaks for the OU itself; on a new child the creator
-    # owns the object, so creating contacts is the decisive right.
-    rights['attributes_checked'] = sorted(attributes)
-    return rights
+    return {'checked': True, 'can_create_contacts': 'contact' in children}

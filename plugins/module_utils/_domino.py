@@ -55,6 +55,12 @@ class MailboxRule:
         return ''
 
 
+def field_map(attribute_map: dict) -> dict:
+    """The playbook's coexist_attribute_map (AD attribute -> Domino attribute) without the nulls:
+    a null value stops syncing that field."""
+    return {target: source for target, source in (attribute_map or {}).items() if source}
+
+
 def record_from_entry(entry, field_map: dict) -> SourceRecord:
     """A Domino mailbox as a normalised record. ``field_map`` maps target attribute names to
     Domino attribute names (the playbook's coexist_attribute_map, nulls removed)."""

@@ -197,7 +197,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 from ..module_utils._ad import (
     AdContactProfile, discover_exchange, read_address_index, read_container, read_effective_rights)
-from ..module_utils._domino import MailboxRule, read_mailboxes, record_from_dict
+from ..module_utils._domino import MailboxRule, field_map, read_mailboxes, record_from_dict
 from ..module_utils._ldap import DirectoryError, LdapClient
 from ..module_utils._module import CoexistModule
 from ..module_utils._options import connection_settings
@@ -205,10 +205,6 @@ from ..module_utils._plan import plan
 from ..module_utils._sync import SYNC_OPTIONS, Stopwatch, finish, limits_from
 
 DIRECTION = 'domino_to_exchange'
-
-
-def field_map(attribute_map: dict) -> dict:
-    return {target: source for target, source in (attribute_map or {}).items() if source}
 
 
 def read_sources(p: dict, settings) -> tuple:
@@ -291,7 +287,7 @@ def main():
             if p['ad'].get('global_catalog') else None
         index_read = pool.submit(read_index, gc_settings or client.settings, '' if gc_settings else base, profile)
         container = read_container(client, profile, list(field_map(p['attribute_map'])))
-        rights = read_effective_rights(client, contacts_ou, [])
+        rights = read_effective_rights(client, contacts_ou)
         index = index_read.result()
         sources, source_info = sources_read.result()
         stopwatch.lap('read')

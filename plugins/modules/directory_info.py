@@ -157,7 +157,7 @@ def check_container(client, dn: str, side: str) -> dict:
     if not found['exists']:
         found['problem'] = f'{dn} does not exist on {client.settings.where}: create it (the sync owns it)'
     elif side == 'ad':
-        found['can_create_contacts'] = read_effective_rights(client, dn, []).get('can_create_contacts', False)
+        found['can_create_contacts'] = read_effective_rights(client, dn).get('can_create_contacts', False)
         if not found['can_create_contacts']:
             found['problem'] = (f'{client.settings.bind_dn or "The bind account"} may not create contacts in {dn} '
                                 f'on {client.settings.where}: grant it create/delete contact rights there')

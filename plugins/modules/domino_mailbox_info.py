@@ -135,14 +135,9 @@ not_mailboxes:
   sample: {no mail file: 6, 'forwarded (has a forwarding address)': 5}
 '''
 
-from ..module_utils._domino import MailboxRule, read_mailboxes, record_as_dict
+from ..module_utils._domino import MailboxRule, field_map, read_mailboxes, record_as_dict
 from ..module_utils._ldap import DirectoryError
 from ..module_utils._module import CoexistModule
-
-
-def field_map(attribute_map: dict) -> dict:
-    """AD attribute -> Domino attribute, nulls (fields not synced) removed."""
-    return {target: source for target, source in (attribute_map or {}).items() if source}
 
 
 def main():

@@ -39,7 +39,7 @@ SOURCE = {'directory': 'domino', 'server': 'ldaps://domino1.example.com:1636', '
           'persons': 9, 'not_mailboxes': {'no mail file': 1}}
 TARGET = {'directory': 'ad', 'server': 'ldaps://dc1.corp.example.com', 'container': OU, 'organisation': 'Acme',
           'address_lists': [GAL, ALL_CONTACTS],
-          'rights': {'checked': True, 'can_create_contacts': True, 'attributes_checked': []},
+          'rights': {'checked': True, 'can_create_contacts': True},
           'foreign_objects': [{'dn': f'CN=Manual Contact,{OU}', 'objectClass': ['contact']}], 'global_catalog': True}
 
 A_RENE = 'A0000000000000000000000000000001'
