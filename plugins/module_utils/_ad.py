@@ -7,9 +7,12 @@
 # and may not remain stable to outside uses. Changes may be made in ANY release, even a bugfix
 # release. See also: https://github.com/ansible/community/issues/539#issuecomment-780839686
 
-"""Active Directory with Exchange, as a target: what a GAL-visible mail contact looks like, how AD
-compares names, and the reads the sync needs (owned contacts, the forest's addresses, the
-Exchange organisation and address lists, effective rights).
+"""Active Directory with Exchange, both ways.
+
+As a target: what a GAL-visible mail contact looks like, and the reads the sync needs (owned
+contacts, the forest's addresses, the Exchange organisation and address lists, effective rights).
+As a source (at the end of this file): which users are Exchange mailboxes, and how one becomes a
+normalised record.
 
 The contact profile (reference exchange-ad.md 2.1-2.2; DESIGN.md "GAL visibility"):
 
@@ -34,14 +37,13 @@ adminDescription                the ownership marker, <prefix><anchor> (in the s
 
 from __future__ import annotations
 
-import functools
-import unicodedata
 import uuid
 from dataclasses import dataclass, field
 
 from ._addresses import address_problem, domain_of, in_domain, is_valid_alias, local_part
-from ._ldap import LdapClient, dn_is_within, dn_key, escape_filter_value, normalize_dn, parse_dn, rdn
-from ._plan import OwnedContact, SourceRecord
+from ._ldap import LdapClient, dn_is_within, dn_key, escape_filter_value, normalize_dn, parse_dn
+from ._naming import ContainerNaming, first_rdn_value
+from ._plan import AddressIndex, ContainerContents, MailboxRead, OwnedContact, SourceRecord
 
 POLICY_EXCLUDED = '{26491cfc-9e50-4857-861b-0cb8df22b5d7}'   # email address policies: not applied
 MSEXCH_VERSION_2013 = '88218628259840'                        # "0.20 (15.0.0.0)": Exchange 2013 and later
@@ -68,6 +70,22 @@ LIMITS = {
 # holding a contact's address supersedes the contact; other recipients only conflict with it.
 MAILBOX_TYPES = frozenset({'1', '2', '4', '8', '16', '32', '2147483648', '8589934592', '17179869184',
                            '34359738368', '2199023255552'})
+# The same, by the names the mailbox_types option uses (the remote kinds: Exchange Online
+# mailboxes of a hybrid organisation; linked rooms count as linked).
+MAILBOX_KINDS = {
+    'user': ('1',), 'linked': ('2', '2199023255552'), 'shared': ('4',), 'legacy': ('8',), 'room': ('16',),
+    'equipment': ('32',), 'remote': ('2147483648', '8589934592', '17179869184', '34359738368'),
+}
+PRE_2007 = 'pre2007'      # the mailbox_types name of Exchange 2000/2003 mailboxes (no recipient type)
+DEFAULT_MAILBOX_KINDS = ('user', 'shared', 'room', 'equipment', 'legacy', PRE_2007)
+# Mailboxes that are never anyone's: Exchange's system, discovery, monitoring, audit and similar
+# mailboxes, never synced whatever mailbox_types says.
+SYSTEM_TYPES = {'8388608': 'arbitration', '16777216': 'mailbox plan', '536870912': 'discovery',
+                '68719476736': 'public folder', '549755813888': 'monitoring', '1099511627776': 'group',
+                '4398046511104': 'audit log', '137438953472': 'team'}
+SYSTEM_NAME_PREFIXES = ('systemmailbox{', 'cas_{', 'discoverysearchmailbox{', 'federatedemail.', 'migration.',
+                        'healthmailbox')
+UAC_ACCOUNTDISABLE = 0x2
 
 # The attributes the sync manages on a contact (read back, compared, written).
 MANAGED = ['displayName', 'givenName', 'sn', 'mail', 'mailNickname', 'targetAddress', 'proxyAddresses',
@@ -75,26 +93,13 @@ MANAGED = ['displayName', 'givenName', 'sn', 'mail', 'mailNickname', 'targetAddr
            'showInAddressBook']
 
 
-@functools.lru_cache(maxsize=262144)
-def name_key(name: str) -> str:
-    """How AD compares RDN values: case- and accent-insensitively (Samba is stricter; the planner
-    follows Windows so the lab cannot hide a collision)."""
-    decomposed = unicodedata.normalize('NFKD', name)
-    return ''.join(ch for ch in decomposed if not unicodedata.combining(ch)).casefold().strip()
-
-
 def guid_to_string(raw: bytes) -> str:
     """objectGUID (16 bytes, little-endian fields) in its canonical string form."""
     return str(uuid.UUID(bytes_le=raw))
 
 
-@functools.lru_cache(maxsize=262144)
-def _first_rdn_value(dn: str) -> str:
-    return parse_dn(dn)[0][0][1]
-
-
 @dataclass(frozen=True)
-class AdContactProfile:
+class AdContactProfile(ContainerNaming):
     """The planner's view of a Domino user's contact in AD (see ContactProfile in _plan.py)."""
 
     contacts_ou: str
@@ -117,25 +122,15 @@ class AdContactProfile:
 
     def __post_init__(self):
         object.__setattr__(self, '_address_list_keys', frozenset(normalize_dn(d) for d in self.address_lists))
-        object.__setattr__(self, '_suffix', ',' + self.contacts_ou)
-        object.__setattr__(self, '_container_key', dn_key(self.contacts_ou))
+        self._init_naming()
 
-    # names
-    def name_key(self, name: str) -> str:
-        return name_key(name)
+    # names (name_key, dn_for, rdn_value, parent_key: ContainerNaming)
+    @property
+    def container(self) -> str:
+        return self.contacts_ou
 
-    def dn_for(self, name: str) -> str:
-        return f'{rdn("CN", name)},{self.contacts_ou}'
-
-    def rdn_value(self, dn: str) -> str:
-        return _first_rdn_value(dn)
-
-    def parent_key(self, dn: str) -> tuple:
-        # Fast path for the usual case, a contact directly in the OU as the OU is spelled here:
-        # one RDN (no unescaped comma) before ",<contacts_ou>". Everything else is parsed.
-        if dn.endswith(self._suffix) and ',' not in dn[:-len(self._suffix)].replace('\\\\', '').replace('\\,', ''):
-            return self._container_key
-        return dn_key(dn)[1:]
+    def name_length(self, name: str) -> int:
+        return len(name)                         # AD limits the cn itself (rangeUpper 64)
 
     # values
     def routing_address(self, source: SourceRecord) -> str:
@@ -219,13 +214,6 @@ class AdContactProfile:
 
 # --- reads ---
 
-@dataclass
-class ContainerContents:
-    owned: list            # OwnedContact
-    foreign: list          # dicts: dn, objectClass (objects in the container the sync does not own)
-    foreign_names: list    # RDN values of the container's direct children that are not owned
-
-
 def read_container(client: LdapClient, profile: AdContactProfile, extra_attributes: list) -> ContainerContents:
     """Everything in the contacts OU: owned contacts (marker present) and the rest."""
     wanted = MANAGED + extra_attributes + [profile.marker_attribute, 'objectClass', 'objectGUID', 'legacyExchangeDN',
@@ -260,14 +248,6 @@ def is_mailbox(entry) -> bool:
     if kind is not None:
         return kind in MAILBOX_TYPES
     return bool(entry.get('homeMDB') or entry.get('msExchHomeServerName'))
-
-
-@dataclass
-class AddressIndex:
-    addresses: dict        # lower-case address -> holder description, every recipient but the owned contacts
-    aliases: set           # lower-case mailNickname of those recipients
-    mailboxes: set         # the addresses held by real mailboxes (they supersede contacts)
-    marked_outside: list   # DNs carrying this sync's marker outside the contacts OU
 
 
 def read_address_index(client: LdapClient, base: str, profile: AdContactProfile) -> AddressIndex:
@@ -334,3 +314,120 @@ def read_effective_rights(client: LdapClient, contacts_ou: str) -> dict:
         return {'checked': False}
     children = {v.lower() for v in entries[0].values('allowedChildClassesEffective')}
     return {'checked': True, 'can_create_contacts': 'contact' in children}
+
+
+# --- the source side: Exchange mailboxes ---
+
+@dataclass(frozen=True)
+class ExchangeMailboxRule:
+    """Which users are Exchange mailboxes for the sync (reference exchange-ad.md 3)."""
+
+    kinds: tuple = DEFAULT_MAILBOX_KINDS     # names from MAILBOX_KINDS, and PRE_2007
+    include_hidden: bool = False             # msExchHideFromAddressLists TRUE
+    include_disabled: bool = True            # resource and shared mailboxes are disabled accounts
+    marker_attribute: str = DEFAULT_MARKER_ATTRIBUTE
+    marker_prefix: str = DEFAULT_MARKER_PREFIX
+    _types: frozenset = field(default=frozenset(), compare=False)
+
+    def __post_init__(self):
+        object.__setattr__(self, '_types', frozenset(t for k in self.kinds for t in MAILBOX_KINDS.get(k, ())))
+
+    def why_not(self, entry) -> str:
+        """'' if the entry is a mailbox to sync, else the reason it is not (for the counts)."""
+        classes = {c.lower() for c in entry.values('objectClass')}
+        if 'user' not in classes or 'computer' in classes:
+            return 'not a user'
+        if any(v.startswith(self.marker_prefix) for v in entry.values(self.marker_attribute)):
+            return 'carries this collection\'s marker'
+        if first_rdn_value(entry.dn).lower().startswith(SYSTEM_NAME_PREFIXES):
+            return 'Exchange system mailbox'
+        kind = entry.get('msExchRecipientTypeDetails')
+        if kind is not None:
+            if kind in SYSTEM_TYPES:
+                return f'{SYSTEM_TYPES[kind]} mailbox (never synced)'
+            if kind not in MAILBOX_TYPES:
+                return f'not a mailbox (recipient type {kind})'
+            if kind not in self._types:
+                name = next((k for k, values in MAILBOX_KINDS.items() if kind in values), kind)
+                return f'{name} mailbox (not in mailbox_types)'
+        elif entry.get('homeMDB') or entry.get('msExchHomeServerName'):
+            if PRE_2007 not in self.kinds:
+                return 'Exchange 2000/2003 mailbox (pre2007 not in mailbox_types)'
+        else:
+            return 'no mailbox'
+        if not self.include_hidden and (entry.get('msExchHideFromAddressLists') or '').upper() == 'TRUE':
+            return 'hidden from address lists'
+        if not self.include_disabled and int(entry.get('userAccountControl') or 0) & UAC_ACCOUNTDISABLE:
+            return 'disabled account'
+        return ''
+
+
+def primary_address(entry) -> tuple:
+    """(the primary SMTP address, problem): the one ``SMTP:`` proxy, else ``mail``."""
+    primaries = [v[5:] for v in entry.values('proxyAddresses') if v.startswith('SMTP:')]
+    if len(primaries) > 1:
+        return primaries[0], f'several primary SMTP addresses ({", ".join(primaries)})'
+    if primaries:
+        return primaries[0].strip(), ''
+    return (entry.get('mail') or '').strip(), ''
+
+
+def routing_proxy(entry, routing_domain: str) -> str:
+    """The mailbox's own address in the Exchange routing domain (its email address policy
+    stamped it), or '' when it has none."""
+    if not routing_domain:
+        return ''
+    return next((v[5:] for v in entry.values('proxyAddresses')
+                 if v[:5].lower() == 'smtp:' and domain_of(v[5:]) == routing_domain.lower()), '')
+
+
+def mailbox_record(entry, field_map: dict, routing_domain: str) -> SourceRecord:
+    """An Exchange mailbox as a normalised record. ``field_map`` maps target (Domino) attribute
+    names to AD attribute names."""
+    problems = []
+    guid = entry.get('objectGUID')
+    anchor = guid_to_string(guid) if isinstance(guid, bytes) and len(guid) == 16 else ''
+    if not anchor:
+        problems.append('no objectGUID returned')
+    name = first_rdn_value(entry.dn)
+    if '\nCNF:' in name:         # how AD renames the loser of a replication conflict (<name>\0ACNF:<guid>)
+        problems.append('replication conflict object (CNF): resolve it in AD')
+    mail, problem = primary_address(entry)
+    if problem:
+        problems.append(problem)
+    display = (entry.get('displayName') or '').strip() or name.strip()
+    fields = {target: (entry.get(source) or '') for target, source in field_map.items()}
+    return SourceRecord(anchor=anchor, dn=entry.dn, display_name=display, mail=mail,
+                        given_name=(entry.get('givenName') or '').strip(), surname=(entry.get('sn') or '').strip(),
+                        alias=(entry.get('mailNickname') or ''), routing_address=routing_proxy(entry, routing_domain),
+                        fields=fields, problems=tuple(problems))
+
+
+# Users with any trace of Exchange; the kind is decided by ExchangeMailboxRule. objectCategory
+# and objectClass are indexed in AD; contacts and groups never match.
+MAILBOX_FILTER = ('(&(objectCategory=person)(objectClass=user)'
+                  '(|(msExchRecipientTypeDetails=*)(homeMDB=*)(msExchHomeServerName=*)))')
+
+
+def read_exchange_mailboxes(client: LdapClient, bases: list, rule: ExchangeMailboxRule, field_map: dict,
+                            routing_domain: str) -> MailboxRead:
+    """Every Exchange mailbox under ``bases`` (subtrees; nested bases are read once)."""
+    attributes = sorted({'objectGUID', 'objectClass', 'cn', 'displayName', 'givenName', 'sn', 'mail',
+                         'proxyAddresses', 'mailNickname', 'msExchRecipientTypeDetails', 'homeMDB',
+                         'msExchHomeServerName', 'msExchHideFromAddressLists', 'userAccountControl',
+                         rule.marker_attribute} | set(field_map.values()))
+    outermost = [b for b in bases if not any(o != b and dn_is_within(b, o) for o in bases)]
+    records, reasons, users, seen = [], {}, 0, set()
+    for base in dict.fromkeys(outermost):
+        for entry in client.search(base, MAILBOX_FILTER, attributes):
+            key = dn_key(entry.dn)
+            if key in seen:
+                continue
+            seen.add(key)
+            users += 1
+            reason = rule.why_not(entry)
+            if reason:
+                reasons[reason] = reasons.get(reason, 0) + 1
+                continue
+            records.append(mailbox_record(entry, field_map, routing_domain))
+    return MailboxRead(records, reasons, users)

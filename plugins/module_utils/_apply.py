@@ -12,8 +12,8 @@ captured for its object.
 
 Nothing is half-written: every operation is a single atomic LDAP request (an add carries the
 ownership marker; an update is one modify). A refusal for one object is recorded and the run
-goes on; only a lost connection (server unreachable, hung, TLS or credentials failing) stops
-the rest, which is then reported as not attempted.
+goes on; only a lost connection (server unreachable, hung, TLS or credentials failing) or a referral
+stops the rest, which is then reported as not attempted.
 """
 
 from __future__ import annotations
@@ -25,8 +25,10 @@ from dataclasses import dataclass, field
 from ._ldap import DirectoryError, LdapClient, normalize_dn, parent_dn, parse_dn, rdn
 from ._plan import Operation, Plan
 
-# Errors that mean the connection itself is gone: every later operation would fail the same way.
-FATAL_KINDS = frozenset({'unreachable', 'timeout', 'credentials', 'certificate', 'tls_required'})
+# Errors every later operation would meet the same way: the connection is gone, or the server
+# refers writes elsewhere (Domino: the directory is not local to it; all contacts live in one
+# container, so every write would get the same referral).
+FATAL_KINDS = frozenset({'unreachable', 'timeout', 'credentials', 'certificate', 'tls_required', 'referral'})
 
 
 @dataclass

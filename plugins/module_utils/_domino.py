@@ -7,26 +7,56 @@
 # and may not remain stable to outside uses. Changes may be made in ANY release, even a bugfix
 # release. See also: https://github.com/ansible/community/issues/539#issuecomment-780839686
 
-"""The Domino Directory, as a source: which Person documents are mailboxes, and how one becomes a
-normalised record (reference domino-directory.md).
+"""The Domino Directory, both ways (reference domino-directory.md).
+
+As a source: which Person documents are mailboxes, and how one becomes a normalised record.
+As a target: what the forwarding Person ("contact") for an Exchange mailbox looks like, and the
+reads the sync needs (the contacts base, every address in the directory).
 
 A Domino mailbox is a ``dominoPerson`` with a mail file, a mail system that means Notes and no
 forwarding address (a Person a migration tool forwarded is no longer a mailbox). The filter
 asks the server only for ``objectClass``: Domino answers filters on other attributes from a
 full-text index or a slow view scan (reference 8.2, pitfall 6), so the rest is checked here.
+
+The contact profile (reference 3.2 "Contact Person doc recipe", 4.1; DESIGN.md "Addresses"):
+
+==============================  ================================================================
+objectClass                     top, person, organizationalPerson, inetOrgPerson, dominoPerson
+DN                              CN=<display name>,<contacts_base>: at most 256 characters as
+                                escaped (collisions suffixed from the anchor)
+cn                              the RDN value (the add); Domino may keep an old one after a
+                                rename, so DNs are compared, never cn sets
+givenName, sn                   from the mailbox (sn, which person requires: the display name
+                                when the mailbox has none, as resource mailboxes do)
+mail (InternetAddress)          the mailbox's primary SMTP address
+mailaddress (Forwarding)        its proxy in the Exchange routing domain, else
+                                <local part>@<Exchange routing domain>
+mailsystem                      "5", Other Internet Mail [third-party code; configurable]
+employeeType                    the ownership marker, <prefix><objectGUID> (in the same add)
+never                           mailfile, mailserver (a contact has no Notes mail), dominoUNID
+                                and displayName (Domino computes them)
+==============================  ================================================================
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
-from ._addresses import is_valid_alias, local_part
-from ._ldap import LdapClient, dn_is_within, parse_dn
-from ._plan import SourceRecord
+from ._addresses import address_problem, in_domain, is_valid_alias, local_part
+from ._ldap import LdapClient, dn_is_within, dn_key, parse_dn
+from ._naming import ContainerNaming
+from ._plan import AddressIndex, ContainerContents, MailboxRead, OwnedContact, SourceRecord
 
 DEFAULT_MAIL_SYSTEMS = ('1',)        # MailSystem "1" = Notes [inferred]; the LDAP-created default [verified]
 DEFAULT_MARKER_ATTRIBUTE = 'employeeType'   # the Domino contacts' ownership marker (standard inetOrgPerson)
 DEFAULT_MARKER_PREFIX = 'coexist.domino_exchange:'
+DEFAULT_CONTACT_MAIL_SYSTEM = '5'    # "Other Internet Mail" [third-party]; see reference 3.1
+DN_LIMIT = 256                       # Domino's limit on a DN [verified, reference 4.1 (6)]
+CONTACT_CLASSES = ['top', 'person', 'organizationalPerson', 'inetOrgPerson', 'dominoPerson']
+# What the sync writes on a contact besides the mapped fields (read back, compared, written).
+CONTACT_MANAGED = ['givenName', 'sn', 'mail', 'mailaddress', 'mailsystem']
+# Never written on a contact: a contact has no Notes mail; Domino computes the others.
+NEVER_WRITTEN = frozenset({'mailfile', 'mailserver', 'maildomain', 'dominounid', 'displayname'})
 
 
 @dataclass(frozen=True)
@@ -55,12 +85,6 @@ class MailboxRule:
         return ''
 
 
-def field_map(attribute_map: dict) -> dict:
-    """The playbook's coexist_attribute_map (AD attribute -> Domino attribute) without the nulls:
-    a null value stops syncing that field."""
-    return {target: source for target, source in (attribute_map or {}).items() if source}
-
-
 def record_from_entry(entry, field_map: dict) -> SourceRecord:
     """A Domino mailbox as a normalised record. ``field_map`` maps target attribute names to
     Domino attribute names (the playbook's coexist_attribute_map, nulls removed)."""
@@ -81,11 +105,6 @@ def record_from_entry(entry, field_map: dict) -> SourceRecord:
                         alias=alias, fields=fields, problems=tuple(problems))
 
 
-@dataclass
-class MailboxRead:
-    records: list          # SourceRecord
-    not_mailboxes: dict    # reason -> count
-    persons: int
 
 
 def read_mailboxes(client: LdapClient, base: str, rule: MailboxRule, field_map: dict) -> MailboxRead:
@@ -103,18 +122,170 @@ def read_mailboxes(client: LdapClient, base: str, rule: MailboxRule, field_map: 
     return MailboxRead(records, reasons, persons)
 
 
-def record_as_dict(record: SourceRecord) -> dict:
-    """A record as the module returns it (and as ad_contact_sync takes it back in ``records``)."""
-    return {'anchor': record.anchor, 'dn': record.dn, 'display_name': record.display_name, 'mail': record.mail,
-            'given_name': record.given_name, 'surname': record.surname, 'alias': record.alias,
-            'fields': dict(record.fields), 'problems': list(record.problems)}
+# --- the target side: forwarding Persons for Exchange mailboxes ---
+
+@dataclass(frozen=True)
+class DominoContactProfile(ContainerNaming):
+    """The planner's view of an Exchange mailbox's contact in Domino (see ContactProfile in _plan.py)."""
+
+    contacts_base: str
+    exchange_routing_domain: str
+    attribute_map: tuple = ()          # (Domino attribute, source field) pairs
+    mail_system: str = DEFAULT_CONTACT_MAIL_SYSTEM
+    marker_attribute: str = DEFAULT_MARKER_ATTRIBUTE
+    marker_prefix: str = DEFAULT_MARKER_PREFIX
+    rdn_attribute: str = 'cn'
+    name_limit: int = DN_LIMIT         # measured on the whole DN (name_length)
+    alias_attribute: str = ''          # Domino has no alias the sync must keep unique
+    alias_limit: int = 0
+    _suffix: str = field(default='', compare=False)
+    _container_key: tuple = field(default=(), compare=False)
+
+    def __post_init__(self):
+        self._init_naming()
+
+    # names (name_key, dn_for, rdn_value, parent_key: ContainerNaming)
+    @property
+    def container(self) -> str:
+        return self.contacts_base
+
+    def name_length(self, name: str) -> int:
+        # Domino counts the DN, and whether escapes count is not documented: count them, so a
+        # name full of commas is cut a little early rather than refused.
+        return len(self.dn_for(name))
+
+    # values
+    def routing_address(self, source: SourceRecord) -> str:
+        """Where Domino forwards: the mailbox's own proxy in the Exchange routing domain (the
+        email address policy stamped it), else <local part>@<that domain>, else (same namespace)
+        the address itself."""
+        return source.routing_address or in_domain(local_part(source.mail), self.exchange_routing_domain, source.mail)
+
+    def validate(self, source: SourceRecord) -> list:
+        problems = []
+        if not source.anchor:
+            problems.append('no anchor (objectGUID not returned)')
+        address = address_problem(source.mail)
+        if address:
+            problems.append(address)
+        elif address_problem(self.routing_address(source)):
+            problems.append(f'forwarding address: {address_problem(self.routing_address(source))}')
+        if not source.display_name.strip():
+            problems.append('no name')
+        return problems
+
+    def desired(self, source: SourceRecord, alias: str) -> dict:
+        display = ' '.join(source.display_name.split())
+        values = {
+            'givenName': [source.given_name] if source.given_name else [],
+            # person requires sn; resource and shared mailboxes have none: their display name
+            'sn': [source.surname or display],
+            'mail': [source.mail],
+            'mailaddress': [self.routing_address(source)],
+            'mailsystem': [self.mail_system],
+        }
+        for attribute, _field in self.attribute_map:
+            value = (source.fields.get(attribute) or '').strip()
+            values[attribute] = [value] if value else []
+        return values
+
+    def on_create(self, source: SourceRecord) -> dict:
+        return {'objectClass': list(CONTACT_CLASSES)}
+
+    def marker(self, anchor: str) -> dict:
+        return {self.marker_attribute: [f'{self.marker_prefix}{anchor}']}
+
+    def anchor_of(self, marker_value: str) -> str:
+        return marker_value[len(self.marker_prefix):] if marker_value.startswith(self.marker_prefix) else ''
+
+    def limits(self) -> dict:
+        return {}                      # Domino documents no per-item limits below the DN's
+
+    def merged(self) -> dict:
+        return {}                      # every managed item is single-valued and the sync's
+
+    def compare_keys(self) -> dict:
+        return {}
+
+    def addresses(self, attrs: dict) -> set:
+        # The Internet address is what Domino resolves SMTP mail by; the forwarding address
+        # is where mail goes, not an address the Person receives.
+        return {v.lower() for v in attrs.get('mail', []) if v}
 
 
-def record_from_dict(data: dict) -> SourceRecord:
-    """The inverse of record_as_dict, for records given to a sync module as data."""
-    return SourceRecord(anchor=str(data.get('anchor') or '').strip(), dn=str(data.get('dn') or ''),
-                        display_name=str(data.get('display_name') or ''), mail=str(data.get('mail') or '').strip(),
-                        given_name=str(data.get('given_name') or ''), surname=str(data.get('surname') or ''),
-                        alias=str(data.get('alias') or ''), fields=dict(data.get('fields') or {}),
-                        routing_address=str(data.get('routing_address') or ''),
-                        problems=tuple(data.get('problems') or ()))
+def read_contacts(client: LdapClient, profile: DominoContactProfile, extra_attributes: list) -> ContainerContents:
+    """Everything under the contacts base: owned contacts (marker present) and the rest."""
+    managed = CONTACT_MANAGED + extra_attributes + [profile.marker_attribute]
+    attributes = sorted(set(managed + ['objectClass', 'dominoUNID']))
+    owned, foreign, names = [], [], []
+    container_key = dn_key(profile.contacts_base)
+    for entry in client.search(profile.contacts_base, '(objectClass=*)', attributes):
+        if dn_key(entry.dn) == container_key:
+            continue
+        marker = next((profile.anchor_of(v) for v in entry.values(profile.marker_attribute)
+                       if profile.anchor_of(v)), '')
+        classes = {c.lower() for c in entry.values('objectClass')}
+        if marker and 'dominoperson' in classes:
+            owned.append(OwnedContact(dn=entry.dn, anchor=marker, attrs={a: entry.values(a) for a in managed},
+                                      object_id=(entry.get('dominoUNID') or '')))
+            continue
+        foreign.append({'dn': entry.dn, 'objectClass': entry.values('objectClass')[-1:] or ['?']})
+        if profile.parent_key(entry.dn) == container_key:
+            names.append(profile.rdn_value(entry.dn))
+    return ContainerContents(owned, foreign, names)
+
+
+def _holder_kind(entry, rule: MailboxRule) -> str:
+    classes = {c.lower() for c in entry.values('objectClass')}
+    if 'dominogroup' in classes:
+        return 'group'
+    if 'dominoservermailindatabase' in classes:
+        return 'mail-in database'
+    if 'dominoperson' in classes:
+        if not rule.why_not(entry):
+            return 'mailbox'
+        if (entry.get('mailaddress') or '').strip():
+            return 'forwarded Person'
+        return 'Person'
+    return 'recipient'
+
+
+def read_address_index(client: LdapClient, base: str, profile: DominoContactProfile, rule: MailboxRule) -> AddressIndex:
+    """Every Internet address in the Domino Directory except those of the owned contacts, in one
+    read (``base`` '': the whole directory), and the Persons carrying the marker outside the
+    contacts base (a moved or renamed OU), which make the sync refuse to run.
+
+    The filter names objectClass and mail only, the attributes Domino answers from its views;
+    a filter on the marker would be a full-text or view scan (reference 5, 8.2). Persons and
+    every entry with an address (groups, mail-in databases) are read, the rest is decided here.
+    """
+    index = AddressIndex({}, set(), set(), [])
+    marker = profile.marker_attribute
+    attributes = ['mail', 'objectClass', 'mailfile', 'mailsystem', 'mailaddress', marker]
+    for entry in client.search(base, '(|(objectClass=dominoPerson)(mail=*))', attributes):
+        if any(v.startswith(profile.marker_prefix) for v in entry.values(marker)):
+            if dn_is_within(entry.dn, profile.contacts_base):
+                continue                                  # an owned contact: not "another recipient"
+            index.marked_outside.append(entry.dn)
+            continue
+        held = [v.lower() for v in entry.values('mail') if v]
+        if not held:
+            continue
+        kind = _holder_kind(entry, rule)
+        for address in held:
+            index.addresses.setdefault(address, f'{entry.dn} ({kind})')
+        if kind == 'mailbox':
+            index.mailboxes.update(held)
+    return index
+
+
+def contacts_base_missing(contacts_base: str, where: str) -> str:
+    """What to tell the admin when the contacts base does not exist: Domino needs every DN
+    component to exist before an LDAP add (reference 4.1 (6), 8.2 pitfall 15), and creating
+    one over LDAP is unverified, so the collection does not try."""
+    notes_name = '/'.join(f'{attr.upper()}={value}' for attr, value, _flags in
+                          (rdn_[0] for rdn_ in parse_dn(contacts_base)))
+    return (f'The contacts base {contacts_base} does not exist on {where}. Domino needs it before the first '
+            f'contact can be added: in Domino Administrator register the organizational unit certifier '
+            f'{notes_name} (Configuration > Registration > Organizational Unit), or choose an existing '
+            f'OU for domino.contacts_base; then run again. Nothing was written.')

@@ -22,6 +22,7 @@ import copy
 
 from ansible.module_utils.basic import env_fallback
 
+from ._ad import DEFAULT_MAILBOX_KINDS, MAILBOX_KINDS, PRE_2007
 from ._ldap import ConnectionSettings
 
 SIDES = {'ad': 'AD', 'domino': 'Domino'}
@@ -58,6 +59,16 @@ _DOMINO_SPEC = dict(
     mailbox_base={'type': 'str', 'default': ''},
     contacts_base={'type': 'str'},
 )
+
+
+# Which AD users are Exchange mailboxes (ad_mailbox_info, domino_contact_sync; documented in
+# plugins/doc_fragments/exchange_mailboxes.py).
+EXCHANGE_MAILBOX_OPTIONS = {
+    'mailbox_types': {'type': 'list', 'elements': 'str', 'choices': sorted(list(MAILBOX_KINDS) + [PRE_2007]),
+                      'default': list(DEFAULT_MAILBOX_KINDS)},
+    'include_hidden': {'type': 'bool', 'default': False},
+    'include_disabled': {'type': 'bool', 'default': True},
+}
 
 
 def ad_option() -> dict:

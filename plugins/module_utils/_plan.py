@@ -55,6 +55,22 @@ class SourceRecord:
     fields: t.Mapping[str, str] = field(default_factory=dict)   # mapped address-book fields (target names)
     problems: tuple = ()             # why the source is invalid (found by its dialect)
 
+    def as_dict(self) -> dict:
+        """The record as the *_mailbox_info modules return it (and the sync modules take it back)."""
+        return {'anchor': self.anchor, 'dn': self.dn, 'display_name': self.display_name, 'mail': self.mail,
+                'given_name': self.given_name, 'surname': self.surname, 'alias': self.alias,
+                'routing_address': self.routing_address, 'fields': dict(self.fields), 'problems': list(self.problems)}
+
+    @classmethod
+    def from_dict(cls, data: dict) -> 'SourceRecord':
+        """The inverse of :meth:`as_dict`, for records given to a sync module as data."""
+        return cls(anchor=str(data.get('anchor') or '').strip(), dn=str(data.get('dn') or ''),
+                   display_name=str(data.get('display_name') or ''), mail=str(data.get('mail') or '').strip(),
+                   given_name=str(data.get('given_name') or ''), surname=str(data.get('surname') or ''),
+                   alias=str(data.get('alias') or ''), fields=dict(data.get('fields') or {}),
+                   routing_address=str(data.get('routing_address') or ''),
+                   problems=tuple(data.get('problems') or ()))
+
 
 @dataclass
 class OwnedContact:
@@ -67,11 +83,39 @@ class OwnedContact:
     hold: frozenset = frozenset()    # attributes to leave alone on this contact (e.g. an admin hid it)
 
 
+# What a dialect's reads hand to the module, whichever directory: the source's mailboxes, the
+# target container's contents, and the target's other recipients.
+
+@dataclass
+class MailboxRead:
+    records: list          # SourceRecord
+    not_mailboxes: dict    # reason -> count of entries read that are not mailboxes
+    entries: int           # entries read
+
+
+@dataclass
+class ContainerContents:
+    owned: list            # OwnedContact
+    foreign: list          # dicts: dn, objectClass (objects in the container the sync does not own)
+    foreign_names: list    # RDN values of the container's direct children that are not owned
+
+
+@dataclass
+class AddressIndex:
+    addresses: dict        # lower-case address -> holder description, every recipient but the owned contacts
+    aliases: set           # lower-case aliases of those recipients (AD mailNickname; empty for Domino)
+    mailboxes: set         # the addresses held by real mailboxes (they supersede contacts)
+    marked_outside: list   # DNs carrying this sync's marker outside the container
+
+
 class ContactProfile(t.Protocol):
     """What the target's dialect tells the planner. See _ad.py / _domino.py."""
 
     rdn_attribute: str
-    name_limit: int                                   # longest RDN value the target accepts
+    name_limit: int                                   # the target's limit, in name_length() units
+
+    def name_length(self, name: str) -> int: ...      # what counts against name_limit (AD: the cn's
+                                                      # characters; Domino: the whole escaped DN)
 
     def name_key(self, name: str) -> str: ...         # equal keys = same name to the target
     def dn_for(self, name: str) -> str: ...           # the DN of a contact with this RDN value
@@ -301,7 +345,8 @@ def plan(sources: t.Iterable[SourceRecord], owned: t.Iterable[OwnedContact], for
             deletes.append(Operation('delete', contact.anchor, contact.dn, reason='source mailbox gone'))
 
     # 5. Names: the final name of every contact that remains, collisions resolved from anchors.
-    wanted = {s.anchor: _clean_name(s.display_name)[:profile.name_limit].rstrip() for s in joinable}
+    fit_name = _fitter(profile.name_limit, profile.name_length)
+    wanted = {s.anchor: fit_name(_clean_name(s.display_name)) for s in joinable}
     blocked = {profile.name_key(n) for n in foreign_names}
     blocked |= {profile.name_key(profile.rdn_value(c.dn)) for c in kept_contacts}
     # A contact a switched-off operation leaves where it is keeps its name, and the target would
@@ -313,13 +358,13 @@ def plan(sources: t.Iterable[SourceRecord], owned: t.Iterable[OwnedContact], for
     if not limits.allow_rename:
         blocked |= {profile.name_key(profile.rdn_value(c.dn)) for anchor, c in joined.items()
                     if profile.name_key(profile.rdn_value(c.dn)) != profile.name_key(wanted[anchor])}
-    names = _disambiguate(wanted, blocked, profile.name_key, profile.name_limit, ' ({})')
+    names = _disambiguate(wanted, blocked, profile.name_key, fit_name, ' ({})')
     aliases = {}
     if profile.alias_attribute:
         wanted = {s.anchor: s.alias[:profile.alias_limit] for s in joinable}
         blocked = {a.lower() for a in foreign_aliases}
         blocked |= {v.lower() for c in kept_contacts for v in c.attrs.get(profile.alias_attribute, [])}
-        aliases = _disambiguate(wanted, blocked, str.lower, profile.alias_limit, '-{}')
+        aliases = _disambiguate(wanted, blocked, str.lower, _fitter(profile.alias_limit, len), '-{}')
 
     # 6. Updates, renames and creates.
     renames, updates, creates = [], [], []
@@ -386,14 +431,31 @@ def _clean_name(name: str) -> str:
     return ' '.join(name.split())
 
 
-def _disambiguate(wanted: dict, blocked: set, key: t.Callable, limit: int, suffix_format: str) -> dict:
+def _fitter(limit: int, length: t.Callable[[str], int]) -> t.Callable[..., str]:
+    """A function cutting a value (from its end, then trailing spaces) so that ``value + suffix``
+    measures at most ``limit`` under ``length``: AD counts a cn's characters, Domino the whole
+    escaped DN, where a comma costs two."""
+    def fit(value: str, suffix: str = '') -> str:
+        if length(value + suffix) <= limit:
+            return value + suffix
+        low, high = 0, len(value)                 # the longest prefix that fits: length grows with it
+        while low < high:
+            middle = (low + high + 1) // 2
+            if length(value[:middle].rstrip() + suffix) <= limit:
+                low = middle
+            else:
+                high = middle - 1
+        return value[:low].rstrip() + suffix
+    return fit
+
+
+def _disambiguate(wanted: dict, blocked: set, key: t.Callable, fit: t.Callable[..., str], suffix_format: str) -> dict:
     """anchor -> final value: the wanted value where it is unique under ``key`` and not blocked;
     where values collide, each colliding one gets a suffix from its anchor (longer if it still
     collides). Deterministic: the result depends only on the set of values and anchors, never on
     their order."""
     def suffixed(anchor: str, width: int) -> str:
-        suffix = suffix_format.format(anchor.replace('-', '')[:width].lower())
-        return wanted[anchor][:max(limit - len(suffix), 0)].rstrip() + suffix
+        return fit(wanted[anchor], suffix_format.format(anchor.replace('-', '')[:width].lower()))
 
     groups: dict = {}
     for anchor, value in wanted.items():
@@ -523,6 +585,7 @@ def _order_renames(renames: list, remaining: list, profile) -> list:
         return profile.parent_key(dn), profile.name_key(profile.rdn_value(dn))
 
     holder = {slot(c.dn): c.dn for c in remaining}
+    fit_name = _fitter(profile.name_limit, profile.name_length)
     pending = sorted(renames, key=lambda op: op.anchor)
     ordered = []
     while pending:
@@ -541,7 +604,7 @@ def _order_renames(renames: list, remaining: list, profile) -> list:
         base = profile.rdn_value(op.dn)
         for width in (8, 16, 32, len(op.anchor)):
             suffix = f' (renaming {op.anchor.replace("-", "")[:width].lower()})'
-            temp_dn = profile.dn_for(base[:max(profile.name_limit - len(suffix), 0)].rstrip() + suffix)
+            temp_dn = profile.dn_for(fit_name(base, suffix))
             if slot(temp_dn) not in holder:
                 break
         ordered.append(Operation('rename', op.anchor, op.dn, new_dn=temp_dn, source_dn=op.source_dn,

@@ -34,6 +34,24 @@ SYNC_OPTIONS = {
 }
 
 
+DEFAULT_ATTRIBUTE_MAP = {'title': 'title', 'telephoneNumber': 'telephonenumber'}
+
+
+def attribute_fields(attribute_map: dict, target: str) -> dict:
+    """The playbook's coexist_attribute_map (AD attribute -> Domino attribute) for one direction:
+    {target attribute: source attribute}, ``target`` 'ad' or 'domino'. A null value stops syncing
+    that field (and leaves the values already there alone)."""
+    pairs = [(ad, domino) for ad, domino in (attribute_map or {}).items() if ad and domino]
+    return dict(pairs) if target == 'ad' else {domino: ad for ad, domino in pairs}
+
+
+def marked_outside_message(outside: list, marker_attribute: str, marker_prefix: str, container: str) -> str:
+    """Why a sync refuses to run when objects carrying its marker live outside its container."""
+    return (f'{len(outside)} objects carrying this sync\'s marker ({marker_attribute}={marker_prefix}...) are outside '
+            f'{container}, e.g. {outside[0]}: was the container moved or renamed? Refusing to run rather than '
+            f'create a second set. Nothing was written.')
+
+
 def limits_from(params: dict) -> Limits:
     return Limits(max_deletes=params['max_deletes'], max_delete_percent=params['max_delete_percent'],
                   allow_create=params['allow_create'], allow_update=params['allow_update'],

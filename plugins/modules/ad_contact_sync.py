@@ -197,12 +197,12 @@ from concurrent.futures import ThreadPoolExecutor
 
 from ..module_utils._ad import (
     AdContactProfile, discover_exchange, read_address_index, read_container, read_effective_rights)
-from ..module_utils._domino import MailboxRule, field_map, read_mailboxes, record_from_dict
+from ..module_utils._domino import MailboxRule, read_mailboxes
 from ..module_utils._ldap import DirectoryError, LdapClient
 from ..module_utils._module import CoexistModule
 from ..module_utils._options import connection_settings
-from ..module_utils._plan import plan
-from ..module_utils._sync import SYNC_OPTIONS, Stopwatch, finish, limits_from
+from ..module_utils._plan import SourceRecord, plan
+from ..module_utils._sync import DEFAULT_ATTRIBUTE_MAP, SYNC_OPTIONS, Stopwatch, attribute_fields, finish, limits_from, marked_outside_message
 
 DIRECTION = 'domino_to_exchange'
 
@@ -210,15 +210,15 @@ DIRECTION = 'domino_to_exchange'
 def read_sources(p: dict, settings) -> tuple:
     """The Domino mailboxes: from ``records``, or read from Domino (``settings``) in this process.
     Runs in a worker thread: raises DirectoryError, never exits the module."""
-    fields = field_map(p['attribute_map'])
+    fields = attribute_fields(p['attribute_map'], 'ad')
     if p['records'] is not None:
-        return [record_from_dict(r) for r in p['records']], {'directory': 'records', 'mailboxes': len(p['records'])}
+        return [SourceRecord.from_dict(r) for r in p['records']], {'directory': 'records', 'mailboxes': len(p['records'])}
     rule = MailboxRule(mail_systems=tuple(p['mail_systems']), contacts_base=p['domino'].get('contacts_base') or '',
                        marker_attribute=p['domino_marker_attribute'], marker_prefix=p['marker_prefix'])
     with LdapClient(settings) as client:
         read = read_mailboxes(client, p['domino']['mailbox_base'], rule, fields)
     return read.records, {'directory': 'domino', 'server': settings.server, 'base': p['domino']['mailbox_base'],
-                          'mailboxes': len(read.records), 'persons': read.persons, 'not_mailboxes': read.not_mailboxes}
+                          'mailboxes': len(read.records), 'persons': read.entries, 'not_mailboxes': read.not_mailboxes}
 
 
 def read_index(settings, base: str, profile: AdContactProfile):
@@ -234,7 +234,7 @@ def main():
         'shared_domain': {'type': 'str', 'required': True},
         'domino_routing_domain': {'type': 'str', 'default': ''},
         'exchange_routing_domain': {'type': 'str', 'default': ''},
-        'attribute_map': {'type': 'dict', 'default': {'title': 'title', 'telephoneNumber': 'telephonenumber'}},
+        'attribute_map': {'type': 'dict', 'default': DEFAULT_ATTRIBUTE_MAP},
         'mail_systems': {'type': 'list', 'elements': 'str', 'default': ['1']},
         'exchange_organization': {'type': 'str'},
         'address_lists': {'type': 'list', 'elements': 'str'},
@@ -279,24 +279,22 @@ def main():
         profile = AdContactProfile(
             contacts_ou=contacts_ou, shared_domain=p['shared_domain'], domino_routing_domain=p['domino_routing_domain'],
             exchange_routing_domain=p['exchange_routing_domain'], organisation=organisation,
-            address_lists=tuple(address_lists), attribute_map=tuple(field_map(p['attribute_map']).items()),
+            address_lists=tuple(address_lists), attribute_map=tuple(attribute_fields(p['attribute_map'], 'ad').items()),
             msexch_version=p['msexch_version'], marker_attribute=p['marker_attribute'], marker_prefix=p['marker_prefix'])
 
         # Where addresses must be unique: the whole forest through a Global Catalog when given.
         gc_settings = connection_settings('ad', dict(p['ad'], server=p['ad']['global_catalog'])) \
             if p['ad'].get('global_catalog') else None
         index_read = pool.submit(read_index, gc_settings or client.settings, '' if gc_settings else base, profile)
-        container = read_container(client, profile, list(field_map(p['attribute_map'])))
+        container = read_container(client, profile, list(attribute_fields(p['attribute_map'], 'ad')))
         rights = read_effective_rights(client, contacts_ou)
         index = index_read.result()
         sources, source_info = sources_read.result()
         stopwatch.lap('read')
         if index.marked_outside:
-            outside = index.marked_outside
-            cm.module.fail_json(msg=f'{len(outside)} objects carrying this sync\'s marker '
-                                    f'({p["marker_attribute"]}={p["marker_prefix"]}...) are outside {contacts_ou}, '
-                                    f'e.g. {outside[0]}: was the OU moved or renamed? Refusing to run rather than '
-                                    f'create a second set. Nothing was written.', outside=outside[:p['sample_size']])
+            cm.module.fail_json(msg=marked_outside_message(index.marked_outside, p['marker_attribute'],
+                                                           p['marker_prefix'], contacts_ou),
+                                outside=index.marked_outside[:p['sample_size']])
         the_plan = plan(sources, container.owned, index.addresses, container.foreign_names, profile,
                         limits_from(p), foreign_aliases=index.aliases, mailbox_addresses=index.mailboxes)
         stopwatch.lap('plan')

@@ -133,6 +133,7 @@ domino:
 '''
 
 from ..module_utils._ad import read_effective_rights
+from ..module_utils._domino import contacts_base_missing
 from ..module_utils._ldap import DirectoryError, LdapClient
 from ..module_utils._module import CoexistModule
 
@@ -154,7 +155,9 @@ def describe(settings, container: str | None, side: str) -> dict:
 
 def check_container(client, dn: str, side: str) -> dict:
     found = {'dn': dn, 'exists': client.exists(dn)}
-    if not found['exists']:
+    if not found['exists'] and side == 'domino':
+        found['problem'] = contacts_base_missing(dn, client.settings.where)
+    elif not found['exists']:
         found['problem'] = f'{dn} does not exist on {client.settings.where}: create it (the sync owns it)'
     elif side == 'ad':
         found['can_create_contacts'] = read_effective_rights(client, dn).get('can_create_contacts', False)

@@ -109,6 +109,10 @@ mailboxes:
       description: The first C(uid) (ShortName) value that is a valid Exchange alias, else the mail local part.
       type: str
       sample: aabbott
+    routing_address:
+      description: Always empty for Domino mailboxes (the AD contact's target address is derived).
+      type: str
+      sample: ''
     fields:
       description: The mapped address-book fields, keyed by AD attribute name.
       type: dict
@@ -135,15 +139,16 @@ not_mailboxes:
   sample: {no mail file: 6, 'forwarded (has a forwarding address)': 5}
 '''
 
-from ..module_utils._domino import MailboxRule, field_map, read_mailboxes, record_as_dict
+from ..module_utils._domino import MailboxRule, read_mailboxes
 from ..module_utils._ldap import DirectoryError
 from ..module_utils._module import CoexistModule
+from ..module_utils._sync import DEFAULT_ATTRIBUTE_MAP, attribute_fields
 
 
 def main():
     cm = CoexistModule(sides=('domino',), supports_check_mode=True, argument_spec={
         'mail_systems': {'type': 'list', 'elements': 'str', 'default': ['1']},
-        'attribute_map': {'type': 'dict', 'default': {'title': 'title', 'telephoneNumber': 'telephonenumber'}},
+        'attribute_map': {'type': 'dict', 'default': DEFAULT_ATTRIBUTE_MAP},
         'marker_attribute': {'type': 'str', 'default': 'employeeType'},
         'marker_prefix': {'type': 'str', 'default': 'coexist.domino_exchange:'},
     })
@@ -152,14 +157,14 @@ def main():
                        marker_attribute=p['marker_attribute'], marker_prefix=p['marker_prefix'])
     client = cm.client('domino')
     try:
-        read = read_mailboxes(client, p['domino']['mailbox_base'], rule, field_map(p['attribute_map']))
+        read = read_mailboxes(client, p['domino']['mailbox_base'], rule, attribute_fields(p['attribute_map'], 'ad'))
     except DirectoryError as exc:
         cm.fail(exc)
     finally:
         client.close()
     records = sorted(read.records, key=lambda r: r.anchor)
-    cm.exit(changed=False, mailboxes=[record_as_dict(r) for r in records], count=len(records),
-            persons=read.persons, not_mailboxes=read.not_mailboxes)
+    cm.exit(changed=False, mailboxes=[r.as_dict() for r in records], count=len(records),
+            persons=read.entries, not_mailboxes=read.not_mailboxes)
 
 
 if __name__ == '__main__':

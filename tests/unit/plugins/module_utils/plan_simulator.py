@@ -126,7 +126,7 @@ class Container:
     def _check_name(self, dn: str) -> None:
         """The target refuses an empty RDN value and one over its length limit."""
         name = self.profile.rdn_value(dn)
-        if not name.strip() or len(name) > self.profile.name_limit:
+        if not name.strip() or self.profile.name_length(name) > self.profile.name_limit:
             raise ModelViolation(f'{dn!r}: the name {name!r} is empty or longer than {self.profile.name_limit}')
 
     def _inside(self, dn: str) -> bool:

@@ -1,0 +1,63 @@
+# Copyright (c) 2026 coexist.domino_exchange contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+# FOR INTERNAL COLLECTION USE ONLY
+# The interfaces in this file are meant for use within the coexist.domino_exchange collection
+# and may not remain stable to outside uses. Changes may be made in ANY release, even a bugfix
+# release. See also: https://github.com/ansible/community/issues/539#issuecomment-780839686
+
+"""Names of contacts in a container, the part both targets share: ``CN=<name>,<container>``,
+how names compare, and the DN arithmetic the planner asks a profile for (see ContactProfile in
+_plan.py). Each target's profile (_ad.py, _domino.py) adds its limits and attributes."""
+
+from __future__ import annotations
+
+import functools
+import unicodedata
+
+from ._ldap import dn_key, parse_dn, rdn
+
+
+@functools.lru_cache(maxsize=262144)
+def name_key(name: str) -> str:
+    """Names compared case- and accent-insensitively: how Windows AD compares RDN values, and
+    how Notes name lookups treat names (so two Domino contacts never differ only in accents).
+    Samba and slapd are stricter; the planner follows the looser rule so the lab cannot hide a
+    collision."""
+    decomposed = unicodedata.normalize('NFKD', name)
+    return ''.join(ch for ch in decomposed if not unicodedata.combining(ch)).casefold().strip()
+
+
+@functools.lru_cache(maxsize=262144)
+def first_rdn_value(dn: str) -> str:
+    return parse_dn(dn)[0][0][1]
+
+
+class ContainerNaming:
+    """Mixin for a frozen dataclass with a ``container`` DN: contacts are ``CN=<name>`` directly
+    inside it. Call :meth:`_init_naming` from ``__post_init__``."""
+
+    container: str
+    rdn_attribute = 'cn'
+
+    def _init_naming(self) -> None:
+        object.__setattr__(self, '_suffix', ',' + self.container)
+        object.__setattr__(self, '_container_key', dn_key(self.container))
+
+    def name_key(self, name: str) -> str:
+        return name_key(name)
+
+    def dn_for(self, name: str) -> str:
+        return f'{rdn("CN", name)}{self._suffix}'
+
+    def rdn_value(self, dn: str) -> str:
+        return first_rdn_value(dn)
+
+    def parent_key(self, dn: str) -> tuple:
+        # Fast path for the usual case, a contact directly in the container as the container is
+        # spelled here: one RDN (no unescaped comma) before ",<container>". The rest is parsed.
+        suffix = self._suffix
+        if dn.endswith(suffix) and ',' not in dn[:-len(suffix)].replace('\\\\', '').replace('\\,', ''):
+            return self._container_key
+        return dn_key(dn)[1:]

@@ -1,0 +1,189 @@
+#!/usr/bin/python
+# Copyright (c) 2026 coexist.domino_exchange contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+from __future__ import annotations
+
+DOCUMENTATION = r'''
+module: ad_mailbox_info
+short_description: Read the Exchange mailboxes in Active Directory as normalised records
+version_added: 0.1.0
+description:
+  - Reads every Exchange mailbox under O(ad.mailbox_bases) over LDAP and returns one normalised
+    record per mailbox, the shape M(coexist.domino_exchange.domino_contact_sync) takes in its
+    O(coexist.domino_exchange.domino_contact_sync#module:records) option.
+  - A mailbox is a user whose C(msExchRecipientTypeDetails) is one of O(mailbox_types) (user,
+    shared, room, equipment and the Exchange 2003-era legacy kind by default; linked and remote
+    on request), or, for Exchange 2000/2003, a user with C(homeMDB) or C(msExchHomeServerName)
+    and no recipient type. Arbitration, discovery, monitoring and other system mailboxes are
+    never returned, nor are contacts, groups or mail users.
+  - Hidden mailboxes (C(msExchHideFromAddressLists)) are left out unless O(include_hidden);
+    disabled accounts are included unless O(include_disabled=false), because shared, room and
+    equipment mailboxes are disabled accounts by design.
+  - The record's anchor is the C(objectGUID) in its canonical string form; its mail is the
+    primary SMTP address (the C(SMTP:) proxy, else C(mail)).
+  - For a sync, prefer M(coexist.domino_exchange.domino_contact_sync) reading AD itself, because passing
+    tens of thousands of records through Ansible variables costs time and memory.
+author: coexist.domino_exchange contributors (@coexist)
+requirements:
+  - python-ldap >= 3.4 on the controller
+extends_documentation_fragment:
+  - coexist.domino_exchange.directories.AD
+  - coexist.domino_exchange.exchange_mailboxes
+  - coexist.domino_exchange.directories.ACTION_GROUP_AD
+options:
+  exchange_routing_domain:
+    description:
+      - The domain only Exchange accepts (C(coexist_exchange_routing_domain)). A mailbox's address in
+        it, when it has one, is returned as the record's C(routing_address).
+    type: str
+    default: ''
+  attribute_map:
+    description:
+      - Address-book fields, AD attribute name to Domino attribute name, as C(coexist_attribute_map).
+        Each record carries C(fields) keyed by the Domino name. A null value leaves the field out.
+    type: dict
+    default: {title: title, telephoneNumber: telephonenumber}
+  marker_attribute:
+    description: The attribute marking the AD contacts of this collection (never returned as mailboxes).
+    type: str
+    default: adminDescription
+  marker_prefix:
+    description: The prefix of the ownership marker's value.
+    type: str
+    default: 'coexist.domino_exchange:'
+attributes:
+  check_mode:
+    support: full
+    description: Read-only; runs the same in check mode.
+  diff_mode:
+    support: none
+    description: Nothing changes.
+seealso:
+  - module: coexist.domino_exchange.domino_contact_sync
+  - module: coexist.domino_exchange.domino_mailbox_info
+'''
+
+EXAMPLES = r'''
+- name: Read the Exchange mailboxes
+  coexist.domino_exchange.ad_mailbox_info:
+    ad: "{{ coexist_ad }}"
+    exchange_routing_domain: "{{ coexist_exchange_routing_domain }}"
+  register: exchange_mailboxes
+
+- name: Show how many there are and why other users are not mailboxes
+  ansible.builtin.debug:
+    msg: "{{ exchange_mailboxes.count }} mailboxes; not mailboxes: {{ exchange_mailboxes.not_mailboxes }}"
+
+- name: A hybrid organisation - Exchange Online mailboxes too, enabled accounts only
+  coexist.domino_exchange.ad_mailbox_info:
+    ad: "{{ coexist_ad }}"
+    mailbox_types: [user, shared, room, equipment, remote]
+    include_disabled: false
+'''
+
+RETURN = r'''
+mailboxes:
+  description: One record per Exchange mailbox, sorted by anchor.
+  returned: success
+  type: list
+  elements: dict
+  contains:
+    anchor:
+      description: The user's objectGUID in its canonical string form, the stable join key.
+      type: str
+      sample: 8c1e2d9a-4b7f-4e0c-9a51-2f6d3b8e7c10
+    dn:
+      description: The user's DN.
+      type: str
+      sample: CN=Anna Hartley,OU=Exchange Users,DC=corp,DC=example,DC=com
+    display_name:
+      description: C(displayName), else the RDN value.
+      type: str
+      sample: Anna Hartley
+    mail:
+      description: The primary SMTP address (the C(SMTP:) proxy, else C(mail)).
+      type: str
+      sample: anna.hartley@example.com
+    given_name:
+      description: C(givenName).
+      type: str
+    surname:
+      description: C(sn).
+      type: str
+    alias:
+      description: C(mailNickname).
+      type: str
+      sample: anna.hartley
+    routing_address:
+      description: The mailbox's address in O(exchange_routing_domain), empty when it has none.
+      type: str
+      sample: anna.hartley@exchange.example.com
+    fields:
+      description: The mapped address-book fields, keyed by Domino attribute name.
+      type: dict
+      sample: {title: Engineer, telephonenumber: '+49 30 5550 1001'}
+    problems:
+      description: Why the record cannot become a contact (empty when it can).
+      type: list
+      elements: str
+      sample: []
+count:
+  description: Number of mailboxes.
+  returned: success
+  type: int
+  sample: 262
+users:
+  description: Number of users with Exchange attributes read under the bases.
+  returned: success
+  type: int
+  sample: 281
+bases:
+  description: The subtrees read (O(ad.mailbox_bases), or the domain when it is empty).
+  returned: success
+  type: list
+  elements: str
+  sample: [OU=Exchange Users,DC=corp,DC=example,DC=com]
+not_mailboxes:
+  description: Users read that are not returned, counted by reason.
+  returned: success
+  type: dict
+  sample: {hidden from address lists: 4, arbitration mailbox (never synced): 3, not a mailbox (recipient type 128): 3}
+'''
+
+from ..module_utils._ad import ExchangeMailboxRule, read_exchange_mailboxes
+from ..module_utils._ldap import DirectoryError
+from ..module_utils._module import CoexistModule
+from ..module_utils._options import EXCHANGE_MAILBOX_OPTIONS
+from ..module_utils._sync import DEFAULT_ATTRIBUTE_MAP, attribute_fields
+
+def main():
+    spec = dict(EXCHANGE_MAILBOX_OPTIONS)
+    spec.update({
+        'exchange_routing_domain': {'type': 'str', 'default': ''},
+        'attribute_map': {'type': 'dict', 'default': DEFAULT_ATTRIBUTE_MAP},
+        'marker_attribute': {'type': 'str', 'default': 'adminDescription'},
+        'marker_prefix': {'type': 'str', 'default': 'coexist.domino_exchange:'},
+    })
+    cm = CoexistModule(sides=('ad',), supports_check_mode=True, argument_spec=spec)
+    p = cm.params
+    rule = ExchangeMailboxRule(kinds=tuple(p['mailbox_types']), include_hidden=p['include_hidden'],
+                               include_disabled=p['include_disabled'], marker_attribute=p['marker_attribute'],
+                               marker_prefix=p['marker_prefix'])
+    client = cm.client('ad')
+    try:
+        bases = p['ad']['mailbox_bases'] or [client.root_dse().entry.get('defaultNamingContext')]
+        read = read_exchange_mailboxes(client, bases, rule, attribute_fields(p['attribute_map'], 'domino'),
+                                       p['exchange_routing_domain'])
+    except DirectoryError as exc:
+        cm.fail(exc)
+    finally:
+        client.close()
+    records = sorted(read.records, key=lambda r: r.anchor)
+    cm.exit(changed=False, mailboxes=[r.as_dict() for r in records], count=len(records), users=read.entries,
+            not_mailboxes=read.not_mailboxes, bases=bases)
+
+
+if __name__ == '__main__':
+    main()

@@ -1,0 +1,297 @@
+#!/usr/bin/python
+# Copyright (c) 2026 coexist.domino_exchange contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+from __future__ import annotations
+
+DOCUMENTATION = r'''
+module: domino_contact_sync
+short_description: Make the forwarding Person contacts under the Domino contacts base match the Exchange mailboxes
+version_added: 0.1.0
+description:
+  - Every Exchange mailbox becomes a forwarding Person ("contact") under O(domino.contacts_base):
+    C(mail) (the Internet address) is the mailbox's primary address, the forwarding address
+    C(mailaddress) is its address in O(exchange_routing_domain), and the mail system is
+    "Other Internet Mail", so Domino users find it in the Domino Directory and Domino forwards
+    their mail to Exchange.
+  - Adds, changes, renames and deletions in Exchange flow to Domino. A contact is joined to its
+    mailbox by C(objectGUID), so a rename in AD renames the contact (modrdn), never delete and add.
+  - Only Persons under O(domino.contacts_base) that carry the ownership marker are ever changed or
+    deleted; anything else there is reported and left alone. Marked Persons found outside the base
+    make the module refuse to run.
+  - An Internet address is unique in the Domino Directory. A mailbox whose address a Domino
+    Person, group or mail-in database already has is not written and is reported as a conflict;
+    when a Domino mailbox takes the address of an existing contact, the contact is deleted.
+  - Never writes C(mailfile), C(mailserver), C(dominoUNID) or C(displayName) (Domino computes the
+    last two). O(domino.contacts_base) must exist; Domino needs every component of a DN to exist
+    before an LDAP add.
+  - Reads AD in the same process (O(ad)), or takes O(records) from
+    M(coexist.domino_exchange.ad_mailbox_info).
+  - The guide "The Domino contact profile" explains each attribute and the Domino prerequisites
+    (LDAP write access, ACL roles, schema checking).
+author: coexist.domino_exchange contributors (@coexist)
+requirements:
+  - python-ldap >= 3.4 on the controller
+extends_documentation_fragment:
+  - coexist.domino_exchange.directories.AD
+  - coexist.domino_exchange.directories.DOMINO
+  - coexist.domino_exchange.exchange_mailboxes
+  - coexist.domino_exchange.sync
+  - coexist.domino_exchange.directories.ACTION_GROUP_BOTH
+options:
+  records:
+    description:
+      - Source records as M(coexist.domino_exchange.ad_mailbox_info) returns them. When given, AD is
+        not read and O(ad) is not needed.
+    type: list
+    elements: dict
+  exchange_routing_domain:
+    description:
+      - The domain only Exchange accepts (C(coexist_exchange_routing_domain)). A contact forwards to
+        the mailbox's own address in it, else to C(<local part>@<this domain>).
+      - Empty for a same-namespace design, where a contact forwards to the address itself.
+    type: str
+    default: ''
+  attribute_map:
+    description:
+      - Address-book fields, AD attribute to Domino attribute (C(coexist_attribute_map)). A null
+        value stops syncing that field and leaves existing values alone.
+      - A Domino attribute the sync manages itself, or one it never writes (C(mailfile),
+        C(mailserver), C(maildomain), C(dominoUNID), C(displayName)), is refused.
+    type: dict
+    default: {title: title, telephoneNumber: telephonenumber}
+  mail_system:
+    description:
+      - The C(mailsystem) value written on contacts. V(5) is "Other Internet Mail" in public code;
+        HCL does not document the codes, so confirm it with the C(validate) playbook.
+    type: str
+    default: '5'
+  marker_attribute:
+    description:
+      - The attribute that marks the contacts this module owns, written in the same add as the
+        contact. A standard C(inetOrgPerson) attribute, so Domino's schema checking accepts it.
+    type: str
+    default: employeeType
+  marker_prefix:
+    description: The marker's value is this prefix followed by the source anchor.
+    type: str
+    default: 'coexist.domino_exchange:'
+  mail_systems:
+    description: MailSystem values that make a Domino Person a mailbox (a mailbox supersedes a contact with its address).
+    type: list
+    elements: str
+    default: ['1']
+  ad_marker_attribute:
+    description: The attribute marking the AD contacts of this collection (never read as mailboxes).
+    type: str
+    default: adminDescription
+attributes:
+  check_mode:
+    support: full
+    description: Computes the same plan from the same reads and writes nothing; Domino does not expose rights, so they show as unchecked.
+  diff_mode:
+    support: full
+    description: Before and after per object, capped at O(diff_limit); the full plan is in the report.
+notes:
+  - Conflicts and skipped sources are the normal state of a migration; they are reported and the
+    task succeeds. Writes the server refuses fail the task at the end, after the other objects.
+  - A write that Domino answers with a referral (the directory is not local to that server) stops
+    the run, naming the server to point O(domino.server) at.
+  - Domino keeps the old name as a second C(cn) value after a rename; the module compares DNs.
+seealso:
+  - module: coexist.domino_exchange.ad_mailbox_info
+  - module: coexist.domino_exchange.ad_contact_sync
+  - name: The Domino contact profile
+    description: Each item a contact carries, the Domino prerequisites, and which names are documented by HCL.
+    link: https://github.com/coexist/domino_exchange/blob/main/docs/docsite/rst/guide_domino_contact_profile.rst
+'''
+
+EXAMPLES = r'''
+- name: Exchange mailboxes become forwarding contacts in Domino (AD read in the same process)
+  coexist.domino_exchange.domino_contact_sync:
+    ad: "{{ coexist_ad }}"
+    domino: "{{ coexist_domino }}"
+    exchange_routing_domain: "{{ coexist_exchange_routing_domain }}"
+    max_deletes: "{{ coexist_max_deletes }}"
+    max_delete_percent: "{{ coexist_max_delete_percent }}"
+    report_dir: "{{ coexist_report_dir }}/exchange_to_domino"
+  register: domino_contacts
+
+- name: A report only (run the task in check mode, with --diff to see each change)
+  coexist.domino_exchange.domino_contact_sync:
+    ad: "{{ coexist_ad }}"
+    domino: "{{ coexist_domino }}"
+    exchange_routing_domain: exchange.example.com
+  check_mode: true
+
+- name: Hybrid organisation - Exchange Online mailboxes get contacts too
+  coexist.domino_exchange.domino_contact_sync:
+    ad: "{{ coexist_ad }}"
+    domino: "{{ coexist_domino }}"
+    exchange_routing_domain: exchange.example.com
+    mailbox_types: [user, shared, room, equipment, remote]
+'''
+
+RETURN = r'''
+counts:
+  description: Operations planned (and, in a real run, done, failed, not attempted), conflicts, skips.
+  returned: always
+  type: dict
+  sample: {create: 3, update: 1, rename: 0, delete: 0, conflict: 2, skip: 1, warning: 0, unchanged: 250,
+           managed: 251, sources: 257, done: 4, failed: 0, not_attempted: 0, suppressed: 0}
+outcome:
+  description: V(ok), V(errors) (some writes refused), V(aborted) (connection lost, or writes referred elsewhere) or V(guard_blocked).
+  returned: always
+  type: str
+  sample: ok
+samples:
+  description: Up to O(sample_size) DNs per operation, and the first conflicts and skips.
+  returned: always
+  type: dict
+  sample:
+    create: ["CN=Anna Hartley,ou=Exchange,o=Acme"]
+    conflicts: ["quinn.thornton@example.com belongs to cn=Quinn Thornton,ou=Sales,o=Acme (forwarded Person)"]
+summary:
+  description: A few readable lines about the run.
+  returned: always
+  type: list
+  elements: str
+guard:
+  description: The deletion guard's inputs and decision.
+  returned: always
+  type: dict
+  sample: {blocked: false, reason: null, managed: 251, deletes: 0, max_deletes: 500, max_delete_percent: 10.0}
+timings:
+  description:
+    - Seconds per phase (read, the three reads running side by side; plan; apply; report; total)
+      and the peak memory of the module process in MB.
+  returned: always
+  type: dict
+  sample: {read: 0.4, plan: 0.05, apply: 0.8, report: 0.03, total: 1.3, peak_rss_mb: 58.2}
+report:
+  description: Paths of the report files.
+  returned: when O(report_dir) is set
+  type: dict
+  sample: {report: /runner/project/coexist-reports/exchange_to_domino/report.json}
+errors:
+  description: The first writes the server refused.
+  returned: when writes failed
+  type: list
+  elements: dict
+'''
+
+from concurrent.futures import ThreadPoolExecutor
+
+from ..module_utils._ad import ExchangeMailboxRule, read_exchange_mailboxes
+from ..module_utils._domino import (
+    CONTACT_MANAGED, NEVER_WRITTEN, DominoContactProfile, MailboxRule, contacts_base_missing, read_address_index,
+    read_contacts)
+from ..module_utils._ldap import DirectoryError, LdapClient
+from ..module_utils._module import CoexistModule
+from ..module_utils._options import EXCHANGE_MAILBOX_OPTIONS
+from ..module_utils._plan import SourceRecord, plan
+from ..module_utils._sync import (
+    DEFAULT_ATTRIBUTE_MAP, SYNC_OPTIONS, Stopwatch, attribute_fields, finish, limits_from, marked_outside_message)
+
+DIRECTION = 'exchange_to_domino'
+
+
+def read_sources(p: dict, settings) -> tuple:
+    """The Exchange mailboxes: from ``records``, or read from AD (``settings``) in this process.
+    Runs in a worker thread: raises DirectoryError, never exits the module."""
+    if p['records'] is not None:
+        return [SourceRecord.from_dict(r) for r in p['records']], {'directory': 'records', 'mailboxes': len(p['records'])}
+    rule = ExchangeMailboxRule(kinds=tuple(p['mailbox_types']), include_hidden=p['include_hidden'],
+                               include_disabled=p['include_disabled'], marker_attribute=p['ad_marker_attribute'],
+                               marker_prefix=p['marker_prefix'])
+    with LdapClient(settings) as client:
+        bases = p['ad']['mailbox_bases'] or [client.root_dse().entry.get('defaultNamingContext')]
+        read = read_exchange_mailboxes(client, bases, rule, attribute_fields(p['attribute_map'], 'domino'),
+                                       p['exchange_routing_domain'])
+    return read.records, {'directory': 'ad', 'server': settings.server, 'bases': bases,
+                          'mailboxes': len(read.records), 'users': read.entries, 'not_mailboxes': read.not_mailboxes}
+
+
+def read_index(settings, profile: DominoContactProfile, rule: MailboxRule):
+    """Every address in the Domino Directory, on a connection of its own (a worker thread)."""
+    with LdapClient(settings) as client:
+        return read_address_index(client, '', profile, rule)
+
+
+def check_attribute_map(cm, fields: dict, marker_attribute: str) -> None:
+    """Refuse a map onto an item the sync manages itself or must never write."""
+    reserved = {a.lower() for a in CONTACT_MANAGED} | NEVER_WRITTEN | {'cn', 'objectclass', marker_attribute.lower()}
+    bad = sorted(a for a in fields if a.lower() in reserved)
+    if bad:
+        cm.module.fail_json(msg=f'attribute_map maps onto Domino attributes the sync manages itself or never writes: '
+                                f'{", ".join(bad)}. Map them to null (or remove them). Nothing was written.')
+
+
+def main():
+    spec = dict(SYNC_OPTIONS)
+    spec.update(EXCHANGE_MAILBOX_OPTIONS)
+    spec.update({
+        'records': {'type': 'list', 'elements': 'dict'},
+        'exchange_routing_domain': {'type': 'str', 'default': ''},
+        'attribute_map': {'type': 'dict', 'default': DEFAULT_ATTRIBUTE_MAP},
+        'mail_system': {'type': 'str', 'default': '5'},
+        'marker_attribute': {'type': 'str', 'default': 'employeeType'},
+        'marker_prefix': {'type': 'str', 'default': 'coexist.domino_exchange:'},
+        'mail_systems': {'type': 'list', 'elements': 'str', 'default': ['1']},
+        'ad_marker_attribute': {'type': 'str', 'default': 'adminDescription'},
+    })
+    cm = CoexistModule(argument_spec=spec, supports_check_mode=True)
+    p = cm.params
+    contacts_base = p['domino'].get('contacts_base')
+    if not contacts_base:
+        cm.module.fail_json(msg='domino.contacts_base is not set: give the DN of the OU dedicated to the Exchange '
+                                'contacts (for example OU=Exchange,O=Acme)')
+    fields = attribute_fields(p['attribute_map'], 'domino')
+    check_attribute_map(cm, fields, p['marker_attribute'])
+    profile = DominoContactProfile(contacts_base=contacts_base, exchange_routing_domain=p['exchange_routing_domain'],
+                                   attribute_map=tuple(fields.items()), mail_system=p['mail_system'],
+                                   marker_attribute=p['marker_attribute'], marker_prefix=p['marker_prefix'])
+    if profile.name_length('X' * 20) > profile.name_limit:
+        cm.module.fail_json(msg=f'domino.contacts_base is too long: a contact\'s DN under it would pass Domino\'s '
+                                f'{profile.name_limit}-character limit with a 20-character name')
+    rule = MailboxRule(mail_systems=tuple(p['mail_systems']), contacts_base=contacts_base,
+                       marker_attribute=p['marker_attribute'], marker_prefix=p['marker_prefix'])
+    stopwatch = Stopwatch()
+    ad_settings = cm.settings('ad') if p['records'] is None else None
+    # The three reads (the Exchange mailboxes, every Domino address, the contacts base) run at the
+    # same time on their own connections: most of their time is the servers'.
+    pool = ThreadPoolExecutor(max_workers=2)
+    try:
+        sources_read = pool.submit(read_sources, p, ad_settings)
+        client = cm.client('domino')
+        if not client.exists(contacts_base):
+            cm.module.fail_json(msg=contacts_base_missing(contacts_base, client.settings.where))
+        index_read = pool.submit(read_index, client.settings, profile, rule)
+        container = read_contacts(client, profile, list(fields))
+        index = index_read.result()
+        sources, source_info = sources_read.result()
+        stopwatch.lap('read')
+        if index.marked_outside:
+            cm.module.fail_json(msg=marked_outside_message(index.marked_outside, p['marker_attribute'],
+                                                           p['marker_prefix'], contacts_base),
+                                outside=index.marked_outside[:p['sample_size']])
+        the_plan = plan(sources, container.owned, index.addresses, container.foreign_names, profile,
+                        limits_from(p), mailbox_addresses=index.mailboxes)
+        stopwatch.lap('plan')
+    except DirectoryError as exc:
+        cm.fail(exc)
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+    target = {'directory': 'domino', 'server': client.settings.server, 'container': contacts_base,
+              'rights': {'checked': False, 'why': 'Domino does not expose effective rights over LDAP'},
+              'foreign_objects': container.foreign}
+    try:
+        finish(cm, direction=DIRECTION, plan=the_plan, client=client, merged=profile.merged().keys(),
+               source=source_info, target=target, stopwatch=stopwatch)
+    finally:
+        client.close()
+
+
+if __name__ == '__main__':
+    main()
