@@ -2,8 +2,8 @@
 # The demo (README, first command): on a fresh Debian machine, as root, install everything,
 # start the lab (a Samba AD DC with Exchange's schema and an OpenLDAP server shaped like the
 # Domino Directory's LDAP service), install the collection from its built tarball, and run it
-# against the lab: both connections checked, then Domino -> Exchange as a check-mode report, a
-# real run and a rerun that changes nothing.
+# against the lab: both connections checked, then each direction (Domino -> Exchange, then
+# Exchange -> Domino) as a check-mode report, a real run and a rerun that changes nothing.
 set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$ROOT"
@@ -35,34 +35,42 @@ export ANSIBLE_COLLECTIONS_PATH="$BUILD/collections" ANSIBLE_NOCOLOR=1
 # The sync starts from the lab as seeded, so the demo shows the first run every time.
 bash lab/lab.sh restore >/dev/null
 REPORTS="$ROOT/coexist-reports"
-step "Domino -> Exchange, check mode: the report of what would change (nothing is written)"
-t=$SECONDS
-.venv/bin/ansible-playbook -i lab/.state/inventory coexist.domino_exchange.domino_to_exchange --check \
-    -e coexist_report_dir="$REPORTS/check"
-elapsed "$t"
+for direction in domino_to_exchange exchange_to_domino; do
+    case $direction in
+        domino_to_exchange) what="Domino -> Exchange"; result="Domino mailboxes become GAL-visible contacts in AD" ;;
+        *) what="Exchange -> Domino"; result="Exchange mailboxes become forwarding Person contacts in Domino" ;;
+    esac
+    step "$what, check mode: the report of what would change (nothing is written)"
+    t=$SECONDS
+    .venv/bin/ansible-playbook -i lab/.state/inventory "coexist.domino_exchange.$direction" --check \
+        -e coexist_report_dir="$REPORTS/check"
+    elapsed "$t"
 
-step "Domino -> Exchange, for real: Domino mailboxes become GAL-visible contacts in AD"
-t=$SECONDS
-.venv/bin/ansible-playbook -i lab/.state/inventory coexist.domino_exchange.domino_to_exchange \
-    -e coexist_report_dir="$REPORTS/run"
-elapsed "$t"
+    step "$what, for real: $result"
+    t=$SECONDS
+    .venv/bin/ansible-playbook -i lab/.state/inventory "coexist.domino_exchange.$direction" \
+        -e coexist_report_dir="$REPORTS/run"
+    elapsed "$t"
 
-step "Domino -> Exchange, again: nothing left to do (changed=0)"
-t=$SECONDS
-.venv/bin/ansible-playbook -i lab/.state/inventory coexist.domino_exchange.domino_to_exchange \
-    -e coexist_report_dir="$REPORTS/rerun" | tee "$BUILD/rerun.log"
-grep -q 'changed=0' "$BUILD/rerun.log"
-elapsed "$t"
+    step "$what, again: nothing left to do (changed=0)"
+    t=$SECONDS
+    .venv/bin/ansible-playbook -i lab/.state/inventory "coexist.domino_exchange.$direction" \
+        -e coexist_report_dir="$REPORTS/rerun" | tee "$BUILD/rerun-$direction.log"
+    grep -q 'changed=0' "$BUILD/rerun-$direction.log"
+    elapsed "$t"
+done
 
 step "Done"
 cat <<TXT
 Reports (report.json: the full plan and outcome; summary.txt):
-  $REPORTS/check/domino_to_exchange/   (check mode)
-  $REPORTS/run/domino_to_exchange/     (the real run)
-  $REPORTS/rerun/domino_to_exchange/   (the no-op rerun)
+  $REPORTS/check/<direction>/   (check mode)
+  $REPORTS/run/<direction>/     (the real run)
+  $REPORTS/rerun/<direction>/   (the no-op rerun)
+  where <direction> is domino_to_exchange or exchange_to_domino
 The lab keeps running. Try it yourself:
   export ANSIBLE_COLLECTIONS_PATH=$BUILD/collections
   .venv/bin/ansible-playbook -i lab/.state/inventory coexist.domino_exchange.domino_to_exchange --check --diff
+  .venv/bin/ansible-playbook -i lab/.state/inventory coexist.domino_exchange.exchange_to_domino --check --diff
   lab/lab.sh show | status | down | restore | destroy
 The playbook variables are in lab/.state/inventory/group_vars/all.yml (lab passwords only).
 TXT

@@ -16,8 +16,8 @@ options:
       - The kinds of Exchange mailbox read as sources, by C(msExchRecipientTypeDetails). V(user),
         V(shared), V(room), V(equipment), V(linked) (and linked rooms), V(legacy) (a mailbox on an
         Exchange 2003 server seen by Exchange 2007 and later), V(remote) (Exchange Online mailboxes
-        of a hybrid organisation) and V(pre2007) (Exchange 2000/2003 mailboxes: C(homeMDB) or
-        C(msExchHomeServerName) and no recipient type).
+        of a hybrid organisation) and V(pre2007) (Exchange 2000/2003 mailboxes, which have C(homeMDB)
+        or C(msExchHomeServerName) and no recipient type).
       - Arbitration, discovery, monitoring, audit and other system mailboxes are never read, nor
         are contacts, groups or mail users, whatever this says.
     type: list

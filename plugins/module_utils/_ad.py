@@ -38,7 +38,7 @@ adminDescription                the ownership marker, <prefix><anchor> (in the s
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from ._addresses import address_problem, domain_of, in_domain, is_valid_alias, local_part
 from ._ldap import LdapClient, dn_is_within, dn_key, escape_filter_value, normalize_dn, parse_dn
@@ -418,6 +418,7 @@ def read_exchange_mailboxes(client: LdapClient, bases: list, rule: ExchangeMailb
                          rule.marker_attribute} | set(field_map.values()))
     outermost = [b for b in bases if not any(o != b and dn_is_within(b, o) for o in bases)]
     records, reasons, users, seen = [], {}, 0, set()
+    routing_proxies = {}           # lower-case address in the routing domain -> DN of its holder
     for base in dict.fromkeys(outermost):
         for entry in client.search(base, MAILBOX_FILTER, attributes):
             key = dn_key(entry.dn)
@@ -425,9 +426,27 @@ def read_exchange_mailboxes(client: LdapClient, bases: list, rule: ExchangeMailb
                 continue
             seen.add(key)
             users += 1
+            own = routing_proxy(entry, routing_domain)
+            if own:
+                routing_proxies.setdefault(own.lower(), entry.dn)
             reason = rule.why_not(entry)
             if reason:
                 reasons[reason] = reasons.get(reason, 0) + 1
                 continue
             records.append(mailbox_record(entry, field_map, routing_domain))
+    if routing_domain:
+        records = [_check_derived_routing(r, routing_domain, routing_proxies) for r in records]
     return MailboxRead(records, reasons, users)
+
+
+def _check_derived_routing(record: SourceRecord, routing_domain: str, routing_proxies: dict) -> SourceRecord:
+    """A mailbox without an address in the routing domain forwards to <local part>@<domain>;
+    when another user has that address, mail for this one would reach that one: a problem."""
+    if record.routing_address or '@' not in record.mail:
+        return record
+    derived = f'{local_part(record.mail)}@{routing_domain}'.lower()
+    holder = routing_proxies.get(derived)
+    if holder is None or dn_key(holder) == dn_key(record.dn):
+        return record
+    return replace(record, problems=record.problems + (
+        f'no address in {routing_domain}, and {derived} (where its contact would forward) belongs to {holder}',))

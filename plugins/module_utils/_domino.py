@@ -105,8 +105,6 @@ def record_from_entry(entry, field_map: dict) -> SourceRecord:
                         alias=alias, fields=fields, problems=tuple(problems))
 
 
-
-
 def read_mailboxes(client: LdapClient, base: str, rule: MailboxRule, field_map: dict) -> MailboxRead:
     """Every Domino mailbox under ``base`` ('' = the whole directory, flat names included)."""
     attributes = sorted({'dominoUNID', 'cn', 'givenName', 'sn', 'mail', 'uid', 'mailfile', 'mailsystem',
@@ -208,9 +206,10 @@ class DominoContactProfile(ContainerNaming):
         return {}
 
     def addresses(self, attrs: dict) -> set:
-        # The Internet address is what Domino resolves SMTP mail by; the forwarding address
-        # is where mail goes, not an address the Person receives.
-        return {v.lower() for v in attrs.get('mail', []) if v}
+        # The Internet address, which Domino resolves SMTP mail by, and the forwarding address:
+        # two contacts forwarding to one address would put two people's mail in one mailbox
+        # (two mailboxes with one local part in different domains derive the same one).
+        return {v.lower() for attribute in ('mail', 'mailaddress') for v in attrs.get(attribute, []) if v}
 
 
 def read_contacts(client: LdapClient, profile: DominoContactProfile, extra_attributes: list) -> ContainerContents:
@@ -235,7 +234,7 @@ def read_contacts(client: LdapClient, profile: DominoContactProfile, extra_attri
     return ContainerContents(owned, foreign, names)
 
 
-def _holder_kind(entry, rule: MailboxRule) -> str:
+def holder_kind(entry, rule: MailboxRule) -> str:
     classes = {c.lower() for c in entry.values('objectClass')}
     if 'dominogroup' in classes:
         return 'group'
@@ -251,9 +250,9 @@ def _holder_kind(entry, rule: MailboxRule) -> str:
 
 
 def read_address_index(client: LdapClient, base: str, profile: DominoContactProfile, rule: MailboxRule) -> AddressIndex:
-    """Every Internet address in the Domino Directory except those of the owned contacts, in one
-    read (``base`` '': the whole directory), and the Persons carrying the marker outside the
-    contacts base (a moved or renamed OU), which make the sync refuse to run.
+    """Every Internet and forwarding address in the Domino Directory except those of the owned
+    contacts, in one read (``base`` '': the whole directory), and the Persons carrying the marker
+    outside the contacts base (a moved or renamed OU), which make the sync refuse to run.
 
     The filter names objectClass and mail only, the attributes Domino answers from its views;
     a filter on the marker would be a full-text or view scan (reference 5, 8.2). Persons and
@@ -265,16 +264,18 @@ def read_address_index(client: LdapClient, base: str, profile: DominoContactProf
     for entry in client.search(base, '(|(objectClass=dominoPerson)(mail=*))', attributes):
         if any(v.startswith(profile.marker_prefix) for v in entry.values(marker)):
             if dn_is_within(entry.dn, profile.contacts_base):
-                continue                                  # an owned contact: not "another recipient"
-            index.marked_outside.append(entry.dn)
-            continue
-        held = [v.lower() for v in entry.values('mail') if v]
+                if 'dominoperson' in {c.lower() for c in entry.values('objectClass')}:
+                    continue                              # an owned contact: not "another recipient"
+            else:
+                index.marked_outside.append(entry.dn)
+                continue
+        held = [v.lower() for v in entry.values('mail') + entry.values('mailaddress') if v]
         if not held:
             continue
-        kind = _holder_kind(entry, rule)
-        for address in held:
+        kind = holder_kind(entry, rule)
+        for address in dict.fromkeys(held):
             index.addresses.setdefault(address, f'{entry.dn} ({kind})')
-        if kind == 'mailbox':
+        if kind == 'mailbox':                         # a mailbox has no forwarding address
             index.mailboxes.update(held)
     return index
 

@@ -66,9 +66,9 @@ class SourceRecord:
         """The inverse of :meth:`as_dict`, for records given to a sync module as data."""
         return cls(anchor=str(data.get('anchor') or '').strip(), dn=str(data.get('dn') or ''),
                    display_name=str(data.get('display_name') or ''), mail=str(data.get('mail') or '').strip(),
-                   given_name=str(data.get('given_name') or ''), surname=str(data.get('surname') or ''),
-                   alias=str(data.get('alias') or ''), fields=dict(data.get('fields') or {}),
-                   routing_address=str(data.get('routing_address') or ''),
+                   given_name=str(data.get('given_name') or '').strip(), surname=str(data.get('surname') or '').strip(),
+                   alias=str(data.get('alias') or '').strip(), fields=dict(data.get('fields') or {}),
+                   routing_address=str(data.get('routing_address') or '').strip(),
                    problems=tuple(data.get('problems') or ()))
 
 
@@ -114,8 +114,8 @@ class ContactProfile(t.Protocol):
     rdn_attribute: str
     name_limit: int                                   # the target's limit, in name_length() units
 
-    def name_length(self, name: str) -> int: ...      # what counts against name_limit (AD: the cn's
-                                                      # characters; Domino: the whole escaped DN)
+    # What counts against name_limit: AD the cn's characters, Domino the whole escaped DN.
+    def name_length(self, name: str) -> int: ...
 
     def name_key(self, name: str) -> str: ...         # equal keys = same name to the target
     def dn_for(self, name: str) -> str: ...           # the DN of a contact with this RDN value

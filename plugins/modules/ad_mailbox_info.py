@@ -158,6 +158,7 @@ from ..module_utils._module import CoexistModule
 from ..module_utils._options import EXCHANGE_MAILBOX_OPTIONS
 from ..module_utils._sync import DEFAULT_ATTRIBUTE_MAP, attribute_fields
 
+
 def main():
     spec = dict(EXCHANGE_MAILBOX_OPTIONS)
     spec.update({

@@ -26,12 +26,16 @@ extends_documentation_fragment:
 options:
   check_containers:
     description:
-      - Also check the containers the sync writes to, read-only. AD - O(ad.contacts_ou) exists and
-        the bind account may create contacts in it (its effective rights, as AD computes them; no
-        trial write). Domino - O(domino.contacts_base) exists (Domino does not expose rights).
+      - Also check the contacts containers of these directories, read-only, the ones a sync writes
+        to. V(ad) - O(ad.contacts_ou) exists and the bind account may create contacts in it (its
+        effective rights, as AD computes them; no trial write). V(domino) - O(domino.contacts_base)
+        exists (Domino does not expose rights), else the message says what to create in Domino
+        Administrator.
       - The task fails when a container is missing or the right to create contacts is not there.
-    type: bool
-    default: false
+    type: list
+    elements: str
+    choices: [ad, domino]
+    default: []
 attributes:
   check_mode:
     support: full
@@ -105,9 +109,9 @@ ad:
         naming_contexts: [DC=corp,DC=example,DC=com, CN=Configuration,DC=corp,DC=example,DC=com]
         supports_paging: true
     container:
-      description: The contacts container, when O(check_containers) is set.
+      description: The contacts container, when O(check_containers) names this directory.
       type: dict
-      returned: when O(check_containers=true) and the container option is set
+      returned: when O(check_containers) contains V(ad) and O(ad.contacts_ou) is set
       sample: {dn: "OU=Domino Contacts,DC=corp,DC=example,DC=com", exists: true, can_create_contacts: true}
     error:
       description: Why the directory could not be reached (message, kind, server).
@@ -168,13 +172,14 @@ def check_container(client, dn: str, side: str) -> dict:
 
 
 def main():
-    cm = CoexistModule(supports_check_mode=True, argument_spec={'check_containers': {'type': 'bool', 'default': False}})
+    cm = CoexistModule(supports_check_mode=True, argument_spec={
+        'check_containers': {'type': 'list', 'elements': 'str', 'choices': ['ad', 'domino'], 'default': []}})
     result = {'changed': False}
     containers = {'ad': 'contacts_ou', 'domino': 'contacts_base'}
     for side in cm.sides:
         settings = cm.settings(side, required=False)
         if settings is not None:
-            container = cm.params[side].get(containers[side]) if cm.params['check_containers'] else None
+            container = cm.params[side].get(containers[side]) if side in cm.params['check_containers'] else None
             result[side] = describe(settings, container, side)
     if not any(side in result for side in cm.sides):
         cm.module.fail_json(msg='Neither ad.server nor domino.server is set (nor COEXIST_AD_SERVER / '

@@ -10,8 +10,8 @@ module: domino_contact_sync
 short_description: Make the forwarding Person contacts under the Domino contacts base match the Exchange mailboxes
 version_added: 0.1.0
 description:
-  - Every Exchange mailbox becomes a forwarding Person ("contact") under O(domino.contacts_base):
-    C(mail) (the Internet address) is the mailbox's primary address, the forwarding address
+  - Every Exchange mailbox becomes a forwarding Person ("contact") under O(domino.contacts_base).
+    Its C(mail) (the Internet address) is the mailbox's primary address, the forwarding address
     C(mailaddress) is its address in O(exchange_routing_domain), and the mail system is
     "Other Internet Mail", so Domino users find it in the Domino Directory and Domino forwards
     their mail to Exchange.

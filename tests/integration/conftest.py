@@ -33,6 +33,13 @@ def lab() -> dict:
     return lab_control.up()
 
 
+@pytest.fixture()
+def seeded(lab) -> dict:
+    """The lab as seeded: every sync scenario starts from the same directories."""
+    lab_control.restore()
+    return lab
+
+
 @pytest.fixture(scope='session')
 def collections_path(tmp_path_factory) -> Path:
     """The collection built with ansible-galaxy and installed from its tarball (no dependencies)."""

@@ -9,50 +9,16 @@ import uuid
 from pathlib import Path
 
 import ldap3
-import pytest
 from coexist_lab import lab as lab_control
-from lab_helpers import ldap3_admin
+import lab_helpers
+from lab_helpers import dump, ldap3_admin
 
-PLAYBOOK = 'coexist.domino_exchange.domino_to_exchange'
 MARKER = 'coexist.domino_exchange:'
 
 
-@pytest.fixture()
-def seeded(lab):
-    """The lab as seeded: every scenario starts from the same directories."""
-    lab_control.restore()
-    return lab
-
-
 def run_sync(run_playbook, tmp_path, lab, *args, overrides: dict | None = None):
-    """Run the playbook; return (returncode, report.json as dict or None, output)."""
-    report_dir = tmp_path / f'reports-{uuid.uuid4().hex[:6]}'
-    extra = {'coexist_report_dir': str(report_dir)}
-    extra.update(overrides or {})
-    vars_file = tmp_path / f'vars-{uuid.uuid4().hex[:6]}.json'
-    vars_file.write_text(json.dumps(extra))
-    result = run_playbook(PLAYBOOK, '-e', f'@{vars_file}', *args)
-    path = report_dir / 'domino_to_exchange' / 'report.json'
-    report = json.loads(path.read_text()) if path.exists() else None
-    return result.returncode, report, result.stdout + result.stderr
-
-
-# What a bind changes by itself on the bind account (AD records logons): not a write of the sync.
-LOGON_ATTRIBUTES = {'lastlogon', 'lastlogontimestamp', 'logoncount', 'badpwdcount', 'badpasswordtime',
-                    'usnchanged', 'whenchanged'}
-
-
-def dump(conn: ldap3.Connection, base: str, bind_dn: str = '') -> dict:
-    """Every entry below base with every attribute: the whole directory, to prove nothing changed.
-    On the bind account's own entry, the attributes AD updates at each logon are left out."""
-    out = {}
-    for e in conn.extend.standard.paged_search(base, '(objectClass=*)', attributes=['*'], paged_size=500,
-                                               generator=True):
-        if e['type'] == 'searchResEntry':
-            own = e['dn'].lower() == bind_dn.lower()
-            out[e['dn'].lower()] = {k: sorted(map(str, v)) for k, v in e['raw_attributes'].items()
-                                    if not (own and k.lower() in LOGON_ATTRIBUTES)}
-    return out
+    """Run domino_to_exchange; return (returncode, report.json as dict or None, output)."""
+    return lab_helpers.run_sync(run_playbook, tmp_path, 'domino_to_exchange', *args, overrides=overrides)
 
 
 MULTI_VALUED = {'proxyAddresses', 'showInAddressBook', 'objectClass', 'msExchPoliciesExcluded'}

@@ -1,9 +1,11 @@
 """Server behaviours the lab's two directories do not show, on throwaway slapd servers started by
 python-ldap's slapdtest: a server that does not advertise paging (as Domino may not), and
-referrals (Domino answers writes to a directory it does not hold with one)."""
+referrals (Domino answers writes to a directory it does not hold with one; that server carries
+the lab's Domino schema, so a contact add reaches the referral rather than a schema error)."""
 from __future__ import annotations
 
 import tempfile
+from pathlib import Path
 
 import pytest
 import slapdtest
@@ -25,6 +27,9 @@ olcAccess: {1}to * by * read
 # The frontend (root DSE ACLs) must precede the first database, or slapd creates its own.
 NO_PAGING_CONFIG = (_BASE.replace('dn: cn=module,cn=config', _FRONTEND + 'dn: cn=module,cn=config')
                     + 'olcSizeLimit: 5\nolcLimits: dn.exact="cn=reader,%(suffix)s" size=unlimited\n')
+
+
+SCHEMA = Path(__file__).resolve().parents[2] / 'lab' / 'domino' / 'domino.schema'
 
 
 class NoPagingSlapd(slapdtest.SlapdObject):
@@ -84,9 +89,28 @@ def test_size_limit_without_paging_is_a_clear_error(no_paging_server):
     assert 'does not advertise' in exc.value.message and s.ldap_uri in exc.value.message
 
 
+def domino_schema_ldif(directory: Path) -> Path:
+    """lab/domino/domino.schema (slapd.conf syntax) as a cn=config schema LDIF, for a throwaway
+    server that must accept Domino's attributes (slapd checks them before it refers a write)."""
+    lines = ['dn: cn=domino,cn=schema,cn=config', 'objectClass: olcSchemaConfig', 'cn: domino']
+    for line in SCHEMA.read_text().splitlines():
+        keyword, _space, rest = line.partition(' ')
+        if keyword in ('attributetype', 'objectclass'):
+            lines.append(f'{"olcAttributeTypes" if keyword == "attributetype" else "olcObjectClasses"}: {rest.strip()}')
+        elif line[:1].isspace() and line.strip() and not line.lstrip().startswith('#') and lines[-1].startswith('olc'):
+            lines[-1] += ' ' + line.strip()          # a continuation line: one LDIF value per definition
+    path = directory / 'domino.ldif'
+    path.write_text('\n'.join(lines) + '\n')
+    return path
+
+
 @pytest.fixture(scope='module')
-def referral_server():
-    with PlainSlapd() as server:
+def referral_server(tmp_path_factory):
+    class DominoSchemaSlapd(PlainSlapd):
+        openldap_schema_files = PlainSlapd.openldap_schema_files + (
+            str(domino_schema_ldif(tmp_path_factory.mktemp('schema'))),)
+
+    with DominoSchemaSlapd() as server:
         server.ldapadd(_people(server.suffix, 3) + (
             f'\ndn: ou=remote,{server.suffix}\nobjectClass: referral\nobjectClass: extensibleObject\nou: remote\n'
             f'ref: ldap://domino-admin.example.com/ou=remote,{server.suffix}\n'))
@@ -114,3 +138,25 @@ def test_search_references_are_reported_not_chased(referral_server):
         with pytest.raises(DirectoryError) as exc:
             list(client.search(f'cn=below,ou=remote,{s.suffix}', '(objectClass=*)', ['cn']))
     assert exc.value.kind == 'referral' and 'domino-admin.example.com' in exc.value.message
+
+
+def test_contact_writes_answered_with_a_referral_stop_the_run_naming_the_admin_server(referral_server):
+    """Domino answers writes to a directory it does not hold with a referral to the directory's
+    administration server: the first one stops the run (every later write would get the same),
+    the rest is reported as not attempted, nothing is written anywhere."""
+    from ansible_collections.coexist.domino_exchange.plugins.module_utils._apply import apply_plan
+    from ansible_collections.coexist.domino_exchange.plugins.module_utils._domino import DominoContactProfile
+    from ansible_collections.coexist.domino_exchange.plugins.module_utils._plan import SourceRecord, plan
+
+    s = referral_server
+    profile = DominoContactProfile(contacts_base=f'ou=remote,{s.suffix}', exchange_routing_domain='exchange.example.com')
+    sources = [SourceRecord(anchor=f'00000000-0000-0000-0000-00000000000{i}', dn=f'CN=Mailbox {i},OU=Exchange Users',
+                            display_name=f'Mailbox {i}', mail=f'mailbox{i}@example.com') for i in range(3)]
+    the_plan = plan(sources, [], {}, [], profile)
+    assert len(the_plan.writes) == 3
+    with LdapClient(_settings(s, s.root_dn, s.root_pw)) as client:
+        outcome = apply_plan(client, the_plan, profile.merged())
+        assert outcome.aborted is not None and outcome.aborted.kind == 'referral'
+        assert 'ldap://domino-admin.example.com' in outcome.aborted.message
+        assert not outcome.done and len(outcome.failed) == 1 and len(outcome.not_attempted) == 2
+        assert not list(client.search(s.suffix, '(cn=Mailbox*)', ['cn']))

@@ -14,7 +14,7 @@ before and after it, the rules the directory enforces and the ones the design pr
 * names are neither empty nor over the target's limit;
 * after every operation no two objects under one parent share a name under
   ``profile.name_key``: AD refuses a duplicate RDN accent- and case-insensitively, Samba does
-  not, so this model is the check the lab cannot make.
+  not, so this model is the check the lab cannot make (Domino: the same rule, see _naming.py).
 
 The marker (``profile.marker_attribute``: ``profile.marker_prefix`` + anchor) is what makes a
 created or updated contact owned, and by which anchor. A violation raises
@@ -28,6 +28,7 @@ import copy
 import functools
 
 from ansible_collections.coexist.domino_exchange.plugins.module_utils._ad import AdContactProfile
+from ansible_collections.coexist.domino_exchange.plugins.module_utils._domino import DominoContactProfile
 from ansible_collections.coexist.domino_exchange.plugins.module_utils._ldap import normalize_dn
 from ansible_collections.coexist.domino_exchange.plugins.module_utils._plan import OwnedContact
 
@@ -41,7 +42,7 @@ class Container:
 
     def __init__(self, profile, owned=(), foreign_names=()):
         self.profile = profile
-        self.container_key = profile.parent_key(f"CN=x,{profile.contacts_ou}")   # the parent key of a direct child
+        self.container_key = profile.parent_key(f"CN=x,{profile.container}")   # the parent key of a direct child
         self.contacts = {}                          # normalised DN -> OwnedContact
         for contact in owned:
             key = _normalized(contact.dn)
@@ -148,7 +149,7 @@ class Container:
 
     def _create(self, op) -> None:
         if not self._inside(op.dn):
-            raise ModelViolation(f'create of {op.dn!r}: outside the container {self.profile.contacts_ou!r}')
+            raise ModelViolation(f'create of {op.dn!r}: outside the container {self.profile.container!r}')
         if self.holder_of(op.dn) is not None:
             raise ModelViolation(f'create of {op.dn!r}: the name is taken by {self.holder_of(op.dn)!r}')
         anchor = self.anchor_from_marker(op.attrs)
@@ -227,3 +228,16 @@ def ad_profile(**overrides):
                     attribute_map=(('title', 'title'), ('telephoneNumber', 'telephonenumber')))
     settings.update(overrides)
     return AdContactProfile(**settings)
+
+
+# A contacts base long enough that Domino's 256-character DN limit bites at about 60 characters
+# of name (a comma in a name costs two), so the planner's fitting is exercised as AD's 64 is.
+DOMINO_CONTACTS_BASE = 'OU=Exchange Mailboxes Forwarded By The Coexistence Sync ' + 'x' * 129 + ',O=Acme'
+
+
+def domino_profile(**overrides):
+    """The Domino contact profile the tests drive the planner with (title and telephonenumber mapped)."""
+    settings = dict(contacts_base=DOMINO_CONTACTS_BASE, exchange_routing_domain='exchange.example.com',
+                    attribute_map=(('title', 'title'), ('telephonenumber', 'telephoneNumber')))
+    settings.update(overrides)
+    return DominoContactProfile(**settings)

@@ -183,3 +183,198 @@ def test_parent_key_fast_path_agrees_with_parsing(name):
     p = profile()
     for dn in (p.dn_for(name), f'{p.dn_for(name)[:-len(p.contacts_ou)]}OU=Sub,{p.contacts_ou}'):
         assert p.parent_key(dn) == dn_key(dn)[1:]
+
+
+# --- AD as a source: which users are Exchange mailboxes ---
+
+GUID = bytes(range(16))
+
+
+def ad_user(dn='CN=Anna Hartley,OU=Exchange Users,DC=corp,DC=example,DC=com', **attrs) -> Entry:
+    values = {'objectClass': ['top', 'person', 'organizationalPerson', 'user'], 'objectGUID': [GUID],
+              'displayName': ['Anna Hartley'], 'givenName': ['Anna'], 'sn': ['Hartley'], 'mail': ['anna.hartley@example.com'],
+              'mailNickname': ['anna.hartley'], 'msExchRecipientTypeDetails': ['1'], 'userAccountControl': ['66048'],
+              'proxyAddresses': ['smtp:anna.hartley@exchange.example.com', 'SMTP:anna.hartley@example.com',
+                                 'X500:/o=Old/cn=anna'],
+              'homeMDB': ['CN=DB1,CN=Databases,CN=Exchange'], 'title': ['Engineer']}
+    values.update({k: v for k, v in attrs.items() if v is not None})
+    for k in [k for k, v in attrs.items() if v is None]:
+        values.pop(k, None)
+    return Entry(dn, values)
+
+
+@pytest.mark.parametrize('changes, reason', [
+    ({}, ''),
+    ({'msExchRecipientTypeDetails': ['4'], 'userAccountControl': ['66050']}, ''),       # shared: a disabled account
+    ({'msExchRecipientTypeDetails': ['16']}, ''),
+    ({'msExchRecipientTypeDetails': ['32']}, ''),
+    ({'msExchRecipientTypeDetails': ['8']}, ''),                                         # legacy (on Exchange 2003)
+    ({'msExchRecipientTypeDetails': None, 'homeMDB': None, 'msExchHomeServerName': ['/o=Org/cn=EX2003']}, ''),
+    ({'msExchRecipientTypeDetails': None}, ''),                                          # 2003: homeMDB only
+    ({'msExchRecipientTypeDetails': ['2']}, 'linked mailbox (not in mailbox_types)'),
+    ({'msExchRecipientTypeDetails': ['2147483648']}, 'remote mailbox (not in mailbox_types)'),
+    ({'msExchRecipientTypeDetails': ['8388608']}, 'arbitration mailbox (never synced)'),
+    ({'msExchRecipientTypeDetails': ['536870912']}, 'discovery mailbox (never synced)'),
+    ({'msExchRecipientTypeDetails': ['549755813888']}, 'monitoring mailbox (never synced)'),
+    ({'msExchRecipientTypeDetails': ['128']}, 'not a mailbox (recipient type 128)'),
+    ({'msExchRecipientTypeDetails': None, 'homeMDB': None}, 'no mailbox'),
+    ({'msExchHideFromAddressLists': ['TRUE']}, 'hidden from address lists'),
+    ({'objectClass': ['top', 'person', 'organizationalPerson', 'contact']}, 'not a user'),
+    ({'objectClass': ['top', 'user', 'computer']}, 'not a user'),
+    ({'adminDescription': ['coexist.domino_exchange:ABC']}, "carries this collection's marker"),
+])
+def test_exchange_mailbox_rule_defaults(changes, reason):
+    assert _ad.ExchangeMailboxRule().why_not(ad_user(**changes)) == reason
+
+
+def test_system_mailboxes_are_never_synced_even_without_a_type():
+    rule = _ad.ExchangeMailboxRule(kinds=tuple(_ad.MAILBOX_KINDS) + (_ad.PRE_2007,), include_hidden=True)
+    dn = 'CN=SystemMailbox{1f05a927-3be2-4fb9-aa03-b59fe3b56f4c},CN=Users,DC=corp,DC=example,DC=com'
+    assert rule.why_not(ad_user(dn, msExchRecipientTypeDetails=None)) == 'Exchange system mailbox'
+
+
+@pytest.mark.parametrize('options, changes, reason', [
+    ({'kinds': ('user', 'linked')}, {'msExchRecipientTypeDetails': ['2']}, ''),
+    ({'kinds': ('user', 'linked')}, {'msExchRecipientTypeDetails': ['2199023255552']}, ''),   # linked room
+    ({'kinds': ('user', 'remote')}, {'msExchRecipientTypeDetails': ['34359738368']}, ''),     # remote shared
+    ({'kinds': ('user',)}, {'msExchRecipientTypeDetails': ['16']}, 'room mailbox (not in mailbox_types)'),
+    ({'kinds': ('user',)}, {'msExchRecipientTypeDetails': None},
+     'Exchange 2000/2003 mailbox (pre2007 not in mailbox_types)'),
+    ({'include_hidden': True}, {'msExchHideFromAddressLists': ['TRUE']}, ''),
+    ({'include_disabled': False}, {'userAccountControl': ['66050']}, 'disabled account'),
+    ({'include_disabled': False}, {'userAccountControl': ['66048']}, ''),
+])
+def test_exchange_mailbox_rule_options(options, changes, reason):
+    assert _ad.ExchangeMailboxRule(**options).why_not(ad_user(**changes)) == reason
+
+
+def test_mailbox_record_takes_the_primary_smtp_proxy_and_the_routing_proxy():
+    record = _ad.mailbox_record(ad_user(mail=['stale@example.com']), {'title': 'title'}, 'Exchange.Example.com')
+    assert record.anchor == '03020100-0504-0706-0809-0a0b0c0d0e0f'
+    assert record.mail == 'anna.hartley@example.com'                       # SMTP: wins over a stale mail
+    assert record.routing_address == 'anna.hartley@exchange.example.com'
+    assert (record.display_name, record.given_name, record.surname, record.alias) == \
+        ('Anna Hartley', 'Anna', 'Hartley', 'anna.hartley')
+    assert record.fields == {'title': 'Engineer'} and record.problems == ()
+
+
+def test_mailbox_record_falls_back_to_mail_and_the_rdn():
+    record = _ad.mailbox_record(ad_user(proxyAddresses=None, displayName=None), {}, 'exchange.example.com')
+    assert record.mail == 'anna.hartley@example.com' and record.routing_address == ''
+    assert record.display_name == 'Anna Hartley'
+
+
+def test_mailbox_record_problems():
+    two = ad_user(proxyAddresses=['SMTP:a@example.com', 'SMTP:b@example.com'])
+    assert 'several primary SMTP addresses' in _ad.mailbox_record(two, {}, '').problems[0]
+    conflict = ad_user('CN=Anna Hartley\\0ACNF:0f0e0d0c-0b0a-0908-0706-050403020100,OU=Exchange Users,DC=corp')
+    assert 'replication conflict' in _ad.mailbox_record(conflict, {}, '').problems[0]
+    assert _ad.mailbox_record(ad_user(objectGUID=None), {}, '').problems == ('no objectGUID returned',)
+
+
+# --- Domino as a target: the forwarding Person ---
+
+def domino_profile(**overrides) -> _domino.DominoContactProfile:
+    values = dict(contacts_base='OU=Exchange,O=Acme', exchange_routing_domain='exchange.example.com',
+                  attribute_map=(('title', 'title'),))
+    values.update(overrides)
+    return _domino.DominoContactProfile(**values)
+
+
+def exchange_source(**changes) -> SourceRecord:
+    values = dict(anchor='03020100-0504-0706-0809-0a0b0c0d0e0f', dn='CN=Anna Hartley,OU=Exchange Users,DC=corp',
+                  display_name='Anna Hartley', mail='anna.hartley@example.com', given_name='Anna', surname='Hartley',
+                  alias='anna.hartley', fields={'title': 'Engineer'})
+    values.update(changes)
+    return SourceRecord(**values)
+
+
+def test_domino_contact_values():
+    p = domino_profile()
+    assert p.desired(exchange_source(), '') == {
+        'givenName': ['Anna'], 'sn': ['Hartley'], 'mail': ['anna.hartley@example.com'],
+        'mailaddress': ['anna.hartley@exchange.example.com'], 'mailsystem': ['5'], 'title': ['Engineer']}
+    assert p.on_create(exchange_source()) == {'objectClass': ['top', 'person', 'organizationalPerson', 'inetOrgPerson',
+                                                              'dominoPerson']}
+    assert p.marker('X') == {'employeeType': ['coexist.domino_exchange:X']}
+    assert p.dn_for('Hartley, Anna') == 'CN=Hartley\\, Anna,OU=Exchange,O=Acme'
+    # never anything Domino computes or a Notes mailbox has
+    written = set(p.desired(exchange_source(), '')) | set(p.on_create(exchange_source())) | set(p.marker('X'))
+    assert not {a.lower() for a in written} & _domino.NEVER_WRITTEN
+
+
+def test_domino_contact_forwards_to_the_mailboxs_own_routing_proxy_when_it_has_one():
+    p = domino_profile()
+    assert p.routing_address(exchange_source(routing_address='ahartley@exchange.example.com')) == \
+        'ahartley@exchange.example.com'
+    assert domino_profile(exchange_routing_domain='').routing_address(exchange_source()) == 'anna.hartley@example.com'
+
+
+def test_a_resource_without_a_surname_gets_its_display_name_as_sn():
+    values = domino_profile().desired(exchange_source(display_name='Room  Berlin 1.01', given_name='', surname=''), '')
+    assert values['sn'] == ['Room Berlin 1.01'] and values['givenName'] == []
+
+
+def test_domino_validation():
+    p = domino_profile()
+    assert p.validate(exchange_source()) == []
+    assert p.validate(exchange_source(anchor='')) == ['no anchor (objectGUID not returned)']
+    assert 'not a valid SMTP address' in p.validate(exchange_source(mail='not an address'))[0]
+    assert p.validate(exchange_source(display_name=' ')) == ['no name']
+
+
+def test_domino_names_are_limited_by_the_escaped_dn():
+    p = domino_profile()
+    assert p.name_length('Anna') == len('CN=Anna,OU=Exchange,O=Acme')
+    assert p.name_length('a,b') == len('CN=a\\,b,OU=Exchange,O=Acme')      # an escape costs a character
+
+
+def test_contacts_base_missing_says_what_to_create_in_domino_administrator():
+    message = _domino.contacts_base_missing('ou=Exchange,o=Acme', 'Domino server ldaps://d1')
+    assert 'OU=Exchange/O=Acme' in message and 'Domino Administrator' in message and 'Nothing was written' in message
+
+
+def test_domino_address_holders_are_described():
+    rule = _domino.MailboxRule(contacts_base='ou=Exchange,o=Acme')
+    assert _domino.holder_kind(person(), rule) == 'mailbox'
+    assert _domino.holder_kind(person(mailaddress=['a@exchange.example.com']), rule) == 'forwarded Person'
+    group = Entry('cn=Sales,o=Acme', {'objectClass': ['dominoGroup'], 'mail': ['s@x.com']})
+    assert _domino.holder_kind(group, rule) == 'group'
+
+
+def test_the_attribute_map_turns_round_per_direction():
+    from ansible_collections.coexist.domino_exchange.plugins.module_utils._sync import attribute_fields
+    mapping = {'title': 'title', 'telephoneNumber': 'telephonenumber', 'department': None}
+    assert attribute_fields(mapping, 'ad') == {'title': 'title', 'telephoneNumber': 'telephonenumber'}
+    assert attribute_fields(mapping, 'domino') == {'title': 'title', 'telephonenumber': 'telephoneNumber'}
+
+
+def test_a_domino_contact_holds_its_internet_and_its_forwarding_address():
+    assert domino_profile().addresses({'mail': ['A@example.com'], 'mailaddress': ['a@Exchange.example.com']}) == \
+        {'a@example.com', 'a@exchange.example.com'}
+
+
+class FakeClient:
+    """Just enough of LdapClient for a reader: one search answering every base with ``entries``."""
+
+    def __init__(self, entries):
+        self.entries = entries
+
+    def search(self, base, filterstr, attributes):
+        return iter(self.entries)
+
+
+def test_a_derived_forwarding_address_someone_else_holds_is_a_problem():
+    owner = ad_user('CN=Jo Other,OU=Exchange Users,DC=corp', objectGUID=[bytes(16)], mail=['jo.other@example.com'],
+                    proxyAddresses=['SMTP:jo.other@example.com', 'smtp:jo@exchange.example.com'])
+    derived = ad_user('CN=Jo,OU=Exchange Users,DC=corp', mail=['jo@example.com'], proxyAddresses=['SMTP:jo@example.com'])
+    fine = ad_user('CN=Al,OU=Exchange Users,DC=corp', objectGUID=[bytes(range(1, 17))], mail=['al@example.com'],
+                   proxyAddresses=['SMTP:al@example.com'])
+    read = _ad.read_exchange_mailboxes(FakeClient([owner, derived, fine]), ['OU=Exchange Users,DC=corp'],
+                                       _ad.ExchangeMailboxRule(), {}, 'exchange.example.com')
+    problems = {r.dn: r.problems for r in read.records}
+    assert problems['CN=Jo Other,OU=Exchange Users,DC=corp'] == ()
+    assert problems['CN=Al,OU=Exchange Users,DC=corp'] == ()
+    assert 'jo@exchange.example.com (where its contact would forward) belongs to CN=Jo Other' in \
+        problems['CN=Jo,OU=Exchange Users,DC=corp'][0]
+    assert read.entries == 3 and read.not_mailboxes == {}
