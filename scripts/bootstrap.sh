@@ -6,7 +6,8 @@
 set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 VENV="${COEXIST_VENV:-$ROOT/.venv}"
-APT_PACKAGES=(python3 python3-venv python3-dev gcc libldap2-dev libsasl2-dev git shellcheck ca-certificates)
+# chromium: the tests open report.html in a headless browser.
+APT_PACKAGES=(python3 python3-venv python3-dev gcc libldap2-dev libsasl2-dev git shellcheck ca-certificates chromium)
 
 missing=()
 for pkg in "${APT_PACKAGES[@]}"; do

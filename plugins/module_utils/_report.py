@@ -23,6 +23,7 @@ import os
 import tempfile
 
 from ._plan import Plan
+from ._report_html import render_html
 
 REPORT_SCHEMA = 'coexist.domino_exchange.report'
 REPORT_VERSION = 1
@@ -124,10 +125,11 @@ def summary_lines(report: dict, limit: int = 10) -> list:
 
 
 def write_report(directory: str, report: dict) -> dict:
-    """Write report.json and summary.txt atomically into ``directory`` (created if missing)."""
+    """Write report.json, report.html and summary.txt atomically into ``directory`` (created if
+    missing)."""
     os.makedirs(directory, exist_ok=True)
     paths = {}
-    for name in ('report.json', 'summary.txt'):
+    for name, key in (('report.json', 'report'), ('report.html', 'html'), ('summary.txt', 'summary')):
         path = os.path.join(directory, name)
         handle, temporary = tempfile.mkstemp(prefix=f'.{name}.', dir=directory)
         with os.fdopen(handle, 'w', encoding='utf-8') as out:
@@ -136,11 +138,13 @@ def write_report(directory: str, report: dict) -> dict:
                 # (about 170 MB more at 20,000 creates), then the whole text as one string.
                 json.dump(report, out, indent=1, ensure_ascii=False, sort_keys=False)
                 out.write('\n')
+            elif name == 'report.html':
+                out.write(render_html([report], title=f'coexist.domino_exchange: {report["direction"]}'))
             else:
                 out.write('\n'.join(summary_lines(report, limit=50)) + '\n')
         os.chmod(temporary, 0o644)
         os.replace(temporary, path)
-        paths[name.split('.', maxsplit=1)[0]] = os.path.abspath(path)
+        paths[key] = os.path.abspath(path)
     return paths
 
 

@@ -6,6 +6,7 @@ with the attributes apply_plan's Outcome has; no server is involved.
 """
 from __future__ import annotations
 
+import html.parser
 import inspect
 import json
 import os
@@ -19,6 +20,7 @@ import pytest
 from ansible_collections.coexist.domino_exchange.plugins.module_utils import _report
 from ansible_collections.coexist.domino_exchange.plugins.module_utils._ad import AdContactProfile
 from ansible_collections.coexist.domino_exchange.plugins.module_utils._ldap import DirectoryError
+from ansible_collections.coexist.domino_exchange.plugins.module_utils._report_html import COUNT_COLUMNS, render_html
 from ansible_collections.coexist.domino_exchange.plugins.module_utils._plan import (
     Limits, OwnedContact, SourceRecord, plan)
 
@@ -375,21 +377,23 @@ def test_write_report_atomically(tmp_path, monkeypatch):
 
     monkeypatch.setattr(_report.os, 'replace', recording_replace)
     paths = _report.write_report(str(directory), report)
-    assert sorted(replaced) == ['report.json', 'summary.txt']
-    assert paths == {'report': str(directory / 'report.json'), 'summary': str(directory / 'summary.txt')}
+    assert sorted(replaced) == ['report.html', 'report.json', 'summary.txt']
+    assert paths == {'report': str(directory / 'report.json'), 'html': str(directory / 'report.html'),
+                     'summary': str(directory / 'summary.txt')}
     assert json.loads((directory / 'report.json').read_text(encoding='utf-8')) == json.loads(json.dumps(report))
     assert (directory / 'summary.txt').read_text(encoding='utf-8') == \
         '\n'.join(_report.summary_lines(report, limit=50)) + '\n'
     assert 'René Dupont' in (directory / 'report.json').read_text(encoding='utf-8')     # not \u-escaped
-    assert sorted(os.listdir(directory)) == ['report.json', 'summary.txt']           # no temporary left
-    for name in ('report.json', 'summary.txt'):
+    assert sorted(os.listdir(directory)) == ['report.html', 'report.json', 'summary.txt']   # no temporary left
+    for name in ('report.html', 'report.json', 'summary.txt'):
         assert (directory / name).stat().st_mode & 0o777 == 0o644
 
     # A second run replaces both files.
     second = build(make_plan(Limits(max_deletes=0)), check_mode=True)
     _report.write_report(str(directory), second)
     assert json.loads((directory / 'report.json').read_text(encoding='utf-8'))['outcome'] == 'guard_blocked'
-    assert sorted(os.listdir(directory)) == ['report.json', 'summary.txt']
+    assert 'deletion guard - nothing was written' in (directory / 'report.html').read_text(encoding='utf-8')
+    assert sorted(os.listdir(directory)) == ['report.html', 'report.json', 'summary.txt']
 
 
 # --- no password can enter ---
@@ -432,3 +436,64 @@ def test_a_refused_real_run_says_nothing_was_written(validator):
     assert {op['status'] for op in report['operations']} == {'blocked'}
     assert report['counts']['done'] == 0 and report['counts']['not_attempted'] == 0
     assert 'NOTHING WRITTEN: the bind account may not create contacts' in _report.summary_lines(report)
+
+
+# --- report.html (the page itself is checked in a browser by tests/integration/test_report_html.py) ---
+
+class PageParser(html.parser.HTMLParser):
+    """The summary cells, the row tables and the embedded rows of a report.html."""
+
+    def __init__(self):
+        super().__init__()
+        self.counts, self.tables, self.rows_json, self._cell, self._direction, self._script = {}, {}, '', None, None, False
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if tag == 'tr' and 'data-direction' in attrs:
+            self._direction = attrs['data-direction']
+        elif tag == 'td' and 'data-count' in attrs:
+            self._cell = (self._direction, attrs['data-count'])
+        elif tag == 'div' and 'data-table' in attrs:
+            self.tables[attrs['data-table']] = int(attrs['data-total'])
+        elif tag == 'script' and attrs.get('id') == 'coexist-rows':
+            self._script = True
+
+    def handle_endtag(self, tag):
+        self._cell = None if tag == 'td' else self._cell
+        self._script = False if tag == 'script' else self._script
+
+    def handle_data(self, data):
+        if self._cell:
+            self.counts[self._cell] = int(data)
+        if self._script:
+            self.rows_json += data
+
+
+def test_report_html_shows_every_count_and_carries_every_row():
+    report = build(make_plan(), check_mode=True)
+    page = PageParser()
+    page.feed(render_html([report]))
+    for name, value in report['counts'].items():
+        if name in COUNT_COLUMNS:
+            assert page.counts[('domino_to_exchange', name)] == value, name
+    rows = json.loads(page.rows_json)
+    for kind in ('create', 'update', 'rename', 'delete'):
+        table = f'domino_to_exchange-{kind}'
+        assert page.tables[table] == len(rows[table]) == report['counts'][kind]
+    assert len(rows['domino_to_exchange-conflicts']) == len(report['conflicts'])
+    assert len(rows['domino_to_exchange-skips']) == len(report['skips'])
+
+
+def test_report_html_escapes_what_the_directories_hold():
+    """A DN or reason is data, never markup: not in the page's HTML, not able to end its script."""
+    report = build(make_plan(), check_mode=True)
+    hostile = '</script><script>alert(1)</script><!--'
+    report['conflicts'].append({'anchor': 'X', 'source_dn': f'CN={hostile}', 'address': 'a@b.c', 'holder': hostile,
+                                'reason': hostile})
+    report['source']['server'] = '<b>ldaps://evil</b>'
+    text = render_html([report])
+    assert '<script>alert(1)' not in text and '<b>ldaps://evil</b>' not in text
+    assert text.count('<script') == 2                       # the rows, the code: nothing injected
+    page = PageParser()
+    page.feed(text)
+    assert hostile in [c['reason'] for c in json.loads(page.rows_json)['domino_to_exchange-conflicts']]
