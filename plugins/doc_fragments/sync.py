@@ -43,7 +43,8 @@ options:
   report_dir:
     description:
       - Directory (on the controller) to write C(report.json), the full plan and its outcome in the
-        versioned report schema, and C(summary.txt). Created if missing; files are replaced.
+        versioned report schema, C(report.html), the same for people (one self-contained page with
+        filterable, paginated tables), and C(summary.txt). Created if missing; files are replaced.
       - Writing the report is not a change.
     type: path
   sample_size:
