@@ -1,12 +1,14 @@
 # Copyright (c) 2026 coexist.domino_exchange contributors
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""Benchmark of the Domino -> Exchange sync (ad_contact_sync through the domino_to_exchange
-playbook) on the lab, against the yardstick (/work/shared/bench/ldap_baseline.py, or
-$COEXIST_BASELINE) and against community.general.ldap_entry in a loop. See README.md beside
-this file. Run as root from the repository root:
+"""Benchmark of the two syncs on the lab: Domino -> Exchange (ad_contact_sync through the
+domino_to_exchange playbook) and Exchange -> Domino (domino_contact_sync through the
+exchange_to_domino playbook), against the yardstick (/work/shared/bench/ldap_baseline.py, or
+$COEXIST_BASELINE), and Domino -> Exchange against community.general.ldap_entry in a loop. See
+README.md beside this file. Run as root from the repository root:
 
-    .venv/bin/python benchmarks/bench_sync.py            # the full run (about 35 minutes)
+    .venv/bin/python benchmarks/bench_sync.py            # both directions (about 45 minutes)
+    .venv/bin/python benchmarks/bench_sync.py --direction exchange_to_domino
 
 Figures are printed and written to benchmarks/results/<date>.json; nothing is asserted. The lab
 is left restored to its ``seeded`` snapshot and running.
@@ -31,13 +33,15 @@ HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
 sys.path.insert(0, str(REPO / 'lab'))
 
-from coexist_lab import bulk, lab  # noqa: E402  pylint: disable=wrong-import-position
+from coexist_lab import bulk, bulk_ad, lab  # noqa: E402  pylint: disable=wrong-import-position
 
 VENV_BIN = REPO / '.venv' / 'bin'
 ANSIBLE_VENV = HERE / '.venv-ansible'          # the `ansible` package, for community.general only
 ANSIBLE_PACKAGE = 'ansible>=12,<13'              # the release that pairs with ansible-core 2.19
 BASELINE = Path(os.environ.get('COEXIST_BASELINE', '/work/shared/bench/ldap_baseline.py'))
 SYNCED = 'bench-ad-synced'                       # AD after a first run (a benchmark snapshot)
+E2D_SYNCED = 'bench-domino-synced'               # Domino after an exchange_to_domino first run
+DIRECTIONS = ('domino_to_exchange', 'exchange_to_domino')
 BARS = {'noop_vs_reads': 1.5, 'add_rate_vs_yardstick': 0.8, 'peak_rss_mb': 300.0}
 # What ad_contact_sync reads from Domino: plugins/module_utils/_domino.py read_mailboxes() with the
 # default attribute map (title, telephonenumber) and Domino marker (employeeType).
@@ -45,6 +49,16 @@ DOMINO_ATTRS = sorted({'dominoUNID', 'cn', 'givenName', 'sn', 'mail', 'uid', 'ma
                        'mailaddress', 'employeeType', 'title', 'telephonenumber'})
 MARKER_FILTER = '(adminDescription=coexist.domino_exchange:*)'
 ADDRESS_FILTER = '(|(mail=*)(proxyAddresses=*)(mailNickname=*))'
+# exchange_to_domino: what domino_contact_sync reads. The AD mailboxes: _ad.py
+# read_exchange_mailboxes() (MAILBOX_FILTER; the attribute list below is the one it builds, with
+# the default marker attribute adminDescription and the default attribute map's AD side, title
+# and telephoneNumber). The owned contacts: _domino.py read_contacts() attributes (CONTACT_MANAGED,
+# the map's Domino side, the marker employeeType, objectClass, dominoUNID). Both are completed
+# from plugins/module_utils in Bench.__init__.
+E2D_MAILBOX_ATTRS = ['objectGUID', 'objectClass', 'cn', 'displayName', 'givenName', 'sn', 'mail', 'proxyAddresses',
+                     'mailNickname', 'msExchRecipientTypeDetails', 'homeMDB', 'msExchHomeServerName',
+                     'msExchHideFromAddressLists', 'userAccountControl']
+E2D_MARKER_FILTER = '(employeeType=coexist.domino_exchange:*)'
 
 
 def log(msg: str) -> None:
@@ -78,6 +92,13 @@ class Bench:
         sys.path.insert(0, str(self.work))
         from ansible_collections.coexist.domino_exchange.plugins.module_utils._ad import MANAGED  # pylint: disable=import-outside-toplevel
         self.contact_attrs = sorted(set(MANAGED + ['title', 'telephoneNumber', 'adminDescription']))
+        # pylint: disable-next=import-outside-toplevel
+        from ansible_collections.coexist.domino_exchange.plugins.module_utils import _ad, _domino, _sync
+        self.mailbox_filter = _ad.MAILBOX_FILTER
+        fields = _sync.attribute_fields(_sync.DEFAULT_ATTRIBUTE_MAP, 'domino')     # {Domino attribute: AD attribute}
+        self.e2d_mailbox_attrs = sorted(set(E2D_MAILBOX_ATTRS + [_ad.DEFAULT_MARKER_ATTRIBUTE] + list(fields.values())))
+        self.e2d_contact_attrs = sorted(set(_domino.CONTACT_MANAGED + list(fields)
+                                            + [_domino.DEFAULT_MARKER_ATTRIBUTE, 'objectClass', 'dominoUNID']))
 
     # ----------------------------------------------------------------------------- the lab
     def reset(self, snapshot: str, which: str = 'ad') -> float:
@@ -96,9 +117,19 @@ class Bench:
         info = bulk.seed_bulk_offline(domino, extra)
         return dict(info, mailboxes_total=mailboxes, seeded_mailboxes=mailboxes - extra)
 
+    def seed_exchange(self, mailboxes: int) -> dict:
+        """Both directories back to ``seeded``, then bulk Exchange mailboxes up to ``mailboxes`` in AD
+        (``--ad-load``: ldbadd into the stopped sam.ldb, or LDAPS adds)."""
+        lab.restore()
+        ad = lab.directory('ad')
+        extra = mailboxes - bulk_ad.mailboxes_in_seed(ad)
+        info = bulk_ad.seed_bulk(ad, extra, self.args.ad_load, self.args.ad_load_connections)
+        os.sync()
+        return dict(info, mailboxes_total=mailboxes, seeded_mailboxes=mailboxes - extra)
+
     # ---------------------------------------------------------------------------- the product
-    def run_product(self, label: str) -> dict:
-        """ansible-playbook coexist.domino_exchange.domino_to_exchange: wall time and the module result."""
+    def run_product(self, label: str, playbook: str = 'domino_to_exchange') -> dict:
+        """ansible-playbook coexist.domino_exchange.<playbook>: wall time and the module result."""
         self.run_no += 1
         self.results_file.unlink(missing_ok=True)
         env = dict(self.env, ANSIBLE_COLLECTIONS_PATH=str(self.work),
@@ -107,7 +138,7 @@ class Bench:
                    ANSIBLE_NOCOLOR='1')
         out = self.work / f'run{self.run_no:02d}-{label}.log'
         cmd = [str(VENV_BIN / 'ansible-playbook'), '-i', str(self.inventory),
-               'coexist.domino_exchange.domino_to_exchange', '-e', f'coexist_report_dir={self.work / "reports"}']
+               f'coexist.domino_exchange.{playbook}', '-e', f'coexist_report_dir={self.work / "reports"}']
         t = time.monotonic()
         with open(out, 'w', encoding='utf-8') as f:
             rc = subprocess.run(cmd, cwd=self.work, env=env, stdout=f, stderr=subprocess.STDOUT, check=False).returncode
@@ -126,9 +157,9 @@ class Bench:
         return {'wall': round(wall, 3), 'timings': timings, 'counts': counts, 'outcome': result.get('outcome'),
                 'changed': result.get('changed')}
 
-    def report_creates(self) -> list[dict]:
+    def report_creates(self, direction: str = 'domino_to_exchange') -> list[dict]:
         """The create operations of the last run's report.json: dn and attributes, as written."""
-        report = json.loads((self.work / 'reports' / 'domino_to_exchange' / 'report.json').read_text())
+        report = json.loads((self.work / 'reports' / direction / 'report.json').read_text())
         return [{'dn': op['dn'], 'attrs': {k: v for k, v in op['attributes'].items() if v}}
                 for op in report['operations'] if op['op'] == 'create' and op.get('status') == 'done']
 
@@ -146,6 +177,11 @@ class Bench:
         return ['--uri', ad['server'], '--bind-dn', ad['bind_dn'], '--password-env', 'BENCH_AD_PW',
                 '--ca-file', ad['ca_file']]
 
+    def _domino_conn(self) -> list:
+        domino = self.facts['domino']
+        return ['--uri', domino['server'], '--bind-dn', domino['bind_dn'], '--password-env', 'BENCH_DOMINO_PW',
+                '--ca-file', domino['ca_file']]
+
     def yardstick_reads(self, label: str) -> dict:
         """The three reads a sync needs, as plain paged python-ldap searches (two processes, one per server)."""
         ad, domino = self.facts['ad'], self.facts['domino']
@@ -161,12 +197,30 @@ class Bench:
         log(f'{label}: yardstick reads {total:.2f} s ({parts})')
         return {'seconds': round(total, 4), 'reads': reads}
 
-    def yardstick_add(self, entries: list, label: str) -> dict:
+    def e2d_yardstick_reads(self, label: str) -> dict:
+        """exchange_to_domino's three reads: the AD mailboxes (Samba, LDAPS with its own CA), the
+        owned Domino contacts and the Domino address set (slapd). The yardstick takes one --uri
+        per invocation: two processes, their reads' seconds summed (connect and bind excluded)."""
+        ad, domino = self.facts['ad'], self.facts['domino']
+        reads_ad = [arg for base in ad['mailbox_bases']
+                    for arg in ('--read', base, self.mailbox_filter, ','.join(self.e2d_mailbox_attrs))]
+        a = self._baseline(['read', *self._ad_conn(), *reads_ad])
+        d = self._baseline(['read', *self._domino_conn(),
+                            '--read', domino['contacts_base'], E2D_MARKER_FILTER, ','.join(self.e2d_contact_attrs),
+                            '--read', '', '(mail=*)', 'mail'])
+        reads = a['reads'] + d['reads']
+        total = a['seconds'] + d['seconds']
+        parts = ', '.join(f'{r["entries"]} in {r["seconds"]:.2f} s' for r in reads)
+        log(f'{label}: yardstick reads {total:.2f} s ({parts})')
+        return {'seconds': round(total, 4), 'reads': reads}
+
+    def yardstick_add(self, entries: list, label: str, target: str = 'ad') -> dict:
         path = self.work / f'{label}-entries.jsonl'
         with open(path, 'w', encoding='utf-8') as f:
             for e in entries:
                 f.write(json.dumps(e, ensure_ascii=False) + '\n')
-        r = self._baseline(['add', *self._ad_conn(), '--entries', str(path)])
+        conn = self._ad_conn() if target == 'ad' else self._domino_conn()
+        r = self._baseline(['add', *conn, '--entries', str(path)])
         rate = r['entries'] / r['seconds'] if r['seconds'] else None
         log(f'{label}: yardstick added {r["entries"]} in {r["seconds"]:.1f} s ({rate:.1f}/s)')
         return {'entries': r['entries'], 'seconds': r['seconds'], 'per_second': round(rate, 2)}
@@ -291,6 +345,58 @@ def scenario_20k(b: Bench, res: dict) -> None:
     res['yardstick_add'] = adds
 
 
+def scenario_e2d(b: Bench, res: dict) -> None:
+    """exchange_to_domino at --mailboxes Exchange mailboxes: the same three scenarios and the same
+    yardstick, with the roles swapped: AD is the source (bulk mailboxes loaded once), the seeded
+    slapd the target, reset between the runs (the sync writes Domino only; AD is never reset)."""
+    a = b.args
+    n = a.mailboxes
+    log(f'--- exchange_to_domino, {n} Exchange mailboxes: seeding AD ({a.ad_load})')
+    res['seed'] = b.seed_exchange(n)
+    first, first_reads, first_resets, adds, creates = [], [], [], [], []
+    for i in range(a.first_run_reps):
+        if creates and len(adds) < a.add_reps:
+            reset = b.reset(lab.SEEDED, 'domino')
+            log(f'exchange_to_domino yardstick add {len(adds) + 1}/{a.add_reps}: Domino reset in {reset:.2f} s')
+            adds.append(b.yardstick_add(creates, f'e2d add {len(adds) + 1}', 'domino'))
+        first_resets.append(b.reset(lab.SEEDED, 'domino'))
+        log(f'e2d first run {i + 1}/{a.first_run_reps}: Domino reset to {lab.SEEDED!r} in {first_resets[-1]:.2f} s')
+        first_reads.append(b.e2d_yardstick_reads(f'e2d first run {i + 1} state'))
+        first.append(b.run_product(f'e2d first run {i + 1}', 'exchange_to_domino'))
+        creates = creates or b.report_creates('exchange_to_domino')
+    lab.snapshot_directory(E2D_SYNCED, 'domino')
+    res['first_run'] = {'runs': first, 'yardstick_reads': first_reads, 'resets': first_resets}
+
+    noop, noop_reads = [], []
+    for i in range(a.reps):
+        noop_reads.append(b.e2d_yardstick_reads(f'e2d no-op {i + 1} state'))
+        noop.append(b.run_product(f'e2d no-op rerun {i + 1}', 'exchange_to_domino'))
+    res['noop'] = {'runs': noop, 'yardstick_reads': noop_reads}
+
+    # The change set is written to AD once; before each run only Domino goes back to its state
+    # after the first run. AD is the source and the sync never writes it, so every run meets the
+    # same AD and the same Domino and does the same work (no AD reset needed, none timed).
+    changes = bulk_ad.bulk_changes(res['seed']['count'], a.changed)
+    seconds = bulk_ad.apply_changes(lab.directory('ad'), changes)
+    os.sync()
+    kinds = {k: sum(1 for c in changes if c['kind'] == k) for k in ('title', 'rename', 'mail')}
+    log(f'{len(changes)} AD mailboxes changed in {seconds:.1f} s: {kinds}')
+    change, change_reads, change_resets = [], [], []
+    for i in range(a.reps):
+        change_resets.append(b.reset(E2D_SYNCED, 'domino'))
+        log(f'e2d 1% change {i + 1}/{a.reps}: Domino reset to {E2D_SYNCED!r} in {change_resets[-1]:.2f} s')
+        change_reads.append(b.e2d_yardstick_reads(f'e2d 1% change {i + 1} state'))
+        change.append(b.run_product(f'e2d 1% change {i + 1}', 'exchange_to_domino'))
+    res['change'] = {'runs': change, 'yardstick_reads': change_reads, 'resets': change_resets,
+                     'changes': kinds}
+
+    while len(adds) < a.add_reps:
+        reset = b.reset(lab.SEEDED, 'domino')
+        log(f'exchange_to_domino yardstick add {len(adds) + 1}/{a.add_reps}: Domino reset in {reset:.2f} s')
+        adds.append(b.yardstick_add(creates, f'e2d add {len(adds) + 1}', 'domino'))
+    res['yardstick_add'] = adds
+
+
 def scenario_small(b: Bench, res: dict) -> None:
     a = b.args
     n = a.small
@@ -309,28 +415,13 @@ def scenario_small(b: Bench, res: dict) -> None:
 
 
 # ================================================================================= summary
-def summarise(res: dict, args) -> dict:
-    big, small = res.get('big', {}), res.get('small', {})
+def direction_rows_bars(big: dict, n: int) -> tuple[list, list]:
+    """The large-size rows (first run, no-op rerun, 1% change) and the three bars of one direction."""
     rows, bars = [], []
-
-    def row(name, runs, reads=None):
-        if not runs:
-            return
-        entry = {'scenario': name,
-                 'module_s': stats([r['timings']['total'] for r in runs]),
-                 'wall_s': stats([r['wall'] for r in runs]),
-                 'apply_s': stats([r['timings'].get('apply') for r in runs]),
-                 'peak_rss_mb': stats([r['timings']['peak_rss_mb'] for r in runs]),
-                 'counts': runs[-1]['counts']}
-        if reads:
-            entry['yardstick_reads_s'] = stats([r['seconds'] for r in reads])
-        rows.append(entry)
-
-    row(f'{args.mailboxes} first run', big.get('first_run', {}).get('runs'), big.get('first_run', {}).get('yardstick_reads'))
-    row(f'{args.mailboxes} no-op rerun', big.get('noop', {}).get('runs'), big.get('noop', {}).get('yardstick_reads'))
-    row(f'{args.mailboxes} 1% change', big.get('change', {}).get('runs'), big.get('change', {}).get('yardstick_reads'))
-    row(f'{args.small} first run', small.get('first_run', {}).get('runs'))
-
+    for name, key in (('first run', 'first_run'), ('no-op rerun', 'noop'), ('1% change', 'change')):
+        row = scenario_row(f'{n} {name}', big.get(key, {}).get('runs'), big.get(key, {}).get('yardstick_reads'))
+        if row:
+            rows.append(row)
     noop = next((r for r in rows if r['scenario'].endswith('no-op rerun')), None)
     if noop and noop.get('yardstick_reads_s', {}).get('median'):
         ratio = noop['module_s']['median'] / noop['yardstick_reads_s']['median']
@@ -351,20 +442,53 @@ def summarise(res: dict, args) -> dict:
     big_runs = first_runs + (big.get('noop', {}).get('runs') or []) + (big.get('change', {}).get('runs') or [])
     if big_runs:
         peak = max(r['timings']['peak_rss_mb'] for r in big_runs)
-        bars.append({'bar': f'module peak memory < {BARS["peak_rss_mb"]:.0f} MB at {args.mailboxes}',
+        bars.append({'bar': f'module peak memory < {BARS["peak_rss_mb"]:.0f} MB at {n}',
                      'value': peak, 'pass': peak < BARS['peak_rss_mb'], 'detail': f'max over {len(big_runs)} runs'})
+    return rows, bars
+
+
+def scenario_row(name: str, runs: list, reads: list = None) -> dict:
+    if not runs:
+        return None
+    entry = {'scenario': name,
+             'module_s': stats([r['timings']['total'] for r in runs]),
+             'wall_s': stats([r['wall'] for r in runs]),
+             'apply_s': stats([r['timings'].get('apply') for r in runs]),
+             'peak_rss_mb': stats([r['timings']['peak_rss_mb'] for r in runs]),
+             'counts': runs[-1]['counts']}
+    if reads:
+        entry['yardstick_reads_s'] = stats([r['seconds'] for r in reads])
+    return entry
+
+
+def resets_summary(resets: list, directory: str) -> dict:
+    mine = [r for r in resets if r.get('directory', 'ad') == directory]
+    return {name: stats([r['seconds'] for r in mine if r['snapshot'] == name])
+            for name in sorted({r['snapshot'] for r in mine})}
+
+
+def summarise(res: dict, args) -> dict:
+    big, small = res.get('big', {}), res.get('small', {})
+    rows, bars = direction_rows_bars(big, args.mailboxes)
+    small_first = scenario_row(f'{args.small} first run', small.get('first_run', {}).get('runs'))
+    if small_first:
+        rows.append(small_first)
     le = small.get('ldap_entry')
     comparison = None
-    small_first = next((r for r in rows if r['scenario'] == f'{args.small} first run'), None)
     if le and small_first:
         comparison = {'ldap_entry_wall_s': le['wall'], 'ldap_entry_per_s': le['per_second'],
                       'product_wall_s_median': small_first['wall_s']['median'],
                       'product_module_s_median': small_first['module_s']['median'],
                       'speedup_wall': round(le['wall'] / small_first['wall_s']['median'], 1)}
     resets = res.get('resets', [])
-    return {'rows': rows, 'bars': bars, 'ldap_entry_vs_product': comparison,
-            'resets_s': {name: stats([r['seconds'] for r in resets if r['snapshot'] == name])
-                         for name in sorted({r['snapshot'] for r in resets})}}
+    summary = {'rows': rows, 'bars': bars, 'ldap_entry_vs_product': comparison,
+               'resets_s': resets_summary(resets, 'ad')}
+    if 'e2d' in res:
+        e2d_rows, e2d_bars = direction_rows_bars(res['e2d'], args.mailboxes)
+        summary['exchange_to_domino'] = {'rows': e2d_rows, 'bars': e2d_bars,
+                                         'resets_s': resets_summary(resets, 'domino'),
+                                         'ad_bulk_load': res['e2d'].get('seed')}
+    return summary
 
 
 def fmt(s: dict) -> str:
@@ -373,27 +497,47 @@ def fmt(s: dict) -> str:
     return f'{s["min"]:.2f}/{s["median"]:.2f}/{s["max"]:.2f}'
 
 
-def print_summary(summary: dict) -> None:
-    print('\n=== Summary (min/median/max; seconds unless noted) ===')
+def print_rows(rows: list) -> None:
     head = f'{"scenario":<22} {"n":>2} {"module total":>20} {"ansible-playbook wall":>22} {"apply":>20} ' \
            f'{"peak RSS MB":>18} {"yardstick reads":>18}'
     print(head)
-    for r in summary['rows']:
+    for r in rows:
         print(f'{r["scenario"]:<22} {r["module_s"]["n"]:>2} {fmt(r["module_s"]):>20} {fmt(r["wall_s"]):>22} '
               f'{fmt(r["apply_s"]):>20} {fmt(r["peak_rss_mb"]):>18} {fmt(r.get("yardstick_reads_s")):>18}')
         c = r['counts']
         print(f'{"":<25} counts: create {c["create"]}, update {c["update"]}, rename {c["rename"]}, '
               f'delete {c["delete"]}, unchanged {c["unchanged"]}, conflict {c["conflict"]}, skip {c["skip"]}, '
               f'failed {c["failed"]}')
-    for name, s in summary['resets_s'].items():
-        print(f'AD reset to {name!r}: {fmt(s)} s over {s["n"]} resets (outside the timings)')
-    cmp_ = summary['ldap_entry_vs_product']
-    if cmp_:
-        print(f'ldap_entry loop: {cmp_["ldap_entry_wall_s"]:.1f} s ({cmp_["ldap_entry_per_s"]:.2f} entries/s) vs '
-              f'product first run {cmp_["product_wall_s_median"]:.1f} s wall / {cmp_["product_module_s_median"]:.1f} s '
-              f'module (median): {cmp_["speedup_wall"]}x faster end to end')
-    for line in summary['bars']:
+
+
+def print_bars(bars: list) -> None:
+    for line in bars:
         print(f'{"PASS" if line["pass"] else "FAIL"}  {line["bar"]}: {line["value"]} ({line["detail"]})')
+
+
+def print_summary(summary: dict) -> None:
+    print('\n=== Summary (min/median/max; seconds unless noted) ===')
+    if summary['rows'] or summary['bars']:
+        print_rows(summary['rows'])
+        for name, s in summary['resets_s'].items():
+            print(f'AD reset to {name!r}: {fmt(s)} s over {s["n"]} resets (outside the timings)')
+        cmp_ = summary['ldap_entry_vs_product']
+        if cmp_:
+            print(f'ldap_entry loop: {cmp_["ldap_entry_wall_s"]:.1f} s ({cmp_["ldap_entry_per_s"]:.2f} entries/s) vs '
+                  f'product first run {cmp_["product_wall_s_median"]:.1f} s wall / {cmp_["product_module_s_median"]:.1f} s '
+                  f'module (median): {cmp_["speedup_wall"]}x faster end to end')
+        print_bars(summary['bars'])
+    e2d = summary.get('exchange_to_domino')
+    if e2d:
+        print('\n--- exchange_to_domino (domino_contact_sync; source: Exchange mailboxes in AD) ---')
+        print_rows(e2d['rows'])
+        for name, s in e2d['resets_s'].items():
+            print(f'Domino reset to {name!r}: {fmt(s)} s over {s["n"]} resets (outside the timings)')
+        load = e2d.get('ad_bulk_load') or {}
+        if load.get('count'):
+            print(f'AD bulk load: {load["count"]} mailboxes {load["method"]} in {load["seconds"]:.1f} s '
+                  f'({load["per_second"]}/s; outside the timings)')
+        print_bars(e2d['bars'])
 
 
 def environment() -> dict:
@@ -412,7 +556,11 @@ def environment() -> dict:
 
 def main() -> int:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument('--mailboxes', type=int, default=20000, help='Domino mailboxes in the large runs (default 20000)')
+    p.add_argument('--direction', choices=[*DIRECTIONS, 'both'], default='both',
+                   help='which sync to measure (default both: domino_to_exchange, then exchange_to_domino)')
+    p.add_argument('--mailboxes', type=int, default=20000,
+                   help='source mailboxes in the large runs: Domino mailboxes for domino_to_exchange, Exchange '
+                        'mailboxes for exchange_to_domino (default 20000)')
     p.add_argument('--reps', type=int, default=5, help='repetitions of the no-op and 1%% change reruns (default 5)')
     p.add_argument('--first-run-reps', type=int, default=3,
                    help='repetitions of the large first run (default 3: five would take the whole run past 40 min)')
@@ -420,7 +568,13 @@ def main() -> int:
     p.add_argument('--changed', type=int, default=None, help='mailboxes changed in the 1%% scenario (default 1%%)')
     p.add_argument('--small', type=int, default=1000, help='mailboxes in the ldap_entry comparison (default 1000)')
     p.add_argument('--small-reps', type=int, default=3, help='product first runs at the small size (default 3)')
-    p.add_argument('--skip-large', action='store_true', help='only the small ldap_entry comparison')
+    p.add_argument('--skip-large', action='store_true',
+                   help='only the small ldap_entry comparison (domino_to_exchange; exchange_to_domino is skipped)')
+    p.add_argument('--ad-load', choices=['auto', 'offline', 'online'], default='auto',
+                   help='exchange_to_domino: how the bulk Exchange mailboxes get into AD (default auto: ldbadd '
+                        'into the stopped sam.ldb, LDAPS adds if that fails)')
+    p.add_argument('--ad-load-connections', type=int, default=1,
+                   help='LDAPS connections for an online AD load (default 1: Samba runs single-process here)')
     p.add_argument('--skip-small', action='store_true', help='only the large runs')
     p.add_argument('--skip-ldap-entry', action='store_true', help='no ldap_entry loop at the small size')
     p.add_argument('--ldap-entry-max', type=int, default=0, help='cap the ldap_entry loop (quick trials; default all)')
@@ -439,17 +593,23 @@ def main() -> int:
     log(f'work dir {b.work}')
     res = {'started': datetime.datetime.now().isoformat(timespec='seconds'), 'args': vars(args) | {'output': str(args.output) if args.output else None},
            'environment': environment(), 'bars': BARS}
+    d2e = args.direction in ('domino_to_exchange', 'both')
+    e2d = args.direction in ('exchange_to_domino', 'both')
     try:
-        if not args.skip_large:
+        if d2e and not args.skip_large:
             res['big'] = {}
             scenario_20k(b, res['big'])
-        if not args.skip_small:
+        if d2e and not args.skip_small:
             res['small'] = {}
             scenario_small(b, res['small'])
+        if e2d and not args.skip_large:
+            res['e2d'] = {}
+            scenario_e2d(b, res['e2d'])
     finally:
         log('restoring the lab to its seeded snapshot')
         lab.restore()
         lab.drop_snapshot(SYNCED)
+        lab.drop_snapshot(E2D_SYNCED)
         if not args.keep_work:
             shutil.rmtree(b.work, ignore_errors=True)
     res['resets'] = b.resets

@@ -148,9 +148,10 @@ class DominoContactProfile(ContainerNaming):
         return self.contacts_base
 
     def name_length(self, name: str) -> int:
-        # Domino counts the DN, and whether escapes count is not documented: count them, so a
+        # Domino counts the DN; how it counts escapes is not documented, and servers spell them
+        # either way (slapd returns a comma as \2C): count every escape in its longest form, so a
         # name full of commas is cut a little early rather than refused.
-        return len(self.dn_for(name))
+        return len('CN=') + escaped_length(name) + len(self._suffix)
 
     # values
     def routing_address(self, source: SourceRecord) -> str:
@@ -210,6 +211,16 @@ class DominoContactProfile(ContainerNaming):
         # two contacts forwarding to one address would put two people's mail in one mailbox
         # (two mailboxes with one local part in different domains derive the same one).
         return {v.lower() for attribute in ('mail', 'mailaddress') for v in attrs.get(attribute, []) if v}
+
+
+def escaped_length(value: str) -> int:
+    """The length of ``value`` as an RDN value with every RFC 4514 escape written as \\hh."""
+    length = sum(3 if ch in ',+"\\<>;=' else 1 for ch in value)
+    if value[:1] in ('#', ' '):
+        length += 2
+    if len(value) > 1 and value.endswith(' '):
+        length += 2
+    return length
 
 
 def read_contacts(client: LdapClient, profile: DominoContactProfile, extra_attributes: list) -> ContainerContents:

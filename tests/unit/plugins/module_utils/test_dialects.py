@@ -326,7 +326,9 @@ def test_domino_validation():
 def test_domino_names_are_limited_by_the_escaped_dn():
     p = domino_profile()
     assert p.name_length('Anna') == len('CN=Anna,OU=Exchange,O=Acme')
-    assert p.name_length('a,b') == len('CN=a\\,b,OU=Exchange,O=Acme')      # an escape costs a character
+    # every escape counted in its longest form (slapd spells a comma \\2C)
+    assert p.name_length('a,b') == len('CN=a\\2Cb,OU=Exchange,O=Acme')
+    assert p.name_length('#1 x ') == len('CN=\\231 x\\20,OU=Exchange,O=Acme')
 
 
 def test_contacts_base_missing_says_what_to_create_in_domino_administrator():

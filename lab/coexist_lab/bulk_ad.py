@@ -1,0 +1,265 @@
+"""Bulk Exchange mailboxes in the lab's AD for benchmarks: thousands of enabled user mailboxes.
+
+The lab's own seed (``samba_ad.SambaAD.seed``) adds about 300 recipients over LDAP, which is
+right for tests. The Exchange -> Domino benchmark needs 20,000 Exchange mailboxes. This module
+computes them deterministically and writes them to Samba in one of two ways:
+
+* ``seed_bulk_offline``: an LDIF file loaded with ``ldbadd -H <state>/samba/private/sam.ldb``
+  while samba is stopped (the lab notes' way of changing sam.ldb offline, which the lab's own
+  schema extension uses with ``ldbmodify``). The adds go through Samba's own dsdb module stack
+  (objectGUID, objectSid from the DC's RID pool, the schema checks), in one transaction;
+* ``seed_bulk_online``: LDAPS adds as Administrator, pipelined, over several connections in
+  parallel (``samba_ad._add_many``).
+
+``seed_bulk`` tries the offline load and falls back to the online one if ldbadd fails (the
+database is put back first, so a half load is never kept).
+
+Measured on the lab machine (2 CPUs, Samba 4.17), 19,711 mailboxes: offline in 1,000-entry
+ldbadd calls 282 s (70/s); online over one pipelined connection 305 s (65/s); four parallel
+connections are slower than one (samba runs with ``-M single``). Samba's cost per add grows
+with the domain partition (2,000 go at 160-350/s), and a single ldbadd of all 19,711 was slower
+still (unfinished after 4 minutes): one transaction's cost grows faster than its size.
+
+The entries look like the seed's ``user_mailboxes`` (``samba_ad._SeedPlan``): objectClass user,
+sAMAccountName, userPrincipalName, displayName, givenName, sn, title, telephoneNumber,
+userAccountControl enabled (no password: seeded people never log on, and hashing one makes an
+add about 6 times slower), and Exchange's recipient attributes for msExchRecipientTypeDetails 1
+(mail, mailNickname, proxyAddresses SMTP:<mail> + smtp:<alias>@<Exchange routing domain>,
+msExchRecipientDisplayType 1073741824, msExchVersion, homeMDB, msExchHomeServerName,
+legacyExchangeDN, showInAddressBook GAL + All Users). One in nine is in OU=Berlin, as in the seed.
+
+Names are deterministic (``random.Random(BULK_SEED)``) and never clash with the seed or the
+Domino side: "Given X. Surname1-Surname2", a middle initial and a double-barrelled surname
+from the AD pool (``common.AD_SURNAMES``; the seed uses "Given Surname" only, and the Domino
+side, seed and bulk, draws surnames from a disjoint pool), so cn, the address
+(given.x.surname1-surname2@example.com), mailNickname and sAMAccountName (gxsurname1surname2,
+at most 19 characters; the seed's all contain a dot) are unique. 26 x 20 x 16 x 15 = 124,800
+combinations; past that a number is appended.
+
+``bulk_changes`` describes a deterministic 1 % change set (title, rename, primary address),
+which ``apply_changes`` writes over LDAPS as Administrator (a few hundred operations).
+"""
+from __future__ import annotations
+
+import json
+import random
+import shutil
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+from . import common, samba_ad
+from .bulk import INITIALS, to_ldif
+
+BULK_SEED = 20250202
+# The seed's Exchange mailbox categories under OU=Exchange Users (its manifest's names).
+SEED_MAILBOX_CATEGORIES = ('user_mailboxes', 'shared_mailboxes', 'room_mailboxes', 'equipment_mailboxes',
+                           'disabled_user_mailboxes', 'hidden_mailboxes', 'linked_mailboxes',
+                           'remote_mailboxes', 'arbitration_mailboxes', 'discovery_mailboxes',
+                           'legacy_mailboxes')
+LDBADD = '/usr/bin/ldbadd'
+OFFLINE_CHUNK = 1000                  # entries per ldbadd call (one transaction each)
+
+
+def _names(count: int) -> list[tuple[str, str, str, str, int]]:
+    """``count`` distinct (given, initial, surname1, surname2, cycle) tuples, deterministic."""
+    combos = [(g, i, s1, s2) for g in common.GIVEN_NAMES for i in INITIALS
+              for s1 in common.AD_SURNAMES for s2 in common.AD_SURNAMES if s1 != s2]
+    random.Random(BULK_SEED).shuffle(combos)
+    return [combos[n % len(combos)] + (n // len(combos),) for n in range(count)]
+
+
+def bulk_mailboxes(count: int) -> list[tuple[str, dict]]:
+    """The ``count`` bulk Exchange user mailboxes as (dn, {attribute: [values]}), the same list
+    every time (str values, as LDIF and python-ldap both take them once encoded)."""
+    rng = random.Random(BULK_SEED + 1)
+    entries = []
+    for n, (given, initial, sn1, sn2, cycle) in enumerate(_names(count)):
+        number = str(cycle + 1) if cycle else ''          # only past 124,800 mailboxes
+        sn = f'{sn1}-{sn2}'
+        display = f'{given} {initial}. {sn}' + (f' {number}' if number else '')
+        alias = f'{given}.{initial}.{sn}{number}'.lower()
+        sam = f'{given[0]}{initial}{sn1}{sn2}'.lower()
+        sam = sam[:20 - len(number)] + number
+        mail = f'{alias}@{common.SHARED_DOMAIN}'
+        parent = samba_ad.MAILBOX_SUB_OU if n % 9 == 4 else samba_ad.MAILBOX_OU
+        dn = f'CN={display},{parent}'                      # no DN special characters in these names
+        hex32 = '%032x' % rng.getrandbits(128)
+        attrs = {
+            'objectClass': ['user'],
+            'sAMAccountName': [sam],
+            'userPrincipalName': [f'{sam}@{samba_ad.UPN_SUFFIX}'],
+            'displayName': [display],
+            'givenName': [given],
+            'sn': [sn],
+            'title': [rng.choice(samba_ad._SeedPlan.TITLES)],     # pylint: disable=protected-access
+            'telephoneNumber': [f'+49 40 5550 {n % 10000:04d}'],
+            'userAccountControl': [str(samba_ad.UAC_ENABLED)],
+            'mail': [mail],
+            'mailNickname': [alias],
+            'proxyAddresses': [f'SMTP:{mail}', f'smtp:{alias}@{common.EXCHANGE_ROUTING_DOMAIN}'],
+            'legacyExchangeDN': [f'/o={samba_ad.EXCHANGE_ORG}/ou={samba_ad.ADMIN_GROUP_NAME}'
+                                 f'/cn=Recipients/cn={hex32}-{alias}'],
+            'msExchRecipientTypeDetails': [str(samba_ad.RTD['user'])],
+            'msExchRecipientDisplayType': [str(samba_ad.DISPLAY_TYPE['user'])],
+            'msExchVersion': [str(samba_ad.MSEXCH_VERSION_2013)],
+            'homeMDB': [samba_ad.DATABASE_DN],
+            'msExchHomeServerName': [samba_ad.HOME_SERVER],
+            'showInAddressBook': [samba_ad.GAL_DN, samba_ad.ALL_USERS_DN],
+        }
+        entries.append((dn, attrs))
+    return entries
+
+
+def mailboxes_in_seed(ad: samba_ad.SambaAD) -> int:
+    """How many Exchange mailboxes (of any kind, synced or not) the lab's seed holds under
+    OU=Exchange Users, from its manifest."""
+    counts = json.loads(ad.manifest.read_text())['counts']
+    return sum(counts.get(c, 0) for c in SEED_MAILBOX_CATEGORIES)
+
+
+def _record(ad: samba_ad.SambaAD, info: dict) -> dict:
+    (ad.dir / 'bulk.json').write_text(json.dumps(info, indent=1) + '\n')
+    common.log(f'ad: {info["count"]} bulk Exchange mailboxes added {info["method"]} in {info["seconds"]:.1f} s '
+               f'({info["per_second"]}/s)')
+    return info
+
+
+def seed_bulk_offline(ad: samba_ad.SambaAD, count: int, chunk: int = OFFLINE_CHUNK) -> dict:
+    """Add ``count`` bulk mailboxes with ldbadd into sam.ldb, samba stopped meanwhile, ``chunk``
+    entries per ldbadd call (each call is one transaction, and one transaction's cost grows with
+    the square of its size). Leaves samba running; raises LabError if an ldbadd fails (the
+    chunks before it stay: ``seed_bulk`` puts the database back)."""
+    started = time.monotonic()
+    entries = bulk_mailboxes(count)
+    if ad.running():
+        ad.stop()
+    load = 0.0
+    try:
+        for i in range(0, len(entries), chunk):
+            with tempfile.NamedTemporaryFile('w', suffix='.ldif', dir=ad.dir, delete=False, encoding='utf-8') as f:
+                f.write(to_ldif(entries[i:i + chunk]))
+                ldif = Path(f.name)
+            try:
+                t = time.monotonic()
+                common.run([LDBADD, '-H', str(ad.sam_ldb), str(ldif)], timeout=3600)
+                load += time.monotonic() - t
+            finally:
+                ldif.unlink(missing_ok=True)
+    finally:
+        ad.start()
+    seconds = time.monotonic() - started
+    return _record(ad, {'bulk_seed': BULK_SEED, 'count': count, 'method': f'offline (ldbadd, {chunk} per call)',
+                        'seconds': round(seconds, 2), 'load_seconds': round(load, 2),
+                        'per_second': round(count / load, 1) if load else None,
+                        'first_dn': entries[0][0] if entries else None})
+
+
+def seed_bulk_online(ad: samba_ad.SambaAD, count: int, connections: int = 4) -> dict:
+    """Add ``count`` bulk mailboxes over LDAPS as Administrator: ``connections`` connections in
+    parallel, each pipelining its share of the adds. Samba must be running."""
+    entries = bulk_mailboxes(count)
+    started = time.monotonic()
+    errors: list = []
+
+    def worker(part: list) -> None:
+        try:
+            conn = ad._connect()                         # pylint: disable=protected-access
+            try:
+                samba_ad._add_many(conn, part)          # pylint: disable=protected-access
+            finally:
+                conn.unbind_s()
+        except Exception as exc:                         # pylint: disable=broad-exception-caught
+            errors.append(exc)
+
+    threads = [threading.Thread(target=worker, args=(entries[i::connections],)) for i in range(connections)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    if errors:
+        raise common.LabError(f'ad: bulk online adds failed: {errors[0]}')
+    seconds = time.monotonic() - started
+    return _record(ad, {'bulk_seed': BULK_SEED, 'count': count, 'method': f'online (LDAPS, {connections} connections)',
+                        'seconds': round(seconds, 2), 'load_seconds': round(seconds, 2),
+                        'per_second': round(count / seconds, 1) if seconds else None,
+                        'first_dn': entries[0][0] if entries else None})
+
+
+def seed_bulk(ad: samba_ad.SambaAD, count: int, method: str = 'auto', connections: int = 4) -> dict:
+    """Add ``count`` bulk mailboxes to what AD holds now: ``offline``, ``online``, or ``auto``
+    (offline, and online if ldbadd fails; AD is put back as it was first). Leaves samba running."""
+    if count <= 0:
+        return {'bulk_seed': BULK_SEED, 'count': 0, 'method': 'none', 'seconds': 0.0, 'per_second': None}
+    if method == 'online':
+        return seed_bulk_online(ad, count, connections)
+    if method == 'offline':
+        return seed_bulk_offline(ad, count)
+    backup = Path(tempfile.mkdtemp(prefix='bulk-ad-', dir=ad.dir.parent))
+    try:
+        ad.stop()
+        shutil.copytree(ad.dir, backup / 'samba', symlinks=True)
+        try:
+            return seed_bulk_offline(ad, count)
+        except common.LabError as exc:
+            common.log(f'ad: offline bulk load failed, adding online instead: {str(exc)[:500]}')
+            ad.stop()
+            common.copy_tree(backup / 'samba', ad.dir)
+            ad.start()
+            return seed_bulk_online(ad, count, connections)
+    finally:
+        shutil.rmtree(backup, ignore_errors=True)
+
+
+def bulk_changes(count: int, changed: int) -> list[dict]:
+    """A deterministic change set over ``changed`` of the ``count`` bulk mailboxes, spread evenly:
+    one third new title, one third renamed (modrdn: a married name appended to the surname, so
+    cn, sn and displayName change), one third a new primary SMTP address (mail and the SMTP:
+    proxy; the old address stays as a secondary smtp: proxy, as Exchange keeps it)."""
+    entries = bulk_mailboxes(count)
+    step = max(1, count // max(changed, 1))
+    changes = []
+    for k, index in enumerate(range(0, count, step)):
+        if len(changes) >= changed:
+            break
+        dn, attrs = entries[index]
+        parent = dn.split(',', 1)[1]
+        kind = ('title', 'rename', 'mail')[k % 3]
+        if kind == 'title':
+            changes.append({'kind': kind, 'dn': dn, 'title': 'Senior ' + attrs['title'][0]})
+        elif kind == 'rename':
+            display = attrs['displayName'][0] + ' Lindqvist'
+            changes.append({'kind': kind, 'dn': dn, 'new_rdn': f'CN={display}', 'parent': parent,
+                            'sn': attrs['sn'][0] + ' Lindqvist', 'displayName': display})
+        else:
+            old = attrs['mail'][0]
+            local, _at, domain = old.partition('@')
+            given, initial, rest = local.split('.', 2)
+            new = f'{given[0]}{initial}.{rest}@{domain}'
+            proxies = [f'SMTP:{new}', f'smtp:{old}'] + [p for p in attrs['proxyAddresses'] if not p.startswith('SMTP:')]
+            changes.append({'kind': kind, 'dn': dn, 'mail': new, 'proxyAddresses': proxies})
+    return changes
+
+
+def apply_changes(ad: samba_ad.SambaAD, changes: list[dict]) -> float:
+    """Write a change set over LDAPS as Administrator; returns the seconds it took."""
+    import ldap  # pylint: disable=import-outside-toplevel
+    started = time.monotonic()
+    conn = ad._connect()                                 # pylint: disable=protected-access
+    try:
+        for change in changes:
+            dn = change['dn']
+            if change['kind'] == 'title':
+                conn.modify_s(dn, [(ldap.MOD_REPLACE, 'title', [change['title'].encode()])])
+            elif change['kind'] == 'mail':
+                conn.modify_s(dn, [(ldap.MOD_REPLACE, 'mail', [change['mail'].encode()]),
+                                   (ldap.MOD_REPLACE, 'proxyAddresses', [p.encode() for p in change['proxyAddresses']])])
+            else:
+                conn.rename_s(dn, change['new_rdn'], None, 1)
+                new_dn = f'{change["new_rdn"]},{change["parent"]}'
+                conn.modify_s(new_dn, [(ldap.MOD_REPLACE, 'sn', [change['sn'].encode()]),
+                                       (ldap.MOD_REPLACE, 'displayName', [change['displayName'].encode()])])
+    finally:
+        conn.unbind_s()
+    return time.monotonic() - started
