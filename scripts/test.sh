@@ -4,7 +4,8 @@
 #   pytest (unit and integration, against the lab's real directories),
 #   ansible-test sanity (on a copy under ansible_collections/coexist/domino_exchange),
 #   ansible-lint (production profile, offline), antsibull-changelog lint,
-#   ansible-builder introspect (the execution-environment dependencies).
+#   ansible-builder introspect (the execution-environment dependencies),
+#   ansible-builder create (the AWX execution environment's build context, offline).
 # Fails if any step fails, and if pytest ran no test.
 set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
@@ -40,5 +41,44 @@ ln -s "$ROOT" "$BUILDER_ROOT/ansible_collections/coexist/domino_exchange"
 .venv/bin/ansible-builder introspect --sanitize "$BUILDER_ROOT" | tee "$BUILDER_ROOT/introspect.txt"
 grep -q 'python-ldap' "$BUILDER_ROOT/introspect.txt"
 grep -q 'libldap2-dev' "$BUILDER_ROOT/introspect.txt"
+
+step "ansible-builder create (the AWX execution environment's build context, offline)"
+# extensions/awx/execution-environment.yml installs the collection from Galaxy. Check it, then a
+# copy that installs a tarball of this checkout instead (type: file, put into the context with
+# additional_build_files), so the context is complete without a network. Then run the galaxy
+# stage's install from that context and introspect the result, as the image build would.
+# Building the image itself needs a container engine, which CI does not have.
+EE_ROOT="$BUILDER_ROOT/ee"
+mkdir -p "$EE_ROOT"
+.venv/bin/ansible-builder create -f extensions/awx/execution-environment.yml -c "$EE_ROOT/shipped" \
+  --output-filename Containerfile >/dev/null
+grep -q 'coexist.domino_exchange' "$EE_ROOT/shipped/_build/requirements.yml"
+.venv/bin/ansible-galaxy collection build --output-path "$EE_ROOT" "$ROOT" >/dev/null
+TARBALL="$(ls "$EE_ROOT"/coexist-domino_exchange-*.tar.gz)"
+.venv/bin/python - extensions/awx/execution-environment.yml "$TARBALL" "$EE_ROOT/execution-environment.yml" <<'PYEOF'
+import os, sys, yaml
+src, tarball, dest = sys.argv[1:]
+with open(src) as f:
+    ee = yaml.safe_load(f)
+ee['dependencies']['galaxy'] = {'collections': [{'name': 'collections/' + os.path.basename(tarball), 'type': 'file'}]}
+ee.setdefault('additional_build_files', []).append({'src': tarball, 'dest': 'collections'})
+with open(dest, 'w') as f:
+    yaml.safe_dump(ee, f, sort_keys=False)
+PYEOF
+.venv/bin/ansible-builder create -f "$EE_ROOT/execution-environment.yml" -c "$EE_ROOT/context" \
+  --output-filename Containerfile >/dev/null
+CONTEXT="$EE_ROOT/context"
+test -s "$CONTEXT/Containerfile"
+test -s "$CONTEXT/_build/collections/$(basename "$TARBALL")"
+grep -q "collections/$(basename "$TARBALL")" "$CONTEXT/_build/requirements.yml"
+grep -q 'ansible-galaxy collection install .*-r requirements.yml' "$CONTEXT/Containerfile"
+# The galaxy stage runs that install in /build (= _build); its introspection must find python-ldap.
+(cd "$CONTEXT/_build" && ANSIBLE_COLLECTIONS_PATH="$EE_ROOT/installed" \
+  "$ROOT/.venv/bin/ansible-galaxy" collection install -r requirements.yml -p "$EE_ROOT/installed" >/dev/null)
+.venv/bin/ansible-builder introspect --sanitize "$EE_ROOT/installed" >"$EE_ROOT/introspect.txt"
+grep -q 'python-ldap' "$EE_ROOT/introspect.txt"
+echo "ansible-builder create: Containerfile ($(grep -c '^FROM' "$CONTEXT/Containerfile") stages," \
+  "$(sed -n 's/^ARG EE_BASE_IMAGE="\(.*\)"/\1/p' "$CONTEXT/Containerfile")) and" \
+  "_build/collections/$(basename "$TARBALL") ($(du -k "$TARBALL" | cut -f1) KiB), installable offline"
 
 step "all checks passed"

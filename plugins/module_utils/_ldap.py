@@ -18,9 +18,14 @@ case-insensitive, because Domino returns them in lower case and AD in camel case
 
 from __future__ import annotations
 
+import atexit
+import base64
+import binascii
 import functools
+import os
 import socket
 import ssl
+import tempfile
 import traceback
 import typing as t
 from dataclasses import dataclass, field
@@ -50,6 +55,8 @@ BINARY_ATTRIBUTES = frozenset(a.lower() for a in (
 ))
 
 SCOPES = {'base': 0, 'onelevel': 1, 'subtree': 2}   # ldap.SCOPE_BASE/ONELEVEL/SUBTREE
+# A client keytab handed over as text (AWX credential file injectors can only write text).
+KEYTAB_ENV = 'COEXIST_KRB5_KEYTAB_BASE64'
 
 
 class DirectoryError(Exception):
@@ -485,6 +492,7 @@ class LdapClient:
     def _bind(self) -> None:
         s, conn = self.settings, self._conn
         if s.sasl_mech:
+            client_keytab_from_environment(s.where)
             # NOCANON: use the host name from the URI for the service principal instead of a
             # reverse lookup of its address (which yields 'localhost' or a wrong name).
             conn.set_option(ldap.OPT_X_SASL_NOCANON, 1)
@@ -643,3 +651,39 @@ def _encode(values: t.Iterable) -> list[bytes]:
     if isinstance(values, (str, bytes)):
         values = [values]
     return [v if isinstance(v, bytes) else str(v).encode('utf-8') for v in values]
+
+
+def client_keytab_from_environment(where: str = 'the directory') -> str | None:
+    """Make a keytab given base64-encoded in COEXIST_KRB5_KEYTAB_BASE64 usable by GSSAPI.
+
+    Decoded once per process into a private file (mode 0600, removed at exit), which MIT
+    Kerberos then uses as its client keytab (KRB5_CLIENT_KTNAME): the bind gets a ticket for the
+    keytab's first principal by itself, no kinit. Without KRB5CCNAME the ticket stays in this
+    process's memory (MEMORY:), never in a file cache another job could read. An explicit
+    KRB5_CLIENT_KTNAME wins. Returns the keytab path, or None when the variable is not set.
+    """
+    encoded = os.environ.get(KEYTAB_ENV, '').strip()
+    if not encoded:
+        return None
+    if os.environ.get('KRB5_CLIENT_KTNAME'):
+        return os.environ['KRB5_CLIENT_KTNAME']
+    try:
+        data = base64.b64decode(''.join(encoded.split()), validate=True)
+    except (binascii.Error, ValueError):
+        raise DirectoryError(f'{KEYTAB_ENV} is not valid base64: cannot make a keytab for the Kerberos bind to '
+                             f'{where} (encode it with: base64 -w0 FILE.keytab)', kind='credentials') from None
+    handle, path = tempfile.mkstemp(prefix='coexist-', suffix='.keytab')
+    with os.fdopen(handle, 'wb') as out:
+        out.write(data)
+    atexit.register(_remove_quietly, path)
+    os.environ['KRB5_CLIENT_KTNAME'] = path
+    if not os.environ.get('KRB5CCNAME'):
+        os.environ['KRB5CCNAME'] = 'MEMORY:coexist'
+    return path
+
+
+def _remove_quietly(path: str) -> None:
+    try:
+        os.unlink(path)
+    except OSError:
+        pass

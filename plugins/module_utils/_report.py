@@ -124,28 +124,43 @@ def summary_lines(report: dict, limit: int = 10) -> list:
     return lines
 
 
-def write_report(directory: str, report: dict) -> dict:
-    """Write report.json, report.html and summary.txt atomically into ``directory`` (created if
-    missing)."""
-    os.makedirs(directory, exist_ok=True)
-    paths = {}
-    for name, key in (('report.json', 'report'), ('report.html', 'html'), ('summary.txt', 'summary')):
-        path = os.path.join(directory, name)
-        handle, temporary = tempfile.mkstemp(prefix=f'.{name}.', dir=directory)
+def write_text_atomically(directory: str, name: str, text=None, writer=None) -> str:
+    """Write ``text`` (or call ``writer(handle)``) to ``directory/name`` through a temporary file
+    in the same directory, renamed over the old file: a reader sees the old file or the new
+    one, never half of one. Returns the absolute path."""
+    path = os.path.join(directory, name)
+    handle, temporary = tempfile.mkstemp(prefix=f'.{name}.', dir=directory)
+    try:
         with os.fdopen(handle, 'w', encoding='utf-8') as out:
-            if name == 'report.json':
-                # Streamed: json.dumps would first hold every piece of the text in one list
-                # (about 170 MB more at 20,000 creates), then the whole text as one string.
-                json.dump(report, out, indent=1, ensure_ascii=False, sort_keys=False)
-                out.write('\n')
-            elif name == 'report.html':
-                out.write(render_html([report], title=f'coexist.domino_exchange: {report["direction"]}'))
+            if writer is not None:
+                writer(out)
             else:
-                out.write('\n'.join(summary_lines(report, limit=50)) + '\n')
+                out.write(text)
         os.chmod(temporary, 0o644)
         os.replace(temporary, path)
-        paths[key] = os.path.abspath(path)
-    return paths
+    except BaseException:
+        if os.path.exists(temporary):
+            os.unlink(temporary)
+        raise
+    return os.path.abspath(path)
+
+
+def write_report(directory: str, report: dict) -> dict:
+    """Write report.json, report.html and summary.txt into ``directory`` (created if missing)."""
+    os.makedirs(directory, exist_ok=True)
+
+    def json_writer(out) -> None:
+        # Streamed: json.dumps would first hold every piece of the text in one list (about
+        # 170 MB more at 20,000 creates), then the whole text as one string.
+        json.dump(report, out, indent=1, ensure_ascii=False, sort_keys=False)
+        out.write('\n')
+
+    return {
+        'report': write_text_atomically(directory, 'report.json', writer=json_writer),
+        'html': write_text_atomically(directory, 'report.html',
+                                      render_html([report], title=f'coexist.domino_exchange: {report["direction"]}')),
+        'summary': write_text_atomically(directory, 'summary.txt', '\n'.join(summary_lines(report, limit=50)) + '\n'),
+    }
 
 
 def samples(plan: Plan, size: int) -> dict:

@@ -99,6 +99,9 @@ th { background: #f2f2f2; } td.n { text-align: right; font-variant-numeric: tabu
 {% endfor %}
 </tbody>
 </table>
+{% for direction, message in failures.items() %}
+<p class="banner" data-failed="{{ direction }}">{{ direction }} failed: {{ message }}</p>
+{% endfor %}
 {% for r in reports %}
 {% if r.guard.blocked %}<p class="banner">{{ r.direction }}: deletion guard - nothing was written. {{ r.guard.reason }}</p>{% endif %}
 {% if r.refused %}<p class="banner">{{ r.direction }}: nothing was written - {{ r.refused }}</p>{% endif %}
@@ -166,8 +169,9 @@ Target: {{ r.target.get('directory', '?') }} {{ r.target.get('server', '') }}, c
 """
 
 
-def render_html(reports: list, title: str = 'coexist.domino_exchange sync report') -> str:
-    """The page for ``reports`` (report.json documents, one per direction)."""
+def render_html(reports: list, title: str = 'coexist.domino_exchange sync report', failures: dict | None = None) -> str:
+    """The page for ``reports`` (report.json documents, one per direction) and ``failures``
+    (direction -> why it failed, for a direction that may have no report)."""
     if not HAS_JINJA2:
         raise RuntimeError('report.html needs Jinja2 (part of every ansible-core installation)')
     tables, rows = {}, {}
@@ -183,5 +187,6 @@ def render_html(reports: list, title: str = 'coexist.domino_exchange sync report
     environment = jinja2.Environment(autoescape=True, undefined=jinja2.StrictUndefined)
     template = environment.from_string(_TEMPLATE)
     generated = max((r.get('generated') or '' for r in reports), default='')
-    return template.render(title=title, generated=generated, reports=reports, count_columns=COUNT_COLUMNS,
+    return template.render(title=title, generated=generated, reports=reports, failures=failures or {},
+                           count_columns=COUNT_COLUMNS,
                            tables=tables, rows_json=Markup(rows_json))

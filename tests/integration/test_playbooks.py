@@ -2,7 +2,9 @@
 the lab inventory that `lab/lab.sh up` writes."""
 from __future__ import annotations
 
+import base64
 import copy
+import subprocess
 
 import yaml
 
@@ -68,3 +70,29 @@ def test_a_failing_directory_fails_the_play_naming_the_server(lab, run_playbook,
     assert result.returncode != 0
     assert f'TLS with Domino server {lab["domino"]["server"]} failed' in result.stdout
     assert 'ca_file' in result.stdout
+
+
+def test_kerberos_with_a_keytab_handed_over_as_text_like_an_awx_credential(lab, run_playbook, tmp_path):
+    """AWX credential types inject text only: the keytab arrives base64-encoded in
+    COEXIST_KRB5_KEYTAB_BASE64, with krb5.conf in KRB5_CONFIG and no ticket cache at all. The
+    bind gets its ticket from the keytab by itself (a keytab exported from the lab's KDC)."""
+    keytab = tmp_path / 'svc-coexist.keytab'
+    subprocess.run(['samba-tool', 'domain', 'exportkeytab', str(keytab), f'--principal={lab["ad"]["sync_principal"]}',
+                    '-s', str(lab_control.STATE_DIR / 'samba' / 'etc' / 'smb.conf')],
+                   check=True, capture_output=True, text=True, timeout=60)
+    vars_ = _lab_vars(lab)
+    vars_['coexist_ad'] = {k: v for k, v in vars_['coexist_ad'].items() if k not in ('bind_dn', 'bind_password')}
+    vars_['coexist_ad']['sasl_mech'] = 'GSSAPI'
+    del vars_['coexist_domino']
+    inv = _write_inventory(tmp_path, vars_)
+    env = {'KRB5_CONFIG': lab['ad']['krb5_conf'], 'KRB5CCNAME': '', 'KRB5_CLIENT_KTNAME': '',
+           'COEXIST_KRB5_KEYTAB_BASE64': base64.b64encode(keytab.read_bytes()).decode()}
+    result = run_playbook('coexist.domino_exchange.check_connections', env=env, inventory=inv)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert 'bound with a GSSAPI bind' in result.stdout
+    assert env['COEXIST_KRB5_KEYTAB_BASE64'][:40] not in result.stdout + result.stderr
+    # the same without the keytab: no ticket, a clear Kerberos error
+    env['COEXIST_KRB5_KEYTAB_BASE64'] = ''
+    env['KRB5CCNAME'] = f'FILE:{tmp_path / "empty-cache"}'
+    result = run_playbook('coexist.domino_exchange.check_connections', env=env, inventory=inv)
+    assert result.returncode != 0 and 'Kerberos (GSSAPI) bind' in result.stdout

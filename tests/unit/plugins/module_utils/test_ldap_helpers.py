@@ -2,6 +2,9 @@
 No server: the integration suite covers the wire."""
 from __future__ import annotations
 
+import base64
+import os
+
 import ldap
 import pytest
 from hypothesis import given, settings, strategies as st
@@ -196,3 +199,33 @@ def test_bind_dn_without_password_is_refused_not_turned_into_an_anonymous_bind()
         LdapClient(s).connect()
     assert exc.value.kind == 'configuration'
     assert 'bind_password is empty' in exc.value.message and 'COEXIST_AD_BIND_PASSWORD' in exc.value.message
+
+
+# --- a client keytab from the environment (AWX credential types inject text only) ---
+
+def test_keytab_from_the_environment_becomes_a_private_client_keytab(monkeypatch):
+    monkeypatch.delenv('KRB5_CLIENT_KTNAME', raising=False)
+    monkeypatch.delenv('KRB5CCNAME', raising=False)
+    monkeypatch.setenv(_ldap.KEYTAB_ENV, base64.b64encode(b'\x05\x02keytab bytes').decode())
+    path = _ldap.client_keytab_from_environment()
+    try:
+        with open(path, 'rb') as handle:
+            assert handle.read() == b'\x05\x02keytab bytes'
+        assert os.stat(path).st_mode & 0o777 == 0o600
+        assert os.environ['KRB5_CLIENT_KTNAME'] == path and os.environ['KRB5CCNAME'] == 'MEMORY:coexist'
+    finally:
+        os.unlink(path)
+
+
+def test_keytab_variable_that_is_not_base64_is_a_clear_error(monkeypatch):
+    monkeypatch.delenv('KRB5_CLIENT_KTNAME', raising=False)
+    monkeypatch.setenv(_ldap.KEYTAB_ENV, 'this is not base64!')
+    with pytest.raises(_ldap.DirectoryError) as exc:
+        _ldap.client_keytab_from_environment('AD server ldaps://dc1')
+    assert exc.value.kind == 'credentials' and _ldap.KEYTAB_ENV in exc.value.message and 'dc1' in exc.value.message
+
+
+def test_without_the_variable_nothing_changes(monkeypatch):
+    monkeypatch.delenv(_ldap.KEYTAB_ENV, raising=False)
+    monkeypatch.delenv('KRB5_CLIENT_KTNAME', raising=False)
+    assert _ldap.client_keytab_from_environment() is None and 'KRB5_CLIENT_KTNAME' not in os.environ

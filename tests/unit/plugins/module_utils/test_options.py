@@ -93,3 +93,17 @@ def test_doc_fragment_matches_the_spec(side, fragment):
         env = spec[key].get('fallback')
         if env:
             assert f'E({env[1][0]})' in ' '.join(doc['description']), key
+
+
+def test_empty_variables_from_an_awx_credential_count_as_not_given(monkeypatch):
+    """AWX sets every variable a credential type injects, an input left empty as ''. An empty
+    CA file, bind DN or password must not become a value: the inventory's keys apply, and no
+    empty-password bind is attempted on their account."""
+    for key in ('BIND_DN', 'BIND_PASSWORD', 'CA_FILE'):
+        monkeypatch.setenv(f'COEXIST_AD_{key}', '')
+    params = validated({'ad': {'server': 'ldaps://dc1.example.com'}})
+    settings = _options.connection_settings('ad', params['ad'])
+    assert not settings.ca_file and not settings.bind_dn and not settings.bind_password
+    # given in the inventory, the inventory's values stand
+    params = validated({'ad': {'server': 'ldaps://dc1.example.com', 'bind_dn': 'CN=svc,DC=corp', 'ca_file': '/ca.pem'}})
+    assert params['ad']['bind_dn'] == 'CN=svc,DC=corp' and params['ad']['ca_file'] == '/ca.pem'
