@@ -15,7 +15,9 @@ One Samba 4 DC on 127.0.0.1 (Debian ``samba-ad-dc``), everything under ``<state>
   classes of Exchange's configuration tree;
 * Exchange's configuration objects under ``CN=Microsoft Exchange,CN=Services,<config>``: the
   organisation "Example Corp", its address lists (Default Global Address List, All Users,
-  All Contacts) and an administrative group with a mailbox database stand-in;
+  All Contacts), an administrative group with a mailbox database stand-in, and routing for
+  Domino as the last hop (example.com an InternalRelay accepted domain, exchange.example.com
+  an Authoritative one, a send connector "To Domino" for domino.example.com and example.com);
 * the sync account ``svc-coexist`` (OU=Service): reads the domain (Samba's defaults), full
   control on OU=Domino Contacts and below, read on the Exchange organisation (new classes give
   ordinary accounts no read access); an ``ldap/dc1.corp.example.com`` SPN so it can bind with
@@ -109,6 +111,10 @@ ALL_CONTACTS_DN = f'CN=All Contacts,{ALL_ADDRESS_LISTS_DN}'
 ADMIN_GROUP_NAME = 'Exchange Administrative Group (FYDIBOHF23SPDLT)'
 ADMIN_GROUP_DN = f'CN={ADMIN_GROUP_NAME},CN=Administrative Groups,{ORG_DN}'
 DATABASE_DN = f'CN=Mailbox Database 0815471142,CN=Databases,{ADMIN_GROUP_DN}'
+TRANSPORT_DN = f'CN=Transport Settings,{ORG_DN}'
+ACCEPTED_DOMAINS_DN = f'CN=Accepted Domains,{TRANSPORT_DN}'
+ROUTING_GROUP_DN = f'CN=Exchange Routing Group (DWBGZMFD01QNBJR),CN=Routing Groups,{ADMIN_GROUP_DN}'
+CONNECTIONS_DN = f'CN=Connections,{ROUTING_GROUP_DN}'
 # A string, not a DN: Exchange stores the server's legacy DN here.
 HOME_SERVER = f'/o={EXCHANGE_ORG}/ou={ADMIN_GROUP_NAME}/cn=Configuration/cn=Servers/cn=EX01'
 LEGACY_ADMIN_GROUP = 'First Administrative Group'     # Exchange 2003's default name
@@ -159,6 +165,14 @@ _ATTRIBUTES = [
      'unicode', False, None, None, False),
     # msExchVersion: its real attributeID was not found in a public source; lab OID.
     ('msExchVersion', 'ms-Exch-Version', f'{LAB_OID_ARC}.1.1', 'large', True, None, None, False),
+    # Routing in the configuration partition (exchange-ad.md 1.5): accepted domains and send
+    # connectors. Their attributeIDs were not found in a public source: lab OIDs.
+    ('msExchAcceptedDomainName', 'ms-Exch-Accepted-Domain-Name', f'{LAB_OID_ARC}.1.2', 'unicode', True, None, None,
+     False),
+    ('msExchAcceptedDomainFlags', 'ms-Exch-Accepted-Domain-Flags', f'{LAB_OID_ARC}.1.3', 'int', True, None, None,
+     False),
+    ('routingList', 'Routing-List', f'{LAB_OID_ARC}.1.4', 'unicode', False, None, None, False),
+    ('msExchSmtpSmartHost', 'ms-Exch-Smtp-Smart-Host', f'{LAB_OID_ARC}.1.5', 'unicode', True, None, None, False),
 ] + [
     # extensionAttribute1-10 are 1.2.840.113556.1.2.423-432, 11-15 are .599-603; 1-1024 chars.
     (f'extensionAttribute{n}', f'ms-Exch-Extension-Attribute-{n}',
@@ -178,7 +192,20 @@ _CLASSES = [
     # The mailbox database that homeMDB points at. Exchange's class has this name, but its
     # governsID was not found in a public source: lab OID.
     ('msExchPrivateMDB', 'ms-Exch-Private-MDB', f'{LAB_OID_ARC}.2.1', 1, 'top'),
+    # An accepted domain and a send connector (exchange-ad.md 1.5); governsIDs not public: lab OIDs.
+    ('msExchAcceptedDomain', 'ms-Exch-Accepted-Domain', f'{LAB_OID_ARC}.2.2', 1, 'top'),
+    ('msExchRoutingSMTPConnector', 'ms-Exch-Routing-SMTP-Connector', f'{LAB_OID_ARC}.2.3', 1, 'top'),
 ]
+# What the new structural classes may hold besides cn, displayName and msExchVersion.
+_CLASS_MAY = {
+    'msExchAcceptedDomain': ['msExchAcceptedDomainName', 'msExchAcceptedDomainFlags'],
+    'msExchRoutingSMTPConnector': ['routingList', 'msExchSmtpSmartHost'],
+}
+# The routing the lab's Exchange has (DESIGN.md "Routing design", Domino the last hop): the shared
+# domain InternalRelay, the Exchange routing domain Authoritative, a send connector to Domino for
+# the Domino routing domain and the shared domain. Flags: exchange-ad.md 1.5 (type in bits 0-1).
+ACCEPTED_DOMAINS = [('example.com', 2), ('exchange.example.com', 0)]
+SEND_CONNECTOR = ('To Domino', ['SMTP:domino.example.com;1', 'SMTP:example.com;1'], 'domino1.example.com')
 # Where each configuration class may live (possSuperiors), as the tree below needs it.
 _POSS_SUPERIORS = {
     'msExchOrganizationContainer': ['msExchConfigurationContainer'],
@@ -186,6 +213,8 @@ _POSS_SUPERIORS = {
     'msExchAdminGroupContainer': ['msExchOrganizationContainer'],
     'msExchAdminGroup': ['msExchAdminGroupContainer'],
     'msExchPrivateMDB': ['msExchContainer'],
+    'msExchAcceptedDomain': ['msExchContainer'],
+    'msExchRoutingSMTPConnector': ['msExchContainer'],
     'addressBookContainer': ['msExchContainer'],      # Samba's base schema class, extended
 }
 
@@ -486,6 +515,7 @@ class SambaAD:
                      'rDNAttID: cn', 'mayContain: msExchVersion']
             if category == 1:
                 lines += ['mustContain: cn', 'mayContain: displayName']
+            lines += [f'mayContain: {a}' for a in _CLASS_MAY.get(lname, [])]
             blocks.append('\n'.join(lines))
         # User, contact and group all include mailRecipient as an auxiliary class.
         blocks.append('\n'.join([f'dn: CN=Mail-Recipient,{SCHEMA_DN}', 'changetype: modify',
@@ -567,6 +597,17 @@ class SambaAD:
                 (ADMIN_GROUP_DN, 'msExchAdminGroup', {'msExchVersion': MSEXCH_VERSION_2013}),
                 (f'CN=Databases,{ADMIN_GROUP_DN}', 'msExchContainer', {}),
                 (DATABASE_DN, 'msExchPrivateMDB', {'msExchVersion': MSEXCH_VERSION_2013}),
+                (TRANSPORT_DN, 'msExchContainer', {}),
+                (ACCEPTED_DOMAINS_DN, 'msExchContainer', {}),
+                (f'CN=Routing Groups,{ADMIN_GROUP_DN}', 'msExchContainer', {}),
+                (ROUTING_GROUP_DN, 'msExchContainer', {}),
+                (CONNECTIONS_DN, 'msExchContainer', {}),
+            ] + [(f'CN={name},{ACCEPTED_DOMAINS_DN}', 'msExchAcceptedDomain',
+                  {'msExchAcceptedDomainName': name, 'msExchAcceptedDomainFlags': str(flags)})
+                 for name, flags in ACCEPTED_DOMAINS] + [
+                (f'CN={SEND_CONNECTOR[0]},{CONNECTIONS_DN}', 'msExchRoutingSMTPConnector',
+                 {'routingList': SEND_CONNECTOR[1], 'msExchSmtpSmartHost': SEND_CONNECTOR[2],
+                  'msExchVersion': MSEXCH_VERSION_2013}),
             ]:
                 _add(conn, dn, {'objectClass': cls, **extra})
             sid = _sid_string(conn.search_s(SYNC_DN, ldap.SCOPE_BASE, '(objectClass=*)',

@@ -333,10 +333,8 @@ class ExchangeMailboxRule:
         object.__setattr__(self, '_types', frozenset(t for k in self.kinds for t in MAILBOX_KINDS.get(k, ())))
 
     def why_not(self, entry) -> str:
-        """'' if the entry is a mailbox to sync, else the reason it is not (for the counts)."""
-        classes = {c.lower() for c in entry.values('objectClass')}
-        if 'user' not in classes or 'computer' in classes:
-            return 'not a user'
+        """'' if the entry is a mailbox to sync, else the reason it is not (for the counts). The
+        search filter (MAILBOX_FILTER) already keeps it to users, never contacts or computers."""
         if any(v.startswith(self.marker_prefix) for v in entry.values(self.marker_attribute)):
             return 'carries this collection\'s marker'
         if first_rdn_value(entry.dn).lower().startswith(SYSTEM_NAME_PREFIXES):
@@ -412,7 +410,7 @@ MAILBOX_FILTER = ('(&(objectCategory=person)(objectClass=user)'
 def read_exchange_mailboxes(client: LdapClient, bases: list, rule: ExchangeMailboxRule, field_map: dict,
                             routing_domain: str) -> MailboxRead:
     """Every Exchange mailbox under ``bases`` (subtrees; nested bases are read once)."""
-    attributes = sorted({'objectGUID', 'objectClass', 'cn', 'displayName', 'givenName', 'sn', 'mail',
+    attributes = sorted({'objectGUID', 'displayName', 'givenName', 'sn', 'mail',
                          'proxyAddresses', 'mailNickname', 'msExchRecipientTypeDetails', 'homeMDB',
                          'msExchHomeServerName', 'msExchHideFromAddressLists', 'userAccountControl',
                          rule.marker_attribute} | set(field_map.values()))
@@ -421,7 +419,7 @@ def read_exchange_mailboxes(client: LdapClient, bases: list, rule: ExchangeMailb
     routing_proxies = {}           # lower-case address in the routing domain -> DN of its holder
     for base in dict.fromkeys(outermost):
         for entry in client.search(base, MAILBOX_FILTER, attributes):
-            key = dn_key(entry.dn)
+            key = entry.get('objectGUID') or entry.dn.lower()
             if key in seen:
                 continue
             seen.add(key)

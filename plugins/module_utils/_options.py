@@ -99,4 +99,6 @@ def connection_settings(side: str, params: dict | None) -> ConnectionSettings | 
         timeout=params['timeout'],
         connect_timeout=params['connect_timeout'],
         page_size=params['page_size'],
+        # Not a user option: validate sets it on the connection dicts it builds internally.
+        read_only=bool(params.get('read_only', False)),
     )

@@ -193,38 +193,9 @@ errors:
   elements: dict
 '''
 
-from concurrent.futures import ThreadPoolExecutor
-
-from ..module_utils._ad import (
-    AdContactProfile, discover_exchange, read_address_index, read_container, read_effective_rights)
-from ..module_utils._domino import MailboxRule, read_mailboxes
-from ..module_utils._ldap import DirectoryError, LdapClient
+from ..module_utils._directions import prepare_domino_to_exchange, run_direction
 from ..module_utils._module import CoexistModule
-from ..module_utils._options import connection_settings
-from ..module_utils._plan import SourceRecord, plan
-from ..module_utils._sync import DEFAULT_ATTRIBUTE_MAP, SYNC_OPTIONS, Stopwatch, attribute_fields, finish, limits_from, marked_outside_message
-
-DIRECTION = 'domino_to_exchange'
-
-
-def read_sources(p: dict, settings) -> tuple:
-    """The Domino mailboxes: from ``records``, or read from Domino (``settings``) in this process.
-    Runs in a worker thread: raises DirectoryError, never exits the module."""
-    fields = attribute_fields(p['attribute_map'], 'ad')
-    if p['records'] is not None:
-        return [SourceRecord.from_dict(r) for r in p['records']], {'directory': 'records', 'mailboxes': len(p['records'])}
-    rule = MailboxRule(mail_systems=tuple(p['mail_systems']), contacts_base=p['domino'].get('contacts_base') or '',
-                       marker_attribute=p['domino_marker_attribute'], marker_prefix=p['marker_prefix'])
-    with LdapClient(settings) as client:
-        read = read_mailboxes(client, p['domino']['mailbox_base'], rule, fields)
-    return read.records, {'directory': 'domino', 'server': settings.server, 'base': p['domino']['mailbox_base'],
-                          'mailboxes': len(read.records), 'persons': read.entries, 'not_mailboxes': read.not_mailboxes}
-
-
-def read_index(settings, base: str, profile: AdContactProfile):
-    """The forest's (or domain's) addresses on a connection of its own (a worker thread)."""
-    with LdapClient(settings) as client:
-        return read_address_index(client, base, profile)
+from ..module_utils._sync import DEFAULT_ATTRIBUTE_MAP, SYNC_OPTIONS
 
 
 def main():
@@ -244,76 +215,7 @@ def main():
         'domino_marker_attribute': {'type': 'str', 'default': 'employeeType'},
     })
     cm = CoexistModule(argument_spec=spec, supports_check_mode=True)
-    p = cm.params
-    contacts_ou = p['ad'].get('contacts_ou')
-    if not contacts_ou:
-        cm.module.fail_json(msg='ad.contacts_ou is not set: give the DN of the OU dedicated to the Domino contacts')
-    stopwatch = Stopwatch()
-    domino_settings = cm.settings('domino') if p['records'] is None else None
-    # The three big reads (the Domino mailboxes, the forest's addresses, the contacts OU) run at
-    # the same time on their own connections: most of their time is the servers', and python-ldap
-    # lets other threads run while it waits.
-    pool = ThreadPoolExecutor(max_workers=2)
-    try:
-        sources_read = pool.submit(read_sources, p, domino_settings)
-        client = cm.client('ad')
-        root = client.root_dse().entry
-        base, config = root.get('defaultNamingContext'), root.get('configurationNamingContext')
-        if not client.exists(contacts_ou):
-            cm.module.fail_json(msg=f'The contacts OU {contacts_ou} does not exist on {client.settings.where}: '
-                                    f'create it (the sync owns it), then run again. Nothing was written.')
-        organisation, address_lists = p['exchange_organization'], p['address_lists']
-        if not (organisation and address_lists):
-            exchange = discover_exchange(client, config, organisation)
-            if not exchange['organisation']:
-                named = f' named {organisation!r}' if organisation else ''
-                cm.module.fail_json(msg=f'No single Exchange organisation{named} found under CN=Microsoft Exchange,'
-                                        f'CN=Services,{config} (found: {exchange["organisations_found"]}); set '
-                                        f'exchange_organization (and address_lists). Nothing was written.')
-            organisation = organisation or exchange['organisation']
-            if not address_lists and exchange['missing_lists']:
-                cm.module.fail_json(msg=f'Address lists {exchange["missing_lists"]} not found in the Exchange '
-                                        f'organisation {organisation} (a translated or multi-GAL site?): set '
-                                        f'address_lists. Nothing was written.')
-            address_lists = address_lists or exchange['address_lists']
-        profile = AdContactProfile(
-            contacts_ou=contacts_ou, shared_domain=p['shared_domain'], domino_routing_domain=p['domino_routing_domain'],
-            exchange_routing_domain=p['exchange_routing_domain'], organisation=organisation,
-            address_lists=tuple(address_lists), attribute_map=tuple(attribute_fields(p['attribute_map'], 'ad').items()),
-            msexch_version=p['msexch_version'], marker_attribute=p['marker_attribute'], marker_prefix=p['marker_prefix'])
-
-        # Where addresses must be unique: the whole forest through a Global Catalog when given.
-        gc_settings = connection_settings('ad', dict(p['ad'], server=p['ad']['global_catalog'])) \
-            if p['ad'].get('global_catalog') else None
-        index_read = pool.submit(read_index, gc_settings or client.settings, '' if gc_settings else base, profile)
-        container = read_container(client, profile, list(attribute_fields(p['attribute_map'], 'ad')))
-        rights = read_effective_rights(client, contacts_ou)
-        index = index_read.result()
-        sources, source_info = sources_read.result()
-        stopwatch.lap('read')
-        if index.marked_outside:
-            cm.module.fail_json(msg=marked_outside_message(index.marked_outside, p['marker_attribute'],
-                                                           p['marker_prefix'], contacts_ou),
-                                outside=index.marked_outside[:p['sample_size']])
-        the_plan = plan(sources, container.owned, index.addresses, container.foreign_names, profile,
-                        limits_from(p), foreign_aliases=index.aliases, mailbox_addresses=index.mailboxes)
-        stopwatch.lap('plan')
-    except DirectoryError as exc:
-        cm.fail(exc)
-    finally:
-        pool.shutdown(wait=True, cancel_futures=True)
-    refuse = ''
-    if rights.get('checked') and not rights.get('can_create_contacts') and the_plan.of_kind('create'):
-        refuse = (f'{p["ad"].get("bind_dn") or "the bind account"} may not create contact objects in {contacts_ou} '
-                  f'(allowedChildClassesEffective): grant it the right to create and delete contacts there')
-    target = {'directory': 'ad', 'server': client.settings.server, 'container': contacts_ou,
-              'organisation': organisation, 'address_lists': address_lists, 'rights': rights,
-              'foreign_objects': container.foreign, 'global_catalog': bool(gc_settings)}
-    try:
-        finish(cm, direction=DIRECTION, plan=the_plan, client=client, merged=profile.merged().keys(),
-               source=source_info, target=target, refuse_writes=refuse, stopwatch=stopwatch)
-    finally:
-        client.close()
+    run_direction(cm, prepare_domino_to_exchange)
 
 
 if __name__ == '__main__':

@@ -181,51 +181,10 @@ errors:
   elements: dict
 '''
 
-from concurrent.futures import ThreadPoolExecutor
-
-from ..module_utils._ad import ExchangeMailboxRule, read_exchange_mailboxes
-from ..module_utils._domino import (
-    CONTACT_MANAGED, NEVER_WRITTEN, DominoContactProfile, MailboxRule, contacts_base_missing, read_address_index,
-    read_contacts)
-from ..module_utils._ldap import DirectoryError, LdapClient
+from ..module_utils._directions import prepare_exchange_to_domino, run_direction
 from ..module_utils._module import CoexistModule
 from ..module_utils._options import EXCHANGE_MAILBOX_OPTIONS
-from ..module_utils._plan import SourceRecord, plan
-from ..module_utils._sync import (
-    DEFAULT_ATTRIBUTE_MAP, SYNC_OPTIONS, Stopwatch, attribute_fields, finish, limits_from, marked_outside_message)
-
-DIRECTION = 'exchange_to_domino'
-
-
-def read_sources(p: dict, settings) -> tuple:
-    """The Exchange mailboxes: from ``records``, or read from AD (``settings``) in this process.
-    Runs in a worker thread: raises DirectoryError, never exits the module."""
-    if p['records'] is not None:
-        return [SourceRecord.from_dict(r) for r in p['records']], {'directory': 'records', 'mailboxes': len(p['records'])}
-    rule = ExchangeMailboxRule(kinds=tuple(p['mailbox_types']), include_hidden=p['include_hidden'],
-                               include_disabled=p['include_disabled'], marker_attribute=p['ad_marker_attribute'],
-                               marker_prefix=p['marker_prefix'])
-    with LdapClient(settings) as client:
-        bases = p['ad']['mailbox_bases'] or [client.root_dse().entry.get('defaultNamingContext')]
-        read = read_exchange_mailboxes(client, bases, rule, attribute_fields(p['attribute_map'], 'domino'),
-                                       p['exchange_routing_domain'])
-    return read.records, {'directory': 'ad', 'server': settings.server, 'bases': bases,
-                          'mailboxes': len(read.records), 'users': read.entries, 'not_mailboxes': read.not_mailboxes}
-
-
-def read_index(settings, profile: DominoContactProfile, rule: MailboxRule):
-    """Every address in the Domino Directory, on a connection of its own (a worker thread)."""
-    with LdapClient(settings) as client:
-        return read_address_index(client, '', profile, rule)
-
-
-def check_attribute_map(cm, fields: dict, marker_attribute: str) -> None:
-    """Refuse a map onto an item the sync manages itself or must never write."""
-    reserved = {a.lower() for a in CONTACT_MANAGED} | NEVER_WRITTEN | {'cn', 'objectclass', marker_attribute.lower()}
-    bad = sorted(a for a in fields if a.lower() in reserved)
-    if bad:
-        cm.module.fail_json(msg=f'attribute_map maps onto Domino attributes the sync manages itself or never writes: '
-                                f'{", ".join(bad)}. Map them to null (or remove them). Nothing was written.')
+from ..module_utils._sync import DEFAULT_ATTRIBUTE_MAP, SYNC_OPTIONS
 
 
 def main():
@@ -242,55 +201,7 @@ def main():
         'ad_marker_attribute': {'type': 'str', 'default': 'adminDescription'},
     })
     cm = CoexistModule(argument_spec=spec, supports_check_mode=True)
-    p = cm.params
-    contacts_base = p['domino'].get('contacts_base')
-    if not contacts_base:
-        cm.module.fail_json(msg='domino.contacts_base is not set: give the DN of the OU dedicated to the Exchange '
-                                'contacts (for example OU=Exchange,O=Acme)')
-    fields = attribute_fields(p['attribute_map'], 'domino')
-    check_attribute_map(cm, fields, p['marker_attribute'])
-    profile = DominoContactProfile(contacts_base=contacts_base, exchange_routing_domain=p['exchange_routing_domain'],
-                                   attribute_map=tuple(fields.items()), mail_system=p['mail_system'],
-                                   marker_attribute=p['marker_attribute'], marker_prefix=p['marker_prefix'])
-    if profile.name_length('X' * 20) > profile.name_limit:
-        cm.module.fail_json(msg=f'domino.contacts_base is too long: a contact\'s DN under it would pass Domino\'s '
-                                f'{profile.name_limit}-character limit with a 20-character name')
-    rule = MailboxRule(mail_systems=tuple(p['mail_systems']), contacts_base=contacts_base,
-                       marker_attribute=p['marker_attribute'], marker_prefix=p['marker_prefix'])
-    stopwatch = Stopwatch()
-    ad_settings = cm.settings('ad') if p['records'] is None else None
-    # The three reads (the Exchange mailboxes, every Domino address, the contacts base) run at the
-    # same time on their own connections: most of their time is the servers'.
-    pool = ThreadPoolExecutor(max_workers=2)
-    try:
-        sources_read = pool.submit(read_sources, p, ad_settings)
-        client = cm.client('domino')
-        if not client.exists(contacts_base):
-            cm.module.fail_json(msg=contacts_base_missing(contacts_base, client.settings.where))
-        index_read = pool.submit(read_index, client.settings, profile, rule)
-        container = read_contacts(client, profile, list(fields))
-        index = index_read.result()
-        sources, source_info = sources_read.result()
-        stopwatch.lap('read')
-        if index.marked_outside:
-            cm.module.fail_json(msg=marked_outside_message(index.marked_outside, p['marker_attribute'],
-                                                           p['marker_prefix'], contacts_base),
-                                outside=index.marked_outside[:p['sample_size']])
-        the_plan = plan(sources, container.owned, index.addresses, container.foreign_names, profile,
-                        limits_from(p), mailbox_addresses=index.mailboxes)
-        stopwatch.lap('plan')
-    except DirectoryError as exc:
-        cm.fail(exc)
-    finally:
-        pool.shutdown(wait=True, cancel_futures=True)
-    target = {'directory': 'domino', 'server': client.settings.server, 'container': contacts_base,
-              'rights': {'checked': False, 'why': 'Domino does not expose effective rights over LDAP'},
-              'foreign_objects': container.foreign}
-    try:
-        finish(cm, direction=DIRECTION, plan=the_plan, client=client, merged=profile.merged().keys(),
-               source=source_info, target=target, stopwatch=stopwatch)
-    finally:
-        client.close()
+    run_direction(cm, prepare_exchange_to_domino)
 
 
 if __name__ == '__main__':

@@ -101,13 +101,20 @@ def test_credentials_only_from_the_environment(seeded, run_playbook, tmp_path):
 
 def test_a_failed_direction_does_not_stop_the_other_and_fails_the_job(seeded, run_playbook, tmp_path):
     broken = dict(lab_control.playbook_vars(seeded)['coexist_domino'], contacts_base='ou=Not There,o=Acme')
-    rc, reports, report_dir, out = run_sync(run_playbook, tmp_path, overrides={'coexist_domino': broken})
+    # the site's hook runs before the verdict, also when a direction failed
+    hook, seen = tmp_path / 'keep_reports.yml', tmp_path / 'hook-saw.txt'
+    hook.write_text(yaml.safe_dump([{'name': 'Note what the sync left', 'ansible.builtin.copy': {
+        'dest': str(seen), 'mode': '0644',
+        'content': "{{ coexist_sync_report.failed_directions | join(',') }} {{ coexist_sync_report.files.html }}"}}]))
+    rc, reports, report_dir, out = run_sync(run_playbook, tmp_path, overrides={'coexist_domino': broken,
+                                                                                'coexist_sync_post_tasks': str(hook)})
     assert rc != 0, out
     assert 'exchange_to_domino' not in reports
     assert reports['domino_to_exchange']['outcome'] == 'ok' and owned(seeded, 'ad') > 200     # it still ran
     assert '1 of 2 directions failed: exchange_to_domino' in out and 'OU=Not There/O=Acme' in out
     page = (report_dir / 'report.html').read_text()
     assert 'data-failed="exchange_to_domino"' in page and 'data-direction="domino_to_exchange"' in page
+    assert seen.read_text() == f'exchange_to_domino {report_dir / "report.html"}'
 
 
 def test_a_tripped_guard_and_an_unreachable_directory_fail_with_distinct_messages(seeded, run_playbook, tmp_path):

@@ -219,8 +219,6 @@ def ad_user(dn='CN=Anna Hartley,OU=Exchange Users,DC=corp,DC=example,DC=com', **
     ({'msExchRecipientTypeDetails': ['128']}, 'not a mailbox (recipient type 128)'),
     ({'msExchRecipientTypeDetails': None, 'homeMDB': None}, 'no mailbox'),
     ({'msExchHideFromAddressLists': ['TRUE']}, 'hidden from address lists'),
-    ({'objectClass': ['top', 'person', 'organizationalPerson', 'contact']}, 'not a user'),
-    ({'objectClass': ['top', 'user', 'computer']}, 'not a user'),
     ({'adminDescription': ['coexist.domino_exchange:ABC']}, "carries this collection's marker"),
 ])
 def test_exchange_mailbox_rule_defaults(changes, reason):

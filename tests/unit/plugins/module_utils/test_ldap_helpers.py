@@ -229,3 +229,30 @@ def test_without_the_variable_nothing_changes(monkeypatch):
     monkeypatch.delenv(_ldap.KEYTAB_ENV, raising=False)
     monkeypatch.delenv('KRB5_CLIENT_KTNAME', raising=False)
     assert _ldap.client_keytab_from_environment() is None and 'KRB5_CLIENT_KTNAME' not in os.environ
+
+
+@pytest.mark.parametrize('dn, container, within', [
+    ('cn=A,ou=Exchange,o=Acme', 'ou=Exchange,o=Acme', True),
+    ('CN=A,OU=Exchange,O=Acme', 'ou=exchange, o=acme', True),          # spacing and case: parsed
+    ('cn=A,ou=Sales,o=Acme', 'ou=Exchange,o=Acme', False),
+    ('cn=A,o=Other', 'ou=Exchange,o=Acme', False),                      # the fast "no"
+    ('cn=A\\,B,ou=Exchange,o=Acme', 'ou=Exchange,o=Acme', True),        # escapes: parsed
+    ('cn=Acme,o=Other', 'o=Acme', False),                               # the top value elsewhere: parsed
+    ('ou=Exchange,o=Acme', 'ou=Exchange,o=Acme', True),
+    ('cn=x', '', True),
+])
+def test_dn_is_within_fast_paths_agree_with_parsing(dn, container, within):
+    assert _ldap.dn_is_within(dn, container) is within
+
+
+@pytest.mark.parametrize('write', [
+    lambda c: c.add('cn=x,o=Acme', {'objectClass': ['person'], 'cn': ['x'], 'sn': ['x']}),
+    lambda c: c.modify('cn=x,o=Acme', [('replace', 'sn', ['y'])]),
+    lambda c: c.rename('cn=x,o=Acme', 'cn=y'),
+    lambda c: c.delete('cn=x,o=Acme'),
+])
+def test_a_read_only_connection_refuses_every_write_before_sending_it(write):
+    client = LdapClient(ConnectionSettings(server='ldaps://nowhere.invalid', read_only=True))
+    with pytest.raises(DirectoryError) as exc:
+        write(client)                  # never connected: the refusal comes before any I/O
+    assert exc.value.kind == 'read_only' and 'read-only' in exc.value.message

@@ -1,0 +1,279 @@
+# Copyright (c) 2026 coexist.domino_exchange contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+# FOR INTERNAL COLLECTION USE ONLY
+# The interfaces in this file are meant for use within the coexist.domino_exchange collection
+# and may not remain stable to outside uses. Changes may be made in ANY release, even a bugfix
+# release. See also: https://github.com/ansible/community/issues/539#issuecomment-780839686
+
+"""The two directions up to their plan: read the source and the target side by side, check what
+must hold before planning, plan. Nothing here writes: the sync modules hand the result to
+_sync.finish (which applies it unless check mode), the validate module only counts it.
+
+A setting or a directory state that stops a direction before it can plan raises SetupError
+with a sentence for the admin; a directory failure raises DirectoryError. Neither exits the
+module, so validate can report them as checks.
+"""
+
+from __future__ import annotations
+
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+
+from ._ad import (
+    AdContactProfile, ExchangeMailboxRule, discover_exchange, read_address_index, read_container,
+    read_effective_rights, read_exchange_mailboxes)
+from ._domino import (
+    CONTACT_MANAGED, NEVER_WRITTEN, DominoContactProfile, MailboxRule, contacts_base_missing, read_mailboxes)
+from ._domino import read_address_index as read_domino_address_index
+from ._domino import read_contacts as read_domino_contacts
+from ._ldap import DirectoryError, LdapClient
+from ._options import connection_settings
+from ._plan import Plan, SourceRecord, plan
+from ._sync import Stopwatch, attribute_fields, finish, limits_from, marked_outside_message
+
+
+class SetupError(Exception):
+    """What stops a direction before it plans, as a sentence for the admin."""
+
+    def __init__(self, message: str, **details):
+        super().__init__(message)
+        self.message = message
+        self.details = details
+
+
+@dataclass
+class Prepared:
+    """A direction read and planned: what _sync.finish needs, and the open target connection."""
+
+    direction: str
+    plan: Plan
+    client: LdapClient
+    source: dict
+    target: dict
+    merged: list
+    refuse: str = ''
+    stopwatch: Stopwatch = field(default_factory=Stopwatch)
+
+
+def _timed(phases: dict, name: str, function, *args):
+    """Run ``function`` and record its seconds in ``phases`` (the reads overlap: each one's own
+    time shows which one the read phase waited for)."""
+    started = time.monotonic()
+    try:
+        return function(*args)
+    finally:
+        phases[name] = round(time.monotonic() - started, 3)
+
+
+def _connect(side: str, params: dict) -> LdapClient:
+    settings = connection_settings(side, params)
+    if settings is None:
+        raise SetupError(f'{side}.server is not set: give the directory URI in the {side} option or in '
+                         f'COEXIST_{side.upper()}_SERVER')
+    return LdapClient(settings).connect()
+
+
+# --- Domino -> Exchange ---
+
+def _read_domino_mailboxes(p: dict) -> tuple:
+    """The Domino mailboxes, from ``records`` or read from Domino (a worker thread)."""
+    fields = attribute_fields(p['attribute_map'], 'ad')
+    if p.get('records') is not None:
+        return [SourceRecord.from_dict(r) for r in p['records']], {'directory': 'records', 'mailboxes': len(p['records'])}
+    rule = MailboxRule(mail_systems=tuple(p['mail_systems']), contacts_base=p['domino'].get('contacts_base') or '',
+                       marker_attribute=p['domino_marker_attribute'], marker_prefix=p['marker_prefix'])
+    with _connect('domino', p['domino']) as client:
+        read = read_mailboxes(client, p['domino']['mailbox_base'], rule, fields)
+        settings = client.settings
+    return read.records, {'directory': 'domino', 'server': settings.server, 'base': p['domino']['mailbox_base'],
+                          'mailboxes': len(read.records), 'persons': read.entries, 'not_mailboxes': read.not_mailboxes}
+
+
+def _read_ad_index(settings, base: str, profile: AdContactProfile):
+    with LdapClient(settings) as client:
+        return read_address_index(client, base, profile)
+
+
+def prepare_domino_to_exchange(p: dict) -> Prepared:
+    """``p``: ad_contact_sync's parameters. The returned client is open: the caller closes it."""
+    contacts_ou = p['ad'].get('contacts_ou')
+    if not contacts_ou:
+        raise SetupError('ad.contacts_ou is not set: give the DN of the OU dedicated to the Domino contacts')
+    stopwatch = Stopwatch()
+    fields = attribute_fields(p['attribute_map'], 'ad')
+    # The three big reads (the Domino mailboxes, the forest's addresses, the contacts OU) run at
+    # the same time on their own connections: most of their time is the servers', and python-ldap
+    # lets other threads run while it waits.
+    pool = ThreadPoolExecutor(max_workers=2)
+    client = None
+    try:
+        reads: dict = {}
+        sources_read = pool.submit(_timed, reads, 'read_source', _read_domino_mailboxes, p)
+        client = _connect('ad', p['ad'])
+        root = client.root_dse().entry
+        base, config = root.get('defaultNamingContext'), root.get('configurationNamingContext')
+        if not client.exists(contacts_ou):
+            raise SetupError(f'The contacts OU {contacts_ou} does not exist on {client.settings.where}: create it '
+                             f'(the sync owns it), then run again. Nothing was written.')
+        organisation, address_lists = p['exchange_organization'], p['address_lists']
+        if not (organisation and address_lists):
+            exchange = discover_exchange(client, config, organisation)
+            if not exchange['organisation']:
+                named = f' named {organisation!r}' if organisation else ''
+                raise SetupError(f'No single Exchange organisation{named} found under CN=Microsoft Exchange,'
+                                 f'CN=Services,{config} (found: {exchange["organisations_found"]}); set '
+                                 f'exchange_organization (and address_lists). Nothing was written.')
+            organisation = organisation or exchange['organisation']
+            if not address_lists and exchange['missing_lists']:
+                raise SetupError(f'Address lists {exchange["missing_lists"]} not found in the Exchange organisation '
+                                 f'{organisation} (a translated or multi-GAL site?): set address_lists. Nothing was '
+                                 f'written.')
+            address_lists = address_lists or exchange['address_lists']
+        profile = AdContactProfile(
+            contacts_ou=contacts_ou, shared_domain=p['shared_domain'], domino_routing_domain=p['domino_routing_domain'],
+            exchange_routing_domain=p['exchange_routing_domain'], organisation=organisation,
+            address_lists=tuple(address_lists), attribute_map=tuple(fields.items()),
+            msexch_version=p['msexch_version'], marker_attribute=p['marker_attribute'], marker_prefix=p['marker_prefix'])
+        # Where addresses must be unique: the whole forest through a Global Catalog when given.
+        gc_settings = connection_settings('ad', dict(p['ad'], server=p['ad']['global_catalog'])) \
+            if p['ad'].get('global_catalog') else None
+        index_read = pool.submit(_timed, reads, 'read_addresses', _read_ad_index, gc_settings or client.settings,
+                                 '' if gc_settings else base, profile)
+        container = _timed(reads, 'read_container', read_container, client, profile, list(fields))
+        rights = read_effective_rights(client, contacts_ou)
+        index = index_read.result()
+        sources, source_info = sources_read.result()
+        stopwatch.lap('read')
+        stopwatch.phases.update(reads)
+        if index.marked_outside:
+            raise SetupError(marked_outside_message(index.marked_outside, p['marker_attribute'], p['marker_prefix'],
+                                                    contacts_ou), outside=index.marked_outside)
+        the_plan = plan(sources, container.owned, index.addresses, container.foreign_names, profile,
+                        limits_from(p), foreign_aliases=index.aliases, mailbox_addresses=index.mailboxes)
+        stopwatch.lap('plan')
+    except BaseException:
+        if client is not None:
+            client.close()
+        raise
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+    refuse = ''
+    if rights.get('checked') and not rights.get('can_create_contacts') and the_plan.of_kind('create'):
+        refuse = (f'{p["ad"].get("bind_dn") or "the bind account"} may not create contact objects in {contacts_ou} '
+                  f'(allowedChildClassesEffective): grant it the right to create and delete contacts there')
+    target = {'directory': 'ad', 'server': client.settings.server, 'container': contacts_ou,
+              'organisation': organisation, 'address_lists': address_lists, 'rights': rights,
+              'foreign_objects': container.foreign, 'global_catalog': bool(gc_settings)}
+    return Prepared('domino_to_exchange', the_plan, client, source_info, target, list(profile.merged()),
+                    refuse, stopwatch)
+
+
+# --- Exchange -> Domino ---
+
+def _read_exchange_mailboxes(p: dict) -> tuple:
+    """The Exchange mailboxes, from ``records`` or read from AD (a worker thread)."""
+    if p.get('records') is not None:
+        return [SourceRecord.from_dict(r) for r in p['records']], {'directory': 'records', 'mailboxes': len(p['records'])}
+    rule = ExchangeMailboxRule(kinds=tuple(p['mailbox_types']), include_hidden=p['include_hidden'],
+                               include_disabled=p['include_disabled'], marker_attribute=p['ad_marker_attribute'],
+                               marker_prefix=p['marker_prefix'])
+    with _connect('ad', p['ad']) as client:
+        bases = p['ad']['mailbox_bases'] or [client.root_dse().entry.get('defaultNamingContext')]
+        read = read_exchange_mailboxes(client, bases, rule, attribute_fields(p['attribute_map'], 'domino'),
+                                       p['exchange_routing_domain'])
+        settings = client.settings
+    return read.records, {'directory': 'ad', 'server': settings.server, 'bases': bases,
+                          'mailboxes': len(read.records), 'users': read.entries, 'not_mailboxes': read.not_mailboxes}
+
+
+def _read_domino_index(settings, profile: DominoContactProfile, rule: MailboxRule):
+    with LdapClient(settings) as client:
+        return read_domino_address_index(client, '', profile, rule)
+
+
+def domino_profile(p: dict) -> DominoContactProfile:
+    """The Domino contact profile from domino_contact_sync's parameters, checked."""
+    contacts_base = p['domino'].get('contacts_base')
+    if not contacts_base:
+        raise SetupError('domino.contacts_base is not set: give the DN of the OU dedicated to the Exchange contacts '
+                         '(for example OU=Exchange,O=Acme)')
+    fields = attribute_fields(p['attribute_map'], 'domino')
+    # A map onto an item the sync manages itself, or must never write, is refused.
+    reserved = {a.lower() for a in CONTACT_MANAGED} | NEVER_WRITTEN | {'cn', 'objectclass', p['marker_attribute'].lower()}
+    bad = sorted(a for a in fields if a.lower() in reserved)
+    if bad:
+        raise SetupError(f'attribute_map maps onto Domino attributes the sync manages itself or never writes: '
+                         f'{", ".join(bad)}. Map them to null (or remove them). Nothing was written.')
+    profile = DominoContactProfile(contacts_base=contacts_base, exchange_routing_domain=p['exchange_routing_domain'],
+                                   attribute_map=tuple(fields.items()), mail_system=p['mail_system'],
+                                   marker_attribute=p['marker_attribute'], marker_prefix=p['marker_prefix'])
+    if profile.name_length('X' * 20) > profile.name_limit:
+        raise SetupError(f'domino.contacts_base is too long: a contact\'s DN under it would pass Domino\'s '
+                         f'{profile.name_limit}-character limit with a 20-character name')
+    return profile
+
+
+def prepare_exchange_to_domino(p: dict) -> Prepared:
+    """``p``: domino_contact_sync's parameters. The returned client is open: the caller closes it."""
+    profile = domino_profile(p)
+    contacts_base = profile.contacts_base
+    rule = MailboxRule(mail_systems=tuple(p['mail_systems']), contacts_base=contacts_base,
+                       marker_attribute=p['marker_attribute'], marker_prefix=p['marker_prefix'])
+    stopwatch = Stopwatch()
+    # The three reads (the Exchange mailboxes, every Domino address, the contacts base) run at the
+    # same time on their own connections: most of their time is the servers'.
+    pool = ThreadPoolExecutor(max_workers=2)
+    client = None
+    try:
+        reads: dict = {}
+        sources_read = pool.submit(_timed, reads, 'read_source', _read_exchange_mailboxes, p)
+        client = _connect('domino', p['domino'])
+        if not client.exists(contacts_base):
+            raise SetupError(contacts_base_missing(contacts_base, client.settings.where))
+        index_read = pool.submit(_timed, reads, 'read_addresses', _read_domino_index, client.settings, profile, rule)
+        container = _timed(reads, 'read_container', read_domino_contacts, client, profile,
+                           [a for a, _source in profile.attribute_map])
+        index = index_read.result()
+        sources, source_info = sources_read.result()
+        stopwatch.lap('read')
+        stopwatch.phases.update(reads)
+        if index.marked_outside:
+            raise SetupError(marked_outside_message(index.marked_outside, p['marker_attribute'], p['marker_prefix'],
+                                                    contacts_base), outside=index.marked_outside)
+        the_plan = plan(sources, container.owned, index.addresses, container.foreign_names, profile,
+                        limits_from(p), mailbox_addresses=index.mailboxes)
+        stopwatch.lap('plan')
+    except BaseException:
+        if client is not None:
+            client.close()
+        raise
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+    target = {'directory': 'domino', 'server': client.settings.server, 'container': contacts_base,
+              'rights': {'checked': False, 'why': 'Domino does not expose effective rights over LDAP'},
+              'foreign_objects': container.foreign}
+    return Prepared('exchange_to_domino', the_plan, client, source_info, target, list(profile.merged()),
+                    '', stopwatch)
+
+
+def run_direction(cm, prepare) -> None:
+    """The whole of a sync module after its argument spec: prepare (read, check, plan), then
+    finish (guard, apply unless check mode, report, exit). Fails the module with the admin's
+    sentence when the direction cannot plan."""
+    p = cm.params
+    try:
+        prepared = prepare(p)
+    except SetupError as exc:
+        details = {k: (v[:p['sample_size']] if isinstance(v, list) else v) for k, v in exc.details.items()}
+        cm.module.fail_json(msg=exc.message, **details)
+    except DirectoryError as exc:
+        cm.fail(exc)
+    try:
+        finish(cm, direction=prepared.direction, plan=prepared.plan, client=prepared.client, merged=prepared.merged,
+               source=prepared.source, target=prepared.target, refuse_writes=prepared.refuse,
+               stopwatch=prepared.stopwatch)
+    finally:
+        prepared.client.close()

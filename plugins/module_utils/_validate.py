@@ -1,0 +1,521 @@
+# Copyright (c) 2026 coexist.domino_exchange contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+# FOR INTERNAL COLLECTION USE ONLY
+# The interfaces in this file are meant for use within the coexist.domino_exchange collection
+# and may not remain stable to outside uses. Changes may be made in ANY release, even a bugfix
+# release. See also: https://github.com/ansible/community/issues/539#issuecomment-780839686
+
+"""Read-only probes of a real site before the first write: each one a line of a pass / warn /
+fail table, naming the server it asked, what it checked, what it found and what to do.
+
+Read-only by construction: the probes get a ReadOnlyDirectory, which exposes the searches of
+LdapClient and nothing else, so no write call is reachable from here. A ``fail`` is a finding
+that makes the sync unsafe (it fails the play); a ``warn`` is one the admin should look at but
+the sync copes with (no paging, routing not configured yet); ``info`` only reports.
+
+The cheap probes (binds, root DSEs, containers, rights, schema) are the sync playbooks'
+preflight; the full set adds the reads that cost a full pass over a directory.
+"""
+
+from __future__ import annotations
+
+import re
+import typing as t
+from dataclasses import asdict, dataclass
+
+from ._ad import MANAGED, discover_exchange, read_effective_rights
+from ._domino import CONTACT_CLASSES, CONTACT_MANAGED, contacts_base_missing
+from ._ldap import PAGED_RESULTS_OID, SERVER_SIDE_SORT_OID, DirectoryError, LdapClient, escape_filter_value
+
+PASS, WARN, FAIL, INFO = 'pass', 'warn', 'fail', 'info'
+
+
+@dataclass
+class Check:
+    status: str            # pass | warn | fail | info
+    server: str            # which server was asked ('' for the site's design)
+    check: str             # what was checked
+    found: str             # what was found
+    todo: str = ''         # what to do (empty when nothing)
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+class ReadOnlyDirectory:
+    """The read side of an LdapClient, and nothing else: what a probe may do."""
+
+    def __init__(self, client: LdapClient):
+        self._client = client
+        self.where = client.settings.where
+        self.server = client.settings.server
+
+    def root_dse(self):
+        return self._client.root_dse()
+
+    def search(self, base: str, filterstr: str = '(objectClass=*)', attrs=None, **kwargs):
+        return self._client.search(base, filterstr, attrs, **kwargs)
+
+    def exists(self, dn: str) -> bool:
+        return self._client.exists(dn)
+
+    @property
+    def bind_method(self) -> str:
+        return self._client.bind_method
+
+    @property
+    def encryption(self) -> str:
+        return self._client.encryption
+
+    @property
+    def pages_read(self) -> int:
+        return self._client.pages_read
+
+    @property
+    def page_size(self) -> int:
+        return self._client.settings.page_size
+
+
+# --- both directories ---
+
+def check_bind(settings, label: str) -> tuple:
+    """(an open LdapClient or None, [Check]): connect and bind exactly as the sync does."""
+    client = LdapClient(settings)
+    try:
+        client.connect()
+    except DirectoryError as exc:
+        return None, [Check(FAIL, settings.server, f'{label}: connect and bind', exc.message,
+                            'fix the connection settings (guide: Connecting to the directories)')]
+    who = settings.bind_dn or ('the Kerberos ticket' if settings.sasl_mech else 'anonymous')
+    return client, [Check(PASS, settings.server, f'{label}: connect and bind',
+                          f'{client.bind_method} bind as {who} over {client.encryption}')]
+
+
+def check_root_dse(directory: ReadOnlyDirectory, label: str) -> list:
+    root = directory.root_dse()
+    checks = [Check(INFO, directory.server, f'{label}: root DSE', f'vendor {root.vendor}; naming contexts '
+                    f'{", ".join(root.naming_contexts) or "(none: the empty suffix)"}')]
+    if PAGED_RESULTS_OID in root.supported_controls:
+        checks.append(Check(PASS, directory.server, f'{label}: paged results control', 'advertised'))
+    else:
+        checks.append(Check(WARN, directory.server, f'{label}: paged results control',
+                            'not advertised: the sync reads each container in one search',
+                            'make sure no size limit below the directory\'s size applies to the sync account'))
+    sort = 'advertised' if SERVER_SIDE_SORT_OID in root.supported_controls else 'not advertised (not needed)'
+    checks.append(Check(INFO, directory.server, f'{label}: server-side sort control', sort))
+    return checks
+
+
+def check_full_read(directory: ReadOnlyDirectory, label: str, base: str, filterstr: str, what: str) -> tuple:
+    """(entries, [Check]): one full read as the sync does it, with the pages and limits seen."""
+    before = directory.pages_read
+    try:
+        entries = list(directory.search(base, filterstr, ['objectClass']))
+    except DirectoryError as exc:
+        return [], [Check(FAIL, directory.server, f'{label}: full read of {what}', exc.message,
+                          'raise the size limit for the sync account, or enable paging')]
+    pages = directory.pages_read - before
+    how = (f'in {pages} page{"s" if pages != 1 else ""} (at most {directory.page_size} entries each)' if pages
+           else 'in one search (no paging)')
+    return entries, [Check(PASS, directory.server, f'{label}: full read of {what}', f'{len(entries)} entries {how}')]
+
+
+# --- Domino ---
+
+_NAMES = re.compile(r"NAME\s+(?:'([^']+)'|\(([^)]*)\))", re.IGNORECASE)
+
+
+def schema_names(directory: ReadOnlyDirectory) -> tuple:
+    """(attribute type names, object class names), lower-case, from the subschema entry."""
+    root = directory.root_dse()
+    subschema = root.entry.get('subschemaSubentry') or 'cn=schema'
+    found = list(directory.search(subschema, '(objectClass=*)', ['attributeTypes', 'objectClasses'], scope='base'))
+    if not found:
+        return set(), set()
+
+    def names(values) -> set:
+        out = set()
+        for value in values:
+            match = _NAMES.search(value)
+            if match:
+                out.update(n.lower() for n in (match.group(1) or '').split() + re.findall(r"'([^']+)'", match.group(2) or ''))
+        return out
+
+    return names(found[0].values('attributeTypes')), names(found[0].values('objectClasses'))
+
+
+def check_domino_schema(directory: ReadOnlyDirectory, needed_attributes: t.Iterable[str]) -> list:
+    attributes, classes = schema_names(directory)
+    where = f'{directory.root_dse().entry.get("subschemaSubentry") or "cn=schema"}'
+    if not attributes:
+        return [Check(WARN, directory.server, 'Domino: schema entry', f'{where} could not be read',
+                      'let the sync account read cn=schema, then run validate again')]
+    wanted_classes = {c.lower() for c in CONTACT_CLASSES}
+    missing = sorted({a.lower() for a in needed_attributes} - attributes) + sorted(wanted_classes - classes)
+    # dominoUNID and displayName are operational on Domino: whether cn=schema lists them is not
+    # documented, so their absence there is only a warning (the full scope reads dominoUNID).
+    operational = [m for m in missing if m in ('dominounid', 'displayname')]
+    missing = [m for m in missing if m not in operational]
+    checks = []
+    if operational:
+        checks.append(Check(WARN, directory.server, 'Domino: computed attributes in the schema',
+                            f'not listed in {where}: {", ".join(operational)}',
+                            'run validate with scope full: it reads dominoUNID from the Persons'))
+    if missing:
+        return checks + [Check(FAIL, directory.server, 'Domino: schema holds what the sync reads and writes',
+                               f'missing in {where}: {", ".join(missing)}',
+                               'check the names (attribute_map, marker_attribute) or extend the Domino schema')]
+    return checks + [Check(PASS, directory.server, 'Domino: schema holds what the sync reads and writes',
+                           f'{len(set(needed_attributes))} attributes and {len(wanted_classes)} object classes '
+                           f'found in {where}')]
+
+
+def check_domino_persons(directory: ReadOnlyDirectory, base: str, mail_systems: t.Sequence[str],
+                         contact_mail_system: str, marker_attribute: str, marker_prefix: str) -> list:
+    """The MailSystem values on real mailboxes and on forwarding Persons (a histogram; the sync's
+    own contacts left out), and whether dominoUNID comes back when asked for."""
+    mailboxes, forwarded, with_unid, persons = {}, {}, 0, 0
+    for entry in directory.search(base, '(objectClass=dominoPerson)', ['mailfile', 'mailsystem', 'mailaddress',
+                                                                        'dominoUNID', marker_attribute]):
+        if any(v.startswith(marker_prefix) for v in entry.values(marker_attribute)):
+            continue                                  # a contact of this collection: it proves nothing
+        persons += 1
+        value = (entry.get('mailsystem') or '(none)').strip()
+        if (entry.get('mailaddress') or '').strip():
+            forwarded[value] = forwarded.get(value, 0) + 1
+        elif (entry.get('mailfile') or '').strip():
+            mailboxes[value] = mailboxes.get(value, 0) + 1
+            with_unid += 1 if entry.get('dominoUNID') else 0
+
+    def histogram(counts: dict) -> str:
+        return ', '.join(f'{value}: {n}' for value, n in sorted(counts.items(), key=lambda kv: -kv[1])) or 'none'
+
+    checks = []
+    outside = {v: n for v, n in mailboxes.items() if v not in mail_systems}
+    if not mailboxes:
+        checks.append(Check(WARN, directory.server, 'Domino: MailSystem on Persons with a mail file',
+                            f'no Person with a mail file among {persons}', 'check domino.mailbox_base'))
+    elif outside:
+        checks.append(Check(WARN, directory.server, 'Domino: MailSystem on Persons with a mail file',
+                            f'{histogram(mailboxes)}; {sum(outside.values())} are not in mail_systems '
+                            f'{list(mail_systems)} and are not synced',
+                            'if those are Notes mailboxes, add their value to coexist_domino_mail_systems'))
+    else:
+        checks.append(Check(PASS, directory.server, 'Domino: MailSystem on Persons with a mail file',
+                            f'{histogram(mailboxes)} (value: Persons), all in mail_systems {list(mail_systems)}'))
+    if contact_mail_system in forwarded:
+        checks.append(Check(PASS, directory.server, 'Domino: MailSystem on forwarding Persons',
+                            f'{histogram(forwarded)} (value: Persons); the contacts\' value {contact_mail_system} is in '
+                            f'use here'))
+    else:
+        checks.append(Check(WARN, directory.server, 'Domino: MailSystem on forwarding Persons',
+                            f'{histogram(forwarded)} (value: Persons); the contacts\' value {contact_mail_system} is '
+                            f'not seen',
+                            'create one Person with "Other Internet Mail" in Domino Administrator and compare '
+                            'its mailsystem with coexist_domino_contact_mail_system'))
+    total = sum(mailboxes.values())
+    if total and with_unid == total:
+        checks.append(Check(PASS, directory.server, 'Domino: dominoUNID returned when asked for',
+                            f'on all {total} Persons with a mail file'))
+    elif total:
+        checks.append(Check(FAIL, directory.server, 'Domino: dominoUNID returned when asked for',
+                            f'on {with_unid} of {total} Persons with a mail file',
+                            'the sync joins by dominoUNID: let the sync account read it (Domino 7+ directory, '
+                            '"tell ldap reloadschema")'))
+    return checks
+
+
+def check_domino_contacts_base(directory: ReadOnlyDirectory, contacts_base: str) -> list:
+    if not contacts_base:
+        return [Check(FAIL, directory.server, 'Domino: contacts base', 'domino.contacts_base is not set',
+                      'set it to the OU dedicated to the Exchange contacts')]
+    if not directory.exists(contacts_base):
+        return [Check(FAIL, directory.server, 'Domino: contacts base', f'{contacts_base} does not exist',
+                      contacts_base_missing(contacts_base, directory.where))]
+    return [Check(PASS, directory.server, 'Domino: contacts base', f'{contacts_base} exists'),
+            Check(INFO, directory.server, 'Domino: rights of the sync account',
+                  'not exposed over LDAP (Domino has no effective-rights attribute)',
+                  'check the names.nsf ACL: Author with UserCreator and UserModifier and "Delete documents", '
+                  'or Editor; and "Allow LDAP users write access" on the server')]
+
+
+def check_domino_version(directory: ReadOnlyDirectory) -> list:
+    version = directory.root_dse().entry.get('dominoMajMinVersion')
+    if version:
+        return [Check(PASS, directory.server, 'Domino: dominoMajMinVersion', version)]
+    return [Check(WARN, directory.server, 'Domino: dominoMajMinVersion', 'not in the root DSE',
+                  'is domino.server a Domino server? (Domino publishes it in its root DSE)')]
+
+
+# --- AD and Exchange ---
+
+AD_NEEDED = sorted(set(MANAGED) | {'targetAddress', 'msExchVersion', 'legacyExchangeDN', 'msExchHideFromAddressLists',
+                                   'homeMDB', 'msExchHomeServerName', 'msExchRecipientTypeDetails'})
+
+
+def check_ad_schema(directory: ReadOnlyDirectory, needed: t.Iterable[str]) -> list:
+    schema = directory.root_dse().entry.get('schemaNamingContext')
+    needed = sorted(set(needed))
+    filterstr = '(|' + ''.join(f'(lDAPDisplayName={escape_filter_value(n)})' for n in needed) + ')'
+    found = {(e.get('lDAPDisplayName') or '').lower()
+             for e in directory.search(schema, f'(&(objectClass=attributeSchema){filterstr})', ['lDAPDisplayName'],
+                                       scope='onelevel')}
+    missing = [n for n in needed if n.lower() not in found]
+    if missing:
+        return [Check(FAIL, directory.server, 'AD: Exchange schema attributes', f'missing: {", ".join(missing)}',
+                      'extend the schema with Exchange\'s (setup /PrepareSchema), or correct attribute_map')]
+    return [Check(PASS, directory.server, 'AD: Exchange schema attributes', f'all {len(needed)} found in {schema}')]
+
+
+def check_exchange_organisation(directory: ReadOnlyDirectory, organisation: str | None,
+                                address_lists: t.Sequence[str] | None, needed: bool = True) -> tuple:
+    """(the organisation's DN or None, [Check]): the organisation, its GAL and All Contacts.
+    ``needed``: the AD contacts need them (domino_to_exchange); otherwise a problem is a warning."""
+    config = directory.root_dse().entry.get('configurationNamingContext')
+    problem = FAIL if needed else WARN
+    exchange = discover_exchange(directory, config, organisation)
+    if not exchange['organisation']:
+        if organisation and address_lists:          # the sync does not look for them either
+            return None, [Check(INFO, directory.server, 'AD: Exchange organisation',
+                                f'{organisation} (given, with the address lists; not found by that name under '
+                                f'CN=Microsoft Exchange,CN=Services: routing is not checked)')]
+        return None, [Check(problem, directory.server, 'AD: Exchange organisation',
+                            f'no single organisation found (found: {exchange["organisations_found"] or "none"})',
+                            'set coexist_exchange_organization')]
+    org_dn = f'CN={exchange["organisation"]},CN=Microsoft Exchange,CN=Services,{config}'
+    checks = [Check(PASS, directory.server, 'AD: Exchange organisation', exchange['organisation'])]
+    lists = list(address_lists or exchange['address_lists'])
+    if not address_lists and exchange['missing_lists']:
+        checks.append(Check(problem, directory.server, 'AD: address lists (GAL, All Contacts)',
+                            f'not found: {", ".join(exchange["missing_lists"])}',
+                            'a translated or multi-GAL site: set coexist_address_lists'))
+    for dn in lists:
+        state = PASS if directory.exists(dn) else problem
+        checks.append(Check(state, directory.server, 'AD: address list resolves', dn,
+                            '' if state == PASS else 'correct coexist_address_lists'))
+    return org_dn, checks
+
+
+def check_ad_contacts_ou(directory: ReadOnlyDirectory, contacts_ou: str, marker_attribute: str,
+                         marker_prefix: str, written: t.Sequence[str] = MANAGED) -> list:
+    """The OU exists, the sync account may create contacts there and write every attribute the
+    sync writes (``written``: the managed ones, the mapped fields, the marker) on its contacts."""
+    if not contacts_ou:
+        return [Check(FAIL, directory.server, 'AD: contacts OU', 'ad.contacts_ou is not set',
+                      'set it to the OU dedicated to the Domino contacts')]
+    if not directory.exists(contacts_ou):
+        return [Check(FAIL, directory.server, 'AD: contacts OU', f'{contacts_ou} does not exist',
+                      'create it (the sync owns it)')]
+    rights = read_effective_rights(directory, contacts_ou)
+    checks = [Check(PASS, directory.server, 'AD: contacts OU', f'{contacts_ou} exists')]
+    if rights.get('can_create_contacts'):
+        checks.append(Check(PASS, directory.server, 'AD: the sync account may create contacts there',
+                            'allowedChildClassesEffective includes contact'))
+    else:
+        checks.append(Check(FAIL, directory.server, 'AD: the sync account may create contacts there',
+                            'allowedChildClassesEffective does not include contact',
+                            'grant it create/delete contact objects on the OU and full control of the contacts'))
+    owned = next(iter(directory.search(contacts_ou, f'({marker_attribute}={escape_filter_value(marker_prefix)}*)',
+                                       ['allowedAttributesEffective'], scope='onelevel')), None)
+    if owned is None:
+        checks.append(Check(INFO, directory.server, 'AD: the sync account may write the contacts\' attributes',
+                            'no contact of the sync yet (the creator of an object may write it)'))
+    else:
+        allowed = {a.lower() for a in owned.values('allowedAttributesEffective')}
+        missing = sorted({a for a in written if a.lower() not in allowed})
+        state = FAIL if missing else PASS
+        checks.append(Check(state, directory.server, 'AD: the sync account may write the contacts\' attributes',
+                            f'on {owned.dn}: ' + (f'not writable: {", ".join(missing)}' if missing else
+                                                  'allowedAttributesEffective covers every attribute the '
+                                                  'sync writes'),
+                            'grant write on these attributes of contact objects' if missing else ''))
+    return checks
+
+
+def check_global_catalog(settings) -> list:
+    if settings is None:
+        return [Check(INFO, '', 'AD: Global Catalog', 'not configured: addresses are unique in the domain read')]
+    try:
+        with LdapClient(settings) as client:
+            ready = (client.root_dse().entry.get('isGlobalCatalogReady') or '').upper() == 'TRUE'
+    except DirectoryError as exc:
+        return [Check(FAIL, settings.server, 'AD: Global Catalog answers', exc.message, 'fix ad.global_catalog')]
+    if not ready:
+        return [Check(WARN, settings.server, 'AD: Global Catalog answers', 'it answers, but its root DSE does not say '
+                      'isGlobalCatalogReady: TRUE', 'point ad.global_catalog at a Global Catalog (port 3268/3269)')]
+    return [Check(PASS, settings.server, 'AD: Global Catalog answers', 'bound; isGlobalCatalogReady: TRUE')]
+
+
+# --- Exchange routing (configuration partition) ---
+
+ACCEPTED_TYPES = {0: 'Authoritative', 1: 'ExternalRelay', 2: 'InternalRelay'}
+
+
+def _covers(address_space: str, domain: str) -> bool:
+    """Whether a send connector address space (routingList 'SMTP:example.com;1', '*.x', with an
+    optional 'Local:' scope) names ``domain``."""
+    space = address_space.strip()
+    if space.lower().startswith('local:'):             # a scoped connector: the same address space
+        space = space[len('local:'):]
+    space = space.split(':', 1)[-1].split(';', 1)[0].strip().lower()
+    domain = domain.lower()
+    # '*' (the Internet connector, usually by DNS) is not a route to Domino: only named spaces count.
+    return space == domain or (space.startswith('*.') and domain.endswith(space[1:]))
+
+
+def check_routing(directory: ReadOnlyDirectory, org_dn: str, shared_domain: str, domino_routing_domain: str,
+                  exchange_routing_domain: str, last_hop: str | None) -> list:
+    """The shared domain's accepted-domain type and the send connectors for the shared and
+    routing domains, against ``last_hop`` when given. Never a fail: routing does not make the
+    sync unsafe, and a site may configure it after the first sync."""
+    server = directory.server
+    accepted = {}
+    for entry in directory.search(org_dn, '(objectClass=msExchAcceptedDomain)',
+                                  ['msExchAcceptedDomainName', 'msExchAcceptedDomainFlags']):
+        name = (entry.get('msExchAcceptedDomainName') or '').lower()
+        accepted[name] = int(entry.get('msExchAcceptedDomainFlags') or 0) & 3
+    connectors = [(entry.get('cn') or entry.dn, entry.values('routingList'), entry.get('msExchSmtpSmartHost') or '')
+                  for entry in directory.search(org_dn, '(objectClass=msExchRoutingSMTPConnector)',
+                                                ['cn', 'routingList', 'msExchSmtpSmartHost'])]
+    checks = []
+    if not accepted and not connectors:
+        return [Check(WARN, server, 'Exchange routing', 'no accepted domain and no send connector found in '
+                      f'{org_dn}', 'configure routing (the mail_routing playbook), or check read access to the '
+                      'configuration partition')]
+    kind = accepted.get(shared_domain.lower())
+    if kind is None:
+        checks.append(Check(WARN, server, f'Exchange routing: accepted domain {shared_domain}', 'not found',
+                            'add the shared domain as an accepted domain'))
+    else:
+        found = ACCEPTED_TYPES.get(kind, str(kind))
+        expected = {'domino': 'InternalRelay', 'exchange': 'Authoritative'}.get(last_hop or '')
+        if expected and found != expected:
+            checks.append(Check(WARN, server, f'Exchange routing: accepted domain {shared_domain}',
+                                f'{found}, but coexist_last_hop is {last_hop}, which needs {expected}',
+                                f'set {shared_domain} to {expected} (mail_routing playbook), or correct '
+                                f'coexist_last_hop'))
+        else:
+            checks.append(Check(PASS if expected else INFO, server, f'Exchange routing: accepted domain {shared_domain}',
+                                found + ('' if expected else ' (coexist_last_hop not given: reported only)')))
+    for domain, why in ((domino_routing_domain, 'Domino routing domain'),
+                        (shared_domain if last_hop == 'domino' else '', 'shared domain, Domino is the last hop')):
+        if not domain:
+            continue
+        covering = [f'{name} -> {smart_host or "DNS"}' for name, spaces, smart_host in connectors
+                    if any(_covers(space, domain) for space in spaces)]
+        checks.append(Check(PASS if covering else WARN, server, f'Exchange routing: send connector for {domain} ({why})',
+                            '; '.join(covering) or 'none covers it',
+                            '' if covering else 'add a send connector to the Domino SMTP hosts for it'))
+    if exchange_routing_domain:
+        kind = accepted.get(exchange_routing_domain.lower())
+        state = PASS if kind == 0 else WARN
+        checks.append(Check(state, server, f'Exchange routing: accepted domain {exchange_routing_domain}',
+                            'not found' if kind is None else ACCEPTED_TYPES.get(kind, str(kind)),
+                            '' if state == PASS else 'make the Exchange routing domain an authoritative accepted '
+                                                     'domain stamped on every mailbox by an email address policy'))
+    return checks
+
+
+DOMINO_NEEDED = sorted({'dominoUNID', 'mailfile', 'mailsystem', 'mailaddress', 'mail', 'cn', 'sn', 'givenName', 'uid',
+                        'displayName'} | set(CONTACT_MANAGED))
+
+
+# --- the whole validation ---
+
+def read_only(side_params: dict) -> dict:
+    """A connection option dict whose connections refuse every write (see LdapClient._write)."""
+    return dict(side_params or {}, read_only=True)
+
+
+def _probe(checks: list, label: str, server: str, function, *args):
+    """Run one probe; a directory error becomes its own FAIL line and the other probes go on."""
+    try:
+        found = function(*args)
+    except DirectoryError as exc:
+        checks.append(Check(FAIL, exc.server or server, label, exc.message, 'see the message'))
+        return None
+    if isinstance(found, tuple):                      # (value, checks) probes
+        checks.extend(found[1])
+        return found[0]
+    checks.extend(found)
+    return found
+
+
+def run_checks(p: dict, full: bool, directions: t.Sequence[str] = ('domino_to_exchange', 'exchange_to_domino')) -> list:
+    """Every probe for the parameters of the validate module (the sync's variables), in the order
+    of the table: both directories, Domino, AD and Exchange, routing. ``full`` adds the probes
+    that read a directory in full (limits, MailSystem histogram, dominoUNID). The container a
+    direction writes to, and what only that direction needs, are checked only for the
+    ``directions`` given. Every connection is read-only."""
+    from ._options import connection_settings           # here: _options imports the dialects
+
+    checks = []
+    directories = {}
+    for side, label in (('ad', 'AD'), ('domino', 'Domino')):
+        settings = connection_settings(side, read_only(p[side]))
+        if settings is None:
+            checks.append(Check(FAIL, '', f'{label}: connection', f'{side}.server is not set',
+                                f'set coexist_{side}.server or COEXIST_{side.upper()}_SERVER'))
+            continue
+        client, found = check_bind(settings, label)
+        checks += found
+        if client is not None:
+            directories[side] = (client, ReadOnlyDirectory(client))
+    d2e, e2d = 'domino_to_exchange' in directions, 'exchange_to_domino' in directions
+    try:
+        if 'domino' in directories:
+            domino = directories['domino'][1]
+            server = domino.server
+            _probe(checks, 'Domino: root DSE', server, check_root_dse, domino, 'Domino')
+            _probe(checks, 'Domino: dominoMajMinVersion', server, check_domino_version, domino)
+            mapped = [d for _ad_name, d in (p['attribute_map'] or {}).items() if d]
+            _probe(checks, 'Domino: schema', server, check_domino_schema, domino,
+                   DOMINO_NEEDED + [p['domino_marker_attribute']] + mapped)
+            if e2d:
+                _probe(checks, 'Domino: contacts base', server, check_domino_contacts_base, domino,
+                       p['domino'].get('contacts_base') or '')
+            if full:
+                _probe(checks, 'Domino: full read of the Persons', server, check_full_read, domino, 'Domino',
+                       p['domino']['mailbox_base'], '(objectClass=dominoPerson)', 'the Persons')
+                _probe(checks, 'Domino: Persons', server, check_domino_persons, domino, p['domino']['mailbox_base'],
+                       p['mail_systems'], p['mail_system'], p['domino_marker_attribute'], p['marker_prefix'])
+        if 'ad' in directories:
+            ad = directories['ad'][1]
+            server = ad.server
+            _probe(checks, 'AD: root DSE', server, check_root_dse, ad, 'AD')
+            mapped = [a for a, d in (p['attribute_map'] or {}).items() if d]
+            _probe(checks, 'AD: Exchange schema attributes', server, check_ad_schema, ad,
+                   AD_NEEDED + [p['ad_marker_attribute']] + mapped)
+            org_dn = _probe(checks, 'AD: Exchange organisation', server, check_exchange_organisation, ad,
+                            p['exchange_organization'], p['address_lists'], d2e)
+            if d2e:
+                _probe(checks, 'AD: contacts OU', server, check_ad_contacts_ou, ad, p['ad'].get('contacts_ou') or '',
+                       p['ad_marker_attribute'], p['marker_prefix'], MANAGED + mapped + [p['ad_marker_attribute']])
+            gc = p['ad'].get('global_catalog')
+            checks += check_global_catalog(connection_settings('ad', read_only(dict(p['ad'], server=gc))) if gc else None)
+            if full:
+                for base in p['ad']['mailbox_bases'] or [ad.root_dse().entry.get('defaultNamingContext')]:
+                    _probe(checks, f'AD: full read of the users under {base}', server, check_full_read, ad, 'AD', base,
+                           '(&(objectCategory=person)(objectClass=user))', f'the users under {base}')
+            if org_dn and full:
+                _probe(checks, 'Exchange routing', server, check_routing, ad, org_dn, p['shared_domain'],
+                       p['domino_routing_domain'], p['exchange_routing_domain'], p['last_hop'])
+    finally:
+        for client, _directory in directories.values():
+            client.close()
+    return checks
+
+
+def table(checks: list) -> list:
+    """The checks as aligned text lines, for the job output and validate.txt."""
+    lines = []
+    for c in checks:
+        line = f'{c.status.upper():4}  {c.check}: {c.found}'
+        if c.server:
+            line += f'  [{c.server}]'
+        if c.todo:
+            line += f'  -> {c.todo}'
+        lines.append(line)
+    return lines

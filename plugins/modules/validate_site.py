@@ -1,0 +1,308 @@
+#!/usr/bin/python
+# Copyright (c) 2026 coexist.domino_exchange contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+from __future__ import annotations
+
+DOCUMENTATION = r'''
+module: validate_site
+short_description: Read-only probes of a real site before the first sync
+version_added: 0.1.0
+description:
+  - Checks, read-only, what the sync relies on and the lab cannot prove for a real site, and
+    returns a pass / warn / fail table. Each line names the server it asked, what was checked,
+    what was found and what to do.
+  - Both directories - the bind as configured (TLS, certificate, Kerberos), the root DSE, the
+    paging and sort controls, and (O(scope=full)) a full read with the pages and limits seen.
+  - Domino - C(dominoMajMinVersion); C(cn=schema) holds every attribute and object class the sync
+    reads or writes (with the marker and the mapped fields); the contacts base; and
+    (O(scope=full)) the MailSystem values seen on mailboxes and on forwarding Persons, and whether
+    C(dominoUNID) comes back.
+  - AD - the Exchange schema attributes; the Exchange organisation and its address lists; the
+    contacts OU and the sync account's effective rights there; the Global Catalog when
+    configured; and (O(scope=full)) the Exchange routing in the configuration partition (accepted
+    domains, send connectors) against O(last_hop) when given.
+  - With O(plan=true) (and O(scope=full)) both directions are also read and planned, nothing
+    written, to show the size of the first sync.
+  - Read-only by construction - the probes reach the directories through an object that has no
+    write operation, and planning never applies.
+  - Fails when a check fails, that is when the sync would be unsafe; warnings do not fail it.
+author: coexist.domino_exchange contributors (@coexist)
+requirements:
+  - python-ldap >= 3.4 on the controller
+extends_documentation_fragment:
+  - coexist.domino_exchange.directories.AD
+  - coexist.domino_exchange.directories.DOMINO
+  - coexist.domino_exchange.exchange_mailboxes
+  - coexist.domino_exchange.directories.ACTION_GROUP_BOTH
+options:
+  scope:
+    description:
+      - V(full) runs every probe; V(preflight) the cheap ones (binds, root DSEs, schema, containers,
+        rights), the sync playbooks' preflight.
+    type: str
+    choices: [full, preflight]
+    default: full
+  directions:
+    description: The directions whose target container is checked (the AD contacts OU, the Domino contacts base).
+    type: list
+    elements: str
+    choices: [domino_to_exchange, exchange_to_domino]
+    default: [domino_to_exchange, exchange_to_domino]
+  plan:
+    description: With O(scope=full), also plan both directions (read-only) and report their size.
+    type: bool
+    default: true
+  shared_domain:
+    description: The SMTP domain Domino and Exchange share (C(coexist_shared_domain)).
+    type: str
+    required: true
+  domino_routing_domain:
+    description: C(coexist_domino_routing_domain).
+    type: str
+    default: ''
+  exchange_routing_domain:
+    description: C(coexist_exchange_routing_domain).
+    type: str
+    default: ''
+  last_hop:
+    description:
+      - C(coexist_last_hop), the system that rejects unknown shared-domain recipients. When given, the
+        Exchange routing found is checked against it; when not, it is reported as found.
+    type: str
+    choices: [domino, exchange]
+  attribute_map:
+    description: C(coexist_attribute_map); its attributes must exist on both sides.
+    type: dict
+    default: {title: title, telephoneNumber: telephonenumber}
+  mail_systems:
+    description: MailSystem values that make a Domino Person a mailbox (C(coexist_domino_mail_systems)).
+    type: list
+    elements: str
+    default: ['1']
+  mail_system:
+    description: The MailSystem value written on Domino contacts (C(coexist_domino_contact_mail_system)).
+    type: str
+    default: '5'
+  exchange_organization:
+    description: C(coexist_exchange_organization), when there are several or discovery should be skipped.
+    type: str
+  address_lists:
+    description: C(coexist_address_lists), for translated or multi-GAL sites.
+    type: list
+    elements: str
+  ad_marker_attribute:
+    description: The AD contacts' ownership marker attribute.
+    type: str
+    default: adminDescription
+  domino_marker_attribute:
+    description: The Domino contacts' ownership marker attribute.
+    type: str
+    default: employeeType
+  marker_prefix:
+    description: The prefix of the ownership marker's value.
+    type: str
+    default: 'coexist.domino_exchange:'
+  max_deletes:
+    description: The deletion guard's count limit, for the planned size.
+    type: int
+    default: 500
+  max_delete_percent:
+    description: The deletion guard's share limit, for the planned size.
+    type: float
+    default: 10.0
+  report_dir:
+    description: Directory (on the controller) to write C(validate.json) and C(validate.txt). Writing them is not a change.
+    type: path
+attributes:
+  check_mode:
+    support: full
+    description: Read-only; runs the same in check mode.
+  diff_mode:
+    support: none
+    description: Nothing changes.
+seealso:
+  - module: coexist.domino_exchange.directory_info
+  - name: Before your first run
+    description: The validate output explained line by line.
+    link: https://github.com/coexist/domino_exchange/blob/main/docs/docsite/rst/guide_validate.rst
+'''
+
+EXAMPLES = r'''
+- name: Validate the site, read-only
+  coexist.domino_exchange.validate_site:
+    ad: "{{ coexist_ad }}"
+    domino: "{{ coexist_domino }}"
+    shared_domain: "{{ coexist_shared_domain }}"
+    domino_routing_domain: "{{ coexist_domino_routing_domain }}"
+    exchange_routing_domain: "{{ coexist_exchange_routing_domain }}"
+    last_hop: domino
+    report_dir: "{{ coexist_report_dir }}/validate"
+  register: site
+
+- name: The cheap checks before a sync of one direction
+  coexist.domino_exchange.validate_site:
+    ad: "{{ coexist_ad }}"
+    domino: "{{ coexist_domino }}"
+    shared_domain: "{{ coexist_shared_domain }}"
+    scope: preflight
+    directions: [exchange_to_domino]
+'''
+
+RETURN = r'''
+checks:
+  description: One entry per probe, in table order.
+  returned: always
+  type: list
+  elements: dict
+  contains:
+    status:
+      description: V(pass), V(warn), V(fail) or V(info).
+      type: str
+    server:
+      description: The server asked (empty for a check of the settings).
+      type: str
+    check:
+      description: What was checked.
+      type: str
+    found:
+      description: What was found.
+      type: str
+    todo:
+      description: What to do (empty when nothing).
+      type: str
+  sample:
+    - {status: pass, server: ldaps://dc1.corp.example.com, check: "AD: connect and bind", found: simple bind as
+       CN=svc-coexist,OU=Service,DC=corp,DC=example,DC=com over ldaps, todo: ""}
+table:
+  description: The checks as text lines (C(STATUS  check: found  [server]  -> todo)).
+  returned: always
+  type: list
+  elements: str
+counts:
+  description: How many checks per status.
+  returned: always
+  type: dict
+  sample: {pass: 21, warn: 2, fail: 0, info: 4}
+planned:
+  description: Per direction, the size of the first sync (nothing written), when O(plan) ran.
+  returned: when O(plan=true), O(scope=full) and no check failed
+  type: dict
+  sample:
+    domino_to_exchange: {sources: 328, managed: 0, create: 321, update: 0, rename: 0, delete: 0, conflict: 4, skip: 5}
+files:
+  description: Paths of validate.json and validate.txt.
+  returned: when O(report_dir) is set
+  type: dict
+'''
+
+import json
+import os
+
+from ..module_utils._directions import SetupError, prepare_domino_to_exchange, prepare_exchange_to_domino
+from ..module_utils._ldap import DirectoryError
+from ..module_utils._module import CoexistModule
+from ..module_utils._options import EXCHANGE_MAILBOX_OPTIONS
+from ..module_utils._report import write_text_atomically
+from ..module_utils._sync import DEFAULT_ATTRIBUTE_MAP
+from ..module_utils._validate import FAIL, WARN, Check, read_only, run_checks, table
+
+PLAN_COUNTS = ('sources', 'managed', 'create', 'update', 'rename', 'delete', 'conflict', 'skip')
+
+
+def direction_params(p: dict, direction: str) -> dict:
+    """The parameters a sync module would get from the same playbook variables."""
+    # read_only: every connection the planning opens refuses writes before sending them.
+    common = {'ad': read_only(p['ad']), 'domino': read_only(p['domino']), 'records': None,
+              'attribute_map': p['attribute_map'],
+              'marker_prefix': p['marker_prefix'], 'mail_systems': p['mail_systems'],
+              'exchange_routing_domain': p['exchange_routing_domain'], 'max_deletes': p['max_deletes'],
+              'max_delete_percent': p['max_delete_percent'], 'allow_create': True, 'allow_update': True,
+              'allow_rename': True, 'allow_delete': True}
+    if direction == 'domino_to_exchange':
+        return dict(common, shared_domain=p['shared_domain'], domino_routing_domain=p['domino_routing_domain'],
+                    exchange_organization=p['exchange_organization'], address_lists=p['address_lists'],
+                    msexch_version='88218628259840', marker_attribute=p['ad_marker_attribute'],
+                    domino_marker_attribute=p['domino_marker_attribute'])
+    return dict(common, mail_system=p['mail_system'], marker_attribute=p['domino_marker_attribute'],
+                ad_marker_attribute=p['ad_marker_attribute'], mailbox_types=p['mailbox_types'],
+                include_hidden=p['include_hidden'], include_disabled=p['include_disabled'])
+
+
+def plan_sizes(p: dict) -> tuple:
+    """({direction: counts}, [Check]): both directions read and planned, never applied."""
+    sizes, checks = {}, []
+    for direction, prepare in (('domino_to_exchange', prepare_domino_to_exchange),
+                               ('exchange_to_domino', prepare_exchange_to_domino)):
+        try:
+            prepared = prepare(direction_params(p, direction))
+        except (SetupError, DirectoryError) as exc:
+            checks.append(Check(FAIL, '', f'{direction}: planned size', exc.message, 'see the message'))
+            continue
+        prepared.client.close()                       # planned only: the plan is never applied
+        counts = prepared.plan.counts()
+        sizes[direction] = {k: counts[k] for k in PLAN_COUNTS}
+        found = (f"{counts['sources']} sources, {counts['managed']} managed contacts: create {counts['create']}, "
+                 f"update {counts['update']}, rename {counts['rename']}, delete {counts['delete']}; "
+                 f"{counts['conflict']} conflicts, {counts['skip']} skipped")
+        if prepared.plan.blocked:
+            checks.append(Check(WARN, prepared.target['server'], f'{direction}: planned size', found,
+                                f'the deletion guard would stop it: {prepared.plan.blocked}'))
+        else:
+            checks.append(Check('info', prepared.target['server'], f'{direction}: planned size', found))
+    return sizes, checks
+
+
+def main():
+    spec = dict(EXCHANGE_MAILBOX_OPTIONS)
+    spec.update({
+        'scope': {'type': 'str', 'choices': ['full', 'preflight'], 'default': 'full'},
+        'directions': {'type': 'list', 'elements': 'str', 'choices': ['domino_to_exchange', 'exchange_to_domino'],
+                       'default': ['domino_to_exchange', 'exchange_to_domino']},
+        'plan': {'type': 'bool', 'default': True},
+        'shared_domain': {'type': 'str', 'required': True},
+        'domino_routing_domain': {'type': 'str', 'default': ''},
+        'exchange_routing_domain': {'type': 'str', 'default': ''},
+        'last_hop': {'type': 'str', 'choices': ['domino', 'exchange']},
+        'attribute_map': {'type': 'dict', 'default': DEFAULT_ATTRIBUTE_MAP},
+        'mail_systems': {'type': 'list', 'elements': 'str', 'default': ['1']},
+        'mail_system': {'type': 'str', 'default': '5'},
+        'exchange_organization': {'type': 'str'},
+        'address_lists': {'type': 'list', 'elements': 'str'},
+        'ad_marker_attribute': {'type': 'str', 'default': 'adminDescription'},
+        'domino_marker_attribute': {'type': 'str', 'default': 'employeeType'},
+        'marker_prefix': {'type': 'str', 'default': 'coexist.domino_exchange:'},
+        'max_deletes': {'type': 'int', 'default': 500},
+        'max_delete_percent': {'type': 'float', 'default': 10.0},
+        'report_dir': {'type': 'path'},
+    })
+    cm = CoexistModule(argument_spec=spec, supports_check_mode=True)
+    p = cm.params
+    full = p['scope'] == 'full'
+    checks = run_checks(p, full, p['directions'])
+    failed = [c for c in checks if c.status == FAIL]
+    result = {'changed': False}
+    if full and p['plan'] and not failed:
+        result['planned'], found = plan_sizes(p)
+        checks += found
+        failed = [c for c in checks if c.status == FAIL]
+    result.update(checks=[c.as_dict() for c in checks], table=table(checks),
+                  counts={s: sum(1 for c in checks if c.status == s) for s in ('pass', 'warn', 'fail', 'info')})
+    if p['report_dir']:
+        os.makedirs(p['report_dir'], exist_ok=True)
+        document = {'schema': 'coexist.domino_exchange.validate', 'version': 1, 'counts': result['counts'],
+                    'checks': result['checks'], 'planned': result.get('planned')}
+        result['files'] = {
+            'json': write_text_atomically(p['report_dir'], 'validate.json', json.dumps(document, indent=1) + '\n'),
+            'text': write_text_atomically(p['report_dir'], 'validate.txt', '\n'.join(result['table']) + '\n'),
+        }
+    if failed:
+        cm.module.fail_json(msg=f'{len(failed)} of {len(checks)} checks failed, the sync would be unsafe: '
+                                + ' | '.join(f'{c.check}: {c.found}' + (f' -> {c.todo}' if c.todo else '')
+                                             for c in failed), **result)
+    cm.exit(**result)
+
+
+if __name__ == '__main__':
+    main()

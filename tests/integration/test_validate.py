@@ -1,0 +1,137 @@
+"""The validate playbook on the lab: it passes and writes nothing; each failing or warning
+condition is produced once, and the table names it. Conditions the lab's two servers cannot
+show (a schema without Domino's attributes, a server without paging) are produced on throwaway
+slapd servers, through the same probes."""
+from __future__ import annotations
+
+import json
+import uuid
+
+import pytest
+from coexist_lab import lab as lab_control
+from lab_helpers import dump_both, ldap3_admin
+from test_ldap_client_throwaway import NoPagingSlapd, PlainSlapd, _people, _settings
+
+from ansible_collections.coexist.domino_exchange.plugins.module_utils._ldap import DirectoryError, LdapClient
+from ansible_collections.coexist.domino_exchange.plugins.module_utils._validate import (
+    DOMINO_NEEDED, ReadOnlyDirectory, check_domino_schema, check_root_dse)
+
+
+def validate(run_playbook, tmp_path, overrides=None):
+    """Run the validate playbook; return (returncode, validate.json or None, output)."""
+    report_dir = tmp_path / f'reports-{uuid.uuid4().hex[:6]}'
+    extra = dict(coexist_report_dir=str(report_dir), **(overrides or {}))
+    vars_file = tmp_path / f'vars-{uuid.uuid4().hex[:6]}.json'
+    vars_file.write_text(json.dumps(extra))
+    result = run_playbook('coexist.domino_exchange.validate', '-e', f'@{vars_file}')
+    path = report_dir / 'validate' / 'validate.json'
+    return result.returncode, json.loads(path.read_text()) if path.exists() else None, result.stdout + result.stderr
+
+
+def line(report: dict, check: str) -> dict:
+    found = [c for c in report['checks'] if c['check'] == check]
+    assert len(found) == 1, f'{check!r} is not one line of {[c["check"] for c in report["checks"]]}'
+    return found[0]
+
+
+def test_validate_passes_on_the_lab_and_writes_nothing(seeded, run_playbook, tmp_path):
+    before = dump_both(seeded)
+    rc, report, out = validate(run_playbook, tmp_path, {'coexist_last_hop': 'domino'})
+    assert rc == 0, out
+    assert dump_both(seeded) == before
+    assert report['counts']['fail'] == 0 and report['counts']['warn'] == 0 and report['counts']['pass'] > 20
+    assert line(report, 'Domino: MailSystem on Persons with a mail file')['found'].startswith('1: 328 ')
+    assert line(report, 'Domino: dominoUNID returned when asked for')['status'] == 'pass'
+    assert line(report, 'Exchange routing: accepted domain example.com')['found'] == 'InternalRelay'
+    # every line names the server it asked
+    assert all(c['server'].startswith('ldaps://') for c in report['checks'] if c['status'] != 'info' or c['server'])
+    # the planned size is what a check-mode sync would plan
+    planned = report['planned']
+    assert planned['exchange_to_domino']['create'] == 273 and planned['domino_to_exchange']['create'] == 321
+    assert 'PASS  AD: the sync account may create contacts there' in out
+
+
+def test_a_missing_contacts_base_fails_and_the_sync_preflight_stops(seeded, run_playbook, tmp_path):
+    broken = dict(lab_control.playbook_vars(seeded)['coexist_domino'], contacts_base='ou=Not There,o=Acme')
+    rc, report, out = validate(run_playbook, tmp_path, {'coexist_domino': broken})
+    assert rc != 0
+    failed = line(report, 'Domino: contacts base')
+    assert failed['status'] == 'fail' and 'OU=Not There/O=Acme' in failed['todo']
+    assert 'FAIL  Domino: contacts base: ou=Not There,o=Acme does not exist' in out
+
+
+def test_a_bind_without_rights_fails_on_the_contacts_ou(seeded, run_playbook, tmp_path):
+    ad = ldap3_admin(seeded, 'ad')
+    dn = f'CN=No Rights,OU=Service,{seeded["ad"]["base_dn"]}'
+    password = 'No-Rights-Pass-1'
+    assert ad.add(dn, ['top', 'person', 'organizationalPerson', 'user'],
+                  {'sAMAccountName': 'norights', 'unicodePwd': f'"{password}"'.encode('utf-16-le'),
+                   'userAccountControl': '66048'})
+    weak = dict(lab_control.playbook_vars(seeded)['coexist_ad'], bind_dn=dn, bind_password=password)
+    rc, report, out = validate(run_playbook, tmp_path, {'coexist_ad': weak})
+    assert rc != 0
+    failed = line(report, 'AD: the sync account may create contacts there')
+    assert failed['status'] == 'fail' and 'does not include contact' in failed['found']
+    assert failed['server'] == seeded['ad']['server']
+
+
+def test_routing_that_contradicts_the_last_hop_is_a_warning(seeded, run_playbook, tmp_path):
+    rc, report, out = validate(run_playbook, tmp_path, {'coexist_last_hop': 'exchange'})
+    assert rc == 0, out                                     # routing never makes the sync unsafe
+    warned = line(report, 'Exchange routing: accepted domain example.com')
+    assert warned['status'] == 'warn' and 'InternalRelay, but coexist_last_hop is exchange' in warned['found']
+    assert 'WARN  Exchange routing: accepted domain example.com' in out
+
+
+def test_routing_not_configured_at_all_is_a_warning(seeded, run_playbook, tmp_path):
+    ad = ldap3_admin(seeded, 'ad')
+    org = f'CN=Example Corp,CN=Microsoft Exchange,CN=Services,CN=Configuration,{seeded["ad"]["base_dn"]}'
+    ad.search(org, '(|(objectClass=msExchAcceptedDomain)(objectClass=msExchRoutingSMTPConnector))',
+              attributes=['1.1'])
+    routing = [e.entry_dn for e in ad.entries]
+    assert len(routing) == 3
+    for dn in routing:
+        assert ad.delete(dn)
+    rc, report, out = validate(run_playbook, tmp_path, {'coexist_last_hop': 'domino'})
+    assert rc == 0, out
+    assert line(report, 'Exchange routing')['status'] == 'warn'
+    assert 'no accepted domain and no send connector' in line(report, 'Exchange routing')['found']
+
+
+def test_a_schema_without_dominos_attributes_fails(tmp_path):
+    """A server whose schema lacks Domino's attributes (a scratch slapd with the standard schema
+    only): the schema line fails and names what is missing."""
+    with PlainSlapd() as server:
+        server.ldapadd(_people(server.suffix, 1))
+        with LdapClient(_settings(server, server.root_dn, server.root_pw)) as client:
+            found = check_domino_schema(ReadOnlyDirectory(client), DOMINO_NEEDED + ['employeeType'])
+    failed = [c for c in found if c.status == 'fail']
+    assert len(failed) == 1 and failed[0].server == server.ldap_uri
+    for missing in ('mailfile', 'mailsystem', 'mailaddress', 'dominoperson'):
+        assert missing in failed[0].found
+    assert 'employeetype' not in failed[0].found                  # standard inetOrgPerson: present
+
+
+def test_a_server_without_paging_is_a_warning(tmp_path):
+    with NoPagingSlapd() as server:
+        server.ldapadd(_people(server.suffix, 3))
+        with LdapClient(_settings(server, f'cn=reader,{server.suffix}', 'reader-pw')) as client:
+            found = check_root_dse(ReadOnlyDirectory(client), 'Domino')
+    paging = next(c for c in found if c.check == 'Domino: paged results control')
+    assert paging.status == 'warn' and 'not advertised' in paging.found and paging.server == server.ldap_uri
+
+
+def test_validate_connections_cannot_write(seeded):
+    """Read-only by construction: the connections validate builds refuse a write before sending it."""
+    from ansible_collections.coexist.domino_exchange.plugins.module_utils._options import connection_settings
+    from ansible_collections.coexist.domino_exchange.plugins.module_utils._validate import read_only
+
+    vars_ = lab_control.playbook_vars(seeded)['coexist_domino']
+    params = dict(vars_, validate_certs=True, start_tls=False, allow_plaintext_bind=False, timeout=30,
+                  connect_timeout=5, page_size=1000, sasl_mech=None)
+    before = dump_both(seeded)
+    with LdapClient(connection_settings('domino', read_only(params))) as client:
+        with pytest.raises(DirectoryError) as exc:
+            client.add('cn=Should Not Exist,ou=Exchange,o=Acme', {'objectClass': ['person'], 'cn': ['x'], 'sn': ['x']})
+    assert exc.value.kind == 'read_only'
+    assert dump_both(seeded) == before
