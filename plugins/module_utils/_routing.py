@@ -8,7 +8,7 @@
 # release. See also: https://github.com/ansible/community/issues/539#issuecomment-780839686
 
 """Mail routing on the shared SMTP namespace: the design, a simulation of where mail ends, and
-what each mail system needs (DESIGN.md "Routing design"; reference exchange-ad.md 1, 
+what each mail system needs (DESIGN.md "Routing design"; reference exchange-ad.md 1,
 domino-directory.md 3 and 6). Pure: no I/O. The roles read each system's state, these functions
 say what to change, the roles change it.
 
@@ -23,6 +23,15 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 SYSTEMS = ('exchange', 'domino')
+# The design options both planner modules take (documented in plugins/doc_fragments/routing.py).
+DESIGN_OPTIONS = {
+    'last_hop': {'type': 'str', 'required': True, 'choices': ['domino', 'exchange', 'none']},
+    'shared_domain': {'type': 'str', 'required': True},
+    'domino_routing_domain': {'type': 'str', 'default': ''},
+    'exchange_routing_domain': {'type': 'str', 'default': ''},
+    'accept_loop_risk': {'type': 'bool', 'default': False},
+    'current': {'type': 'dict', 'default': {}},
+}
 LAST_HOPS = ('domino', 'exchange', 'none')
 MAX_HOPS = 10                     # a message passed this often between the systems is looping
 
@@ -127,6 +136,23 @@ def routing_check(design: Design) -> list:
     return routes
 
 
+def design_from(params: dict) -> Design:
+    return Design(last_hop=params['last_hop'], shared_domain=params['shared_domain'],
+                  domino_routing_domain=params['domino_routing_domain'] or '',
+                  exchange_routing_domain=params['exchange_routing_domain'] or '',
+                  accept_loop_risk=params['accept_loop_risk'])
+
+
+def check_design(design: Design) -> tuple:
+    """(problems that refuse the design, the simulated routes as dicts, what the routes show)."""
+    routes = routing_check(design)
+    shown = routing_problems(routes)
+    problems = design.problems()
+    if shown and not (design.last_hop == 'none' and design.accept_loop_risk):
+        problems += shown
+    return problems, [r.as_dict() for r in routes], shown
+
+
 def routing_problems(routes: list) -> list:
     """What a set of simulated routes shows is wrong: a known mailbox not delivered, an unknown
     recipient looping or not rejected exactly once."""
@@ -229,6 +255,30 @@ def plan_exchange(current: dict, desired: dict) -> list:
                 calls.append({'cmdlet': 'Update-EmailAddressPolicy', 'why': 'stamp the new address on the mailboxes',
                               'parameters': {'Identity': policy['name']}})
     return calls
+
+
+def for_exchange_online(calls: list) -> list:
+    """The same plan for Exchange Online: the send connector is an OnPremises outbound connector
+    (RecipientDomains, SmartHosts, UseMXRecord off; reference exchange-ad.md 1.4), and address
+    policies are not the way EXO stamps mailboxes (the on-premises policies of a hybrid do), so
+    their calls are left out."""
+    out = []
+    for call in calls:
+        p = call['parameters']
+        if call['cmdlet'] in ('New-SendConnector', 'Set-SendConnector'):
+            domains = [space.split(':', 1)[-1].split(';', 1)[0] for space in p['AddressSpaces']]
+            params = {'RecipientDomains': domains, 'SmartHosts': p['SmartHosts'], 'UseMXRecord': False}
+            if call['cmdlet'] == 'New-SendConnector':
+                params.update(Name=p['Name'], ConnectorType='OnPremises')
+            else:
+                params.update(Identity=p['Identity'], **({'Enabled': True} if 'Enabled' in p else {}))
+            out.append(dict(call, cmdlet=call['cmdlet'].replace('SendConnector', 'OutboundConnector'), parameters=params))
+        elif call['cmdlet'] in ('Set-EmailAddressPolicy', 'Update-EmailAddressPolicy') or \
+                (call['cmdlet'] == 'fail' and 'address policy' in call['why']):
+            continue
+        else:
+            out.append(call)
+    return out
 
 
 # --- Domino (Domino REST API 12.0.2+) ---

@@ -177,8 +177,8 @@ def check_domino_persons(directory: ReadOnlyDirectory, base: str, mail_systems: 
     """The MailSystem values on real mailboxes and on forwarding Persons (a histogram; the sync's
     own contacts left out), and whether dominoUNID comes back when asked for."""
     mailboxes, forwarded, with_unid, persons = {}, {}, 0, 0
-    for entry in directory.search(base, '(objectClass=dominoPerson)', ['mailfile', 'mailsystem', 'mailaddress',
-                                                                        'dominoUNID', marker_attribute]):
+    attributes = ['mailfile', 'mailsystem', 'mailaddress', 'dominoUNID', marker_attribute]
+    for entry in directory.search(base, '(objectClass=dominoPerson)', attributes):
         if any(v.startswith(marker_prefix) for v in entry.values(marker_attribute)):
             continue                                  # a contact of this collection: it proves nothing
         persons += 1

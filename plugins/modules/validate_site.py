@@ -176,7 +176,7 @@ checks:
     - {status: pass, server: ldaps://dc1.corp.example.com, check: "AD: connect and bind", found: simple bind as
        CN=svc-coexist,OU=Service,DC=corp,DC=example,DC=com over ldaps, todo: ""}
 table:
-  description: The checks as text lines (C(STATUS  check: found  [server]  -> todo)).
+  description: 'The checks as text lines: C(STATUS  check: found  [server]  -> todo).'
   returned: always
   type: list
   elements: str

@@ -106,8 +106,8 @@ def test_a_failed_direction_does_not_stop_the_other_and_fails_the_job(seeded, ru
     hook.write_text(yaml.safe_dump([{'name': 'Note what the sync left', 'ansible.builtin.copy': {
         'dest': str(seen), 'mode': '0644',
         'content': "{{ coexist_sync_report.failed_directions | join(',') }} {{ coexist_sync_report.files.html }}"}}]))
-    rc, reports, report_dir, out = run_sync(run_playbook, tmp_path, overrides={'coexist_domino': broken,
-                                                                                'coexist_sync_post_tasks': str(hook)})
+    overrides = {'coexist_domino': broken, 'coexist_sync_post_tasks': str(hook)}
+    rc, reports, report_dir, out = run_sync(run_playbook, tmp_path, overrides=overrides)
     assert rc != 0, out
     assert 'exchange_to_domino' not in reports
     assert reports['domino_to_exchange']['outcome'] == 'ok' and owned(seeded, 'ad') > 200     # it still ran

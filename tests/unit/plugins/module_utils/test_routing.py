@@ -156,3 +156,12 @@ def test_domino_converged_is_a_no_op_and_exchange_last_hop_sets_the_smart_host()
 def test_domino_without_its_documents_is_an_error():
     changes = domino_plan(design(), {})
     assert [c['action'] for c in changes if c['document'] != 'route'] == ['fail', 'fail']
+
+
+def test_exchange_online_gets_an_onpremises_outbound_connector_and_no_policy_change():
+    from ansible_collections.coexist.domino_exchange.plugins.module_utils._routing import for_exchange_online
+    calls = for_exchange_online(exchange_plan(design(), {'address_policies': []}))
+    assert [c['cmdlet'] for c in calls] == ['New-AcceptedDomain', 'New-AcceptedDomain', 'New-OutboundConnector']
+    assert calls[2]['parameters'] == {'RecipientDomains': ['domino.example.com', 'example.com'],
+                                      'SmartHosts': ['domino1.example.com', 'domino2.example.com'],
+                                      'UseMXRecord': False, 'Name': 'coexist: to Domino', 'ConnectorType': 'OnPremises'}

@@ -1,0 +1,120 @@
+#!/usr/bin/python
+# Copyright (c) 2026 coexist.domino_exchange contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+from __future__ import annotations
+
+DOCUMENTATION = r'''
+module: domino_routing_plan
+short_description: The Domino changes a shared-namespace routing design needs
+version_added: 0.1.0
+description:
+  - Compares Domino's current routing documents (the Global Domain, the Configuration Settings for
+    all servers, the route for the Exchange routing domain, as the C(domino_smart_host) role reads
+    them from the Domino REST API) with what the design needs, and returns the document changes
+    that close the gap. Runs on the controller and changes nothing itself.
+  - The Configuration Settings item names are not documented by HCL; they come from O(items).
+author: coexist.domino_exchange contributors (@coexist)
+extends_documentation_fragment:
+  - coexist.domino_exchange.routing
+options:
+  exchange_smtp_host:
+    description: The Exchange SMTP host Domino forwards to (smart host, route for the Exchange routing domain).
+    type: str
+    required: true
+  items:
+    description:
+      - The Configuration Settings item names for the smart host (C(smart_host)) and for "Verify that local
+        domain recipients exist" (C(verify_recipients)).
+    type: dict
+    default: {smart_host: SMTPSmartHost, verify_recipients: SMTPVerifyAuthenticatedRecipients}
+  route_document:
+    description:
+      - The route document for the Exchange routing domain (a Foreign SMTP Domain document), not documented
+        by HCL - its C(form), C(domain_type), and the items holding the domain (C(domain_item)) and the
+        host mail goes to (C(relay_host_item)). O(current) carries such documents under C(routes) as the
+        Domino REST API returns them; the changes name these items.
+    type: dict
+    default: {form: Domain, domain_type: ForeignSMTPDomain, domain_item: ISP_Domain, relay_host_item: ISP_RelayHost}
+attributes:
+  check_mode:
+    support: full
+    description: Computes the changes; it never makes them.
+  diff_mode:
+    support: none
+    description: The changes are the difference.
+'''
+
+EXAMPLES = r'''
+- name: Plan the Domino side of the routing design
+  coexist.domino_exchange.domino_routing_plan:
+    last_hop: domino
+    shared_domain: example.com
+    domino_routing_domain: domino.example.com
+    exchange_routing_domain: exchange.example.com
+    exchange_smtp_host: exchange-smtp.example.com
+    current: "{{ domino_state }}"
+  register: domino_plan
+'''
+
+RETURN = r'''
+changes:
+  description: The document changes (document, action, unid, items, why, restart).
+  returned: always
+  type: list
+  elements: dict
+restart:
+  description: Whether a change needs the Domino server restarted (Global Domain changes load at start only).
+  returned: always
+  type: bool
+routes:
+  description: The routing check (see M(coexist.domino_exchange.exchange_routing_plan)).
+  returned: always
+  type: list
+  elements: dict
+'''
+
+from ansible.module_utils.basic import AnsibleModule
+
+from ..module_utils._routing import DESIGN_OPTIONS, check_design, design_from, domino_desired, plan_domino
+
+
+def main():
+    spec = dict(DESIGN_OPTIONS)
+    spec.update({
+        'exchange_smtp_host': {'type': 'str', 'required': True},
+        'items': {'type': 'dict', 'default': {'smart_host': 'SMTPSmartHost',
+                                              'verify_recipients': 'SMTPVerifyAuthenticatedRecipients'}},
+        'route_document': {'type': 'dict', 'default': {'form': 'Domain', 'domain_type': 'ForeignSMTPDomain',
+                                                       'domain_item': 'ISP_Domain', 'relay_host_item': 'ISP_RelayHost'}},
+    })
+    module = AnsibleModule(argument_spec=spec, supports_check_mode=True)
+    p = module.params
+    missing = [k for k in ('smart_host', 'verify_recipients') if not p['items'].get(k)]
+    if missing:
+        module.fail_json(msg=f'items needs the item names {missing}')
+    design = design_from(p)
+    problems, routes, _shown = check_design(design)
+    if problems:
+        module.fail_json(msg='The routing design is refused: ' + ' | '.join(problems), routes=routes)
+    route = p['route_document']
+    current = dict(p['current'])
+    # The route documents as the planner sees them, and its changes back in the documents' items.
+    current['routes'] = [{'@unid': doc.get('@unid', ''), 'domain': doc.get(route['domain_item'], ''),
+                          'relay_host': doc.get(route['relay_host_item'], '')} for doc in current.get('routes') or []]
+    changes = plan_domino(current, domino_desired(design, p['exchange_smtp_host'], p['items']))
+    names = {'domain': route['domain_item'], 'relay_host': route['relay_host_item']}
+    for change in changes:
+        if change['document'] == 'route':
+            change['items'] = {names[k]: v for k, v in change['items'].items()}
+            if change['action'] == 'create':
+                change['items'] = dict({'Form': route['form'], 'DomainType': route['domain_type']}, **change['items'])
+    refused = [c['why'] for c in changes if c['action'] == 'fail']
+    if refused:
+        module.fail_json(msg=' | '.join(refused), routes=routes)
+    module.exit_json(changed=bool(changes), changes=changes, restart=any(c['restart'] for c in changes), routes=routes)
+
+
+if __name__ == '__main__':
+    main()
