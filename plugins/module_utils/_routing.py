@@ -60,6 +60,22 @@ class Design:
             found.append('coexist_last_hop none makes both systems forward unknown recipients to each other: mail for '
                          'an address that exists nowhere loops until a hop count stops it (KB 321721). Choose a last '
                          'hop, or set coexist_accept_loop_risk: true to keep this design knowingly')
+        if self.last_hop == 'exchange' and not self.domino_routing_domain:
+            found.append('with Exchange as the last hop the AD contacts need coexist_domino_routing_domain: a '
+                         'contact\'s target address cannot be in a domain Exchange is authoritative for (KB 321721)')
+        return found
+
+    def warnings(self) -> list:
+        """Risks of this design the references infer but do not prove (reported, not refused)."""
+        found = []
+        if not self.exchange_routing_domain:
+            found.append('no coexist_exchange_routing_domain: the Domino contacts forward to their own address in a '
+                         'domain Domino treats as local, which may loop or bounce (domino-directory.md 3.2, '
+                         'inferred); test it before relying on it')
+        if self.last_hop == 'exchange' and self.domino_routing_domain:
+            found.append(f'with Exchange as the last hop, Domino\'s smart host also takes unknown recipients of its '
+                         f'alias {self.domino_routing_domain}; Exchange must not relay them back to Domino (do not '
+                         f'let the Domino hosts relay that domain through Exchange)')
         return found
 
 
@@ -146,10 +162,11 @@ def design_from(params: dict) -> Design:
 def check_design(design: Design) -> tuple:
     """(problems that refuse the design, the simulated routes as dicts, what the routes show)."""
     routes = routing_check(design)
-    shown = routing_problems(routes)
+    shown = routing_problems(routes) + design.warnings()
     problems = design.problems()
-    if shown and not (design.last_hop == 'none' and design.accept_loop_risk):
-        problems += shown
+    looping = routing_problems(routes)
+    if looping and not (design.last_hop == 'none' and design.accept_loop_risk):
+        problems += looping
     return problems, [r.as_dict() for r in routes], shown
 
 
@@ -323,7 +340,14 @@ def plan_domino(current: dict, desired: dict) -> list:
         changes.append({'document': 'server_config', 'action': 'fail', 'unid': '', 'items': {}, 'restart': False,
                         'why': 'no Configuration Settings document for all servers (* - [All Servers]) found'})
     else:
-        items = {k: v for k, v in desired['server_config'].items() if str(config.get(k, '')) != v}
+        # The item names are not documented by HCL: one the document does not have is a wrong
+        # name, and writing it would add an item the router never reads.
+        unknown = sorted(k for k in desired['server_config'] if k not in config)
+        if unknown:
+            changes.append({'document': 'server_config', 'action': 'fail', 'unid': config.get('@unid', ''), 'items': {},
+                            'restart': False, 'why': f'the Configuration Settings document has no item {", ".join(unknown)}: '
+                                                     f'check the item names (domino_smart_host_item_*)'})
+        items = {k: v for k, v in desired['server_config'].items() if k in config and str(config[k]) != v}
         if items:
             changes.append({'document': 'server_config', 'action': 'update', 'unid': config.get('@unid', ''),
                             'items': items, 'restart': False, 'why': f'{", ".join(sorted(items))} differ'})

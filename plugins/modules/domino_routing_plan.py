@@ -73,6 +73,11 @@ routes:
   returned: always
   type: list
   elements: dict
+routing_warnings:
+  description: Risks of the design that are reported, not refused (and a kept loop risk's routes).
+  returned: always
+  type: list
+  elements: str
 '''
 
 from ansible.module_utils.basic import AnsibleModule
@@ -95,7 +100,7 @@ def main():
     if missing:
         module.fail_json(msg=f'items needs the item names {missing}')
     design = design_from(p)
-    problems, routes, _shown = check_design(design)
+    problems, routes, shown = check_design(design)
     if problems:
         module.fail_json(msg='The routing design is refused: ' + ' | '.join(problems), routes=routes)
     route = p['route_document']
@@ -113,7 +118,8 @@ def main():
     refused = [c['why'] for c in changes if c['action'] == 'fail']
     if refused:
         module.fail_json(msg=' | '.join(refused), routes=routes)
-    module.exit_json(changed=bool(changes), changes=changes, restart=any(c['restart'] for c in changes), routes=routes)
+    module.exit_json(changed=bool(changes), changes=changes, restart=any(c['restart'] for c in changes), routes=routes,
+                     routing_warnings=shown)
 
 
 if __name__ == '__main__':

@@ -83,7 +83,7 @@ routes:
   type: list
   elements: dict
 routing_warnings:
-  description: What the routing check shows for a design kept with O(accept_loop_risk).
+  description: Risks of the design that are reported, not refused, and what the routing check shows for a design kept with O(accept_loop_risk).
   returned: always
   type: list
   elements: str

@@ -32,7 +32,12 @@ ROUTING_DOMAINS = [('domino.example.com', 'exchange.example.com'), ('', 'exchang
 @pytest.mark.parametrize('last_hop, domains', list(itertools.product(['domino', 'exchange'], ROUTING_DOMAINS)))
 def test_one_last_hop_delivers_every_mailbox_and_rejects_the_unknown_once(last_hop, domains):
     d = design(last_hop=last_hop, domino_routing_domain=domains[0], exchange_routing_domain=domains[1])
+    if last_hop == 'exchange' and not domains[0]:
+        # KB 321721: an AD contact cannot target a domain Exchange is authoritative for
+        assert any('KB 321721' in p for p in d.problems())
+        return
     assert d.problems() == []
+    assert bool(d.warnings()) == (not domains[1] or (last_hop == 'exchange' and bool(domains[0])))
     routes = routing_check(d)
     assert routing_problems(routes) == []
     for route in routes:
@@ -165,3 +170,11 @@ def test_exchange_online_gets_an_onpremises_outbound_connector_and_no_policy_cha
     assert calls[2]['parameters'] == {'RecipientDomains': ['domino.example.com', 'example.com'],
                                       'SmartHosts': ['domino1.example.com', 'domino2.example.com'],
                                       'UseMXRecord': False, 'Name': 'coexist: to Domino', 'ConnectorType': 'OnPremises'}
+
+
+def test_a_configuration_item_the_document_does_not_have_is_a_wrong_name():
+    current = json.loads((FIXTURES / 'domino_state_drifted.json').read_text())
+    changes = plan_domino(current, domino_desired(design(), 'exchange-smtp.example.com',
+                                                  dict(ITEMS, smart_host='SmartHostGuess')))
+    failed = [c for c in changes if c['action'] == 'fail']
+    assert len(failed) == 1 and 'SmartHostGuess' in failed[0]['why'] and 'domino_smart_host_item_' in failed[0]['why']
