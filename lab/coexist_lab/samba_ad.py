@@ -18,6 +18,13 @@ One Samba 4 DC on 127.0.0.1 (Debian ``samba-ad-dc``), everything under ``<state>
   All Contacts), an administrative group with a mailbox database stand-in, and routing for
   Domino as the last hop (example.com an InternalRelay accepted domain, exchange.example.com
   an Authoritative one, a send connector "To Domino" for domino.example.com and example.com);
+  and the same routing as Exchange 2000/2003 stores it, for the 2003 verification: recipient
+  policies under ``CN=Recipient Policies`` as the Default Policy procedure of exchange-ad.md
+  1.2 leaves them (the Default Policy with an internal-only primary address and example.com a
+  non-authoritative secondary; a second policy "Shared example.com" above it with example.com
+  as its non-authoritative primary; both with exchange.example.com authoritative). The send
+  connector doubles as the 2003 SMTP connector (the same class, routingList and
+  msExchSmtpSmartHost);
 * the sync account ``svc-coexist`` (OU=Service): reads the domain (Samba's defaults), full
   control on OU=Domino Contacts and below, read on the Exchange organisation (new classes give
   ordinary accounts no read access); an ``ldap/dc1.corp.example.com`` SPN so it can bind with
@@ -173,6 +180,15 @@ _ATTRIBUTES = [
      False),
     ('routingList', 'Routing-List', f'{LAB_OID_ARC}.1.4', 'unicode', False, None, None, False),
     ('msExchSmtpSmartHost', 'ms-Exch-Smtp-Smart-Host', f'{LAB_OID_ARC}.1.5', 'unicode', True, None, None, False),
+    # Exchange 2000/2003 recipient policies (exchange-ad.md 1.2): address templates, the disabled
+    # ones, the non-authoritative domains, the priority. attributeIDs not found in a public
+    # source: lab OIDs.
+    ('gatewayProxy', 'ms-Exch-Gateway-Proxy', f'{LAB_OID_ARC}.1.6', 'unicode', False, None, None, False),
+    ('disabledGatewayProxy', 'ms-Exch-Disabled-Gateway-Proxy', f'{LAB_OID_ARC}.1.7', 'unicode', False, None, None,
+     False),
+    ('msExchNonAuthoritativeDomains', 'ms-Exch-Non-Authoritative-Domains', f'{LAB_OID_ARC}.1.8', 'unicode', False,
+     None, None, False),
+    ('msExchPolicyOrder', 'ms-Exch-Policy-Order', f'{LAB_OID_ARC}.1.9', 'int', True, None, None, False),
 ] + [
     # extensionAttribute1-10 are 1.2.840.113556.1.2.423-432, 11-15 are .599-603; 1-1024 chars.
     (f'extensionAttribute{n}', f'ms-Exch-Extension-Attribute-{n}',
@@ -195,17 +211,34 @@ _CLASSES = [
     # An accepted domain and a send connector (exchange-ad.md 1.5); governsIDs not public: lab OIDs.
     ('msExchAcceptedDomain', 'ms-Exch-Accepted-Domain', f'{LAB_OID_ARC}.2.2', 1, 'top'),
     ('msExchRoutingSMTPConnector', 'ms-Exch-Routing-SMTP-Connector', f'{LAB_OID_ARC}.2.3', 1, 'top'),
+    # An Exchange 2000/2003 recipient policy (exchange-ad.md 1.2); governsID not public: lab OID.
+    ('msExchRecipientPolicy', 'ms-Exch-Recipient-Policy', f'{LAB_OID_ARC}.2.4', 1, 'top'),
 ]
 # What the new structural classes may hold besides cn, displayName and msExchVersion.
 _CLASS_MAY = {
     'msExchAcceptedDomain': ['msExchAcceptedDomainName', 'msExchAcceptedDomainFlags'],
     'msExchRoutingSMTPConnector': ['routingList', 'msExchSmtpSmartHost'],
+    'msExchRecipientPolicy': ['gatewayProxy', 'disabledGatewayProxy', 'msExchNonAuthoritativeDomains',
+                              'msExchPolicyOrder'],
 }
 # The routing the lab's Exchange has (DESIGN.md "Routing design", Domino the last hop): the shared
 # domain InternalRelay, the Exchange routing domain Authoritative, a send connector to Domino for
 # the Domino routing domain and the shared domain. Flags: exchange-ad.md 1.5 (type in bits 0-1).
 ACCEPTED_DOMAINS = [('example.com', 2), ('exchange.example.com', 0)]
 SEND_CONNECTOR = ('To Domino', ['SMTP:domino.example.com;1', 'SMTP:example.com;1'], 'domino1.example.com')
+# The same routing as Exchange 2003 keeps it in recipient policies (exchange-ad.md 1.2). The
+# Default Policy's primary address cannot be made non-authoritative, so the shared domain is
+# the primary of a second policy above it, non-authoritative there too (aa997194 "Scenario 1",
+# bb124073); the Default Policy gets an internal-only primary (the AD domain). Values of
+# msExchNonAuthoritativeDomains are address templates like those of gatewayProxy (a public
+# script compares the two lists value by value). (name, gatewayProxy, msExchNonAuthoritativeDomains,
+# msExchPolicyOrder): the Default Policy has the lowest priority, 2147483647.
+RECIPIENT_POLICIES_DN = f'CN=Recipient Policies,{ORG_DN}'
+RECIPIENT_POLICIES = [
+    ('Default Policy', [f'SMTP:@{UPN_SUFFIX}', 'smtp:@example.com', 'smtp:@exchange.example.com'],
+     ['smtp:@example.com'], 2147483647),
+    ('Shared example.com', ['SMTP:@example.com', 'smtp:@exchange.example.com'], ['SMTP:@example.com'], 1),
+]
 # Where each configuration class may live (possSuperiors), as the tree below needs it.
 _POSS_SUPERIORS = {
     'msExchOrganizationContainer': ['msExchConfigurationContainer'],
@@ -215,6 +248,7 @@ _POSS_SUPERIORS = {
     'msExchPrivateMDB': ['msExchContainer'],
     'msExchAcceptedDomain': ['msExchContainer'],
     'msExchRoutingSMTPConnector': ['msExchContainer'],
+    'msExchRecipientPolicy': ['msExchContainer'],
     'addressBookContainer': ['msExchContainer'],      # Samba's base schema class, extended
 }
 
@@ -608,7 +642,11 @@ class SambaAD:
                 (f'CN={SEND_CONNECTOR[0]},{CONNECTIONS_DN}', 'msExchRoutingSMTPConnector',
                  {'routingList': SEND_CONNECTOR[1], 'msExchSmtpSmartHost': SEND_CONNECTOR[2],
                   'msExchVersion': MSEXCH_VERSION_2013}),
-            ]:
+                (RECIPIENT_POLICIES_DN, 'msExchContainer', {}),
+            ] + [(f'CN={name},{RECIPIENT_POLICIES_DN}', 'msExchRecipientPolicy',
+                  {'gatewayProxy': templates, 'msExchNonAuthoritativeDomains': non_authoritative,
+                   'msExchPolicyOrder': str(order)})
+                 for name, templates, non_authoritative, order in RECIPIENT_POLICIES]:
                 _add(conn, dn, {'objectClass': cls, **extra})
             sid = _sid_string(conn.search_s(SYNC_DN, ldap.SCOPE_BASE, '(objectClass=*)',
                                             ['objectSid'])[0][1]['objectSid'][0])

@@ -221,8 +221,8 @@ def _new_connector_steps(domains: list, hosts: list, shared: str) -> list:
         f'the following smart hosts" and type {"; ".join(hosts) or "the Domino SMTP hosts"} (several hosts separated '
         f'by semicolons, an IP address in square brackets).',
         'Under Local bridgeheads, click Add and select the SMTP virtual servers that may send to Domino.',
-        'On the Address Space tab, for each of ' + ', '.join(domains) + ': click Add, select SMTP, type the domain '
-        'in E-mail domain, leave Cost at 1 and click OK. Leave Connector scope at Entire organization.',
+        f'On the Address Space tab, for each of {", ".join(domains)}: click Add, select SMTP, type the domain in '
+        f'E-mail domain, leave Cost at 1 and click OK. Leave Connector scope at Entire organization.',
     ]
     if shared.lower() in (d.lower() for d in domains):
         steps.append(f'Select "Allow messages to be relayed to these domains" (TechNet aa997194: the connector '

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import copy
 import json
+import re
 
 import pytest
 import yaml
@@ -360,3 +361,63 @@ def test_the_module_documents_exactly_its_argument_spec():
         assert doc.get('default') == option.get('default'), name
         assert doc.get('choices') == option.get('choices'), name
         assert doc.get('elements') == option.get('elements'), name
+
+
+class FakeClient:
+    """An LdapClient stand-in holding the lab's entries: the module's whole path, no server. Any
+    write fails the test."""
+
+    def __init__(self, settings):
+        assert settings.read_only                               # built read-only, before any search
+        self.settings = settings
+        policies, connectors = configured_2003()
+        self.entries = [Entry(ORG, {'objectClass': ['msExchOrganizationContainer'], 'cn': ['Example Corp']})]
+        self.entries += [Entry(p['dn'], {'objectClass': ['msExchRecipientPolicy'], 'cn': [p['name']],
+                                         'gatewayProxy': p['gatewayProxy'],
+                                         'msExchNonAuthoritativeDomains': p['msExchNonAuthoritativeDomains'],
+                                         'msExchPolicyOrder': [p['msExchPolicyOrder']]}) for p in policies]
+        self.entries += [Entry(c['dn'], {'objectClass': ['msExchRoutingSMTPConnector'], 'cn': [c['name']],
+                                         'routingList': c['routingList'],
+                                         'msExchSmtpSmartHost': [c['msExchSmtpSmartHost']]}) for c in connectors]
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc_info):
+        return None
+
+    def root_dse(self):
+        class Root:
+            entry = Entry('', {'configurationNamingContext': ['CN=Configuration,DC=corp,DC=example,DC=com'],
+                               'defaultNamingContext': ['DC=corp,DC=example,DC=com']})
+        return Root()
+
+    def search(self, base, filterstr='(objectClass=*)', attrs=None, **kwargs):
+        wanted = {c.lower() for c in re.findall(r'\(objectClass=([^)]+)\)', filterstr)}
+        return iter([e for e in self.entries if e.dn.lower().endswith(base.lower()) and e.dn.lower() != base.lower()
+                     and wanted & {c.lower() for c in e.values('objectClass')}])
+
+    def __getattr__(self, name):
+        raise AssertionError(f'the module used LdapClient.{name}')
+
+
+def test_the_module_reads_through_a_read_only_connection_and_reports(no_env, capsys, monkeypatch):
+    monkeypatch.setattr(exchange2003_routing_info, 'LdapClient', FakeClient)
+    result = run_module(dict(MODULE_ARGS, domino_routing_domain='domino.example.com',
+                             exchange_routing_domain='exchange.example.com',
+                             ad={'server': 'ldaps://dc1.corp.example.com'}), capsys)
+    assert not result.get('failed'), result
+    assert result['changed'] is False and result['configured'] is True and result['esm_steps'] == []
+    assert result['organisation'] == 'Example Corp'
+    assert [p['name'] for p in result['policies']] == ['Default Policy', 'Shared example.com']
+    assert len(result['findings']) == 5
+
+
+def test_the_module_fails_without_an_exchange_organisation(no_env, capsys, monkeypatch):
+    class NoExchange(FakeClient):
+        def __init__(self, settings):
+            super().__init__(settings)
+            self.entries = []
+    monkeypatch.setattr(exchange2003_routing_info, 'LdapClient', NoExchange)
+    result = run_module(dict(MODULE_ARGS, ad={'server': 'ldaps://dc1.corp.example.com'}), capsys)
+    assert result['failed'] and 'no single Exchange organisation found' in result['msg']
