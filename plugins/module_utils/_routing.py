@@ -300,22 +300,26 @@ def for_exchange_online(calls: list) -> list:
 
 # --- Domino (Domino REST API 12.0.2+) ---
 
-def domino_desired(design: Design, exchange_smtp_host: str, items: dict) -> dict:
+def domino_desired(design: Design, exchange_smtp_host: str, items: dict, route_name: str = 'CoexistExchange') -> dict:
     """What Domino needs for ``design``, as document items. ``items`` names the items HCL does
-    not document (the role's variables with their defaults): smart_host, verify_recipients."""
+    not document (the role's variables with their defaults): smart_host, verify_recipients. The
+    Exchange routing domain is routed the Domino way: a Foreign SMTP Domain document sends it to
+    the destination ``route_name``, and an SMTP Connection document connects that destination to
+    the Exchange host."""
     aliases = [design.domino_routing_domain] if design.domino_routing_domain else []
     config = {items['verify_recipients']: '1' if design.last_hop == 'domino' else '0',
               items['smart_host']: exchange_smtp_host if design.last_hop != 'domino' else ''}
     routes = {}
     if design.exchange_routing_domain:
-        routes[design.exchange_routing_domain.lower()] = exchange_smtp_host
+        routes[design.exchange_routing_domain.lower()] = {'via': route_name, 'relay_host': exchange_smtp_host}
     return {'global_domain': {'LocalPrimaryInternetDomain': design.shared_domain, 'LocalInternetDomainAliases': aliases},
             'server_config': config, 'routes': routes}
 
 
 def plan_domino(current: dict, desired: dict) -> list:
     """The document changes that make ``current`` (the Domino REST API's documents: the Global
-    Domain, the Configuration Settings, the foreign SMTP domain routes) match ``desired``. Each
+    Domain, the Configuration Settings, the Foreign SMTP Domain and SMTP Connection documents of
+    the route to Exchange) match ``desired``. Each
     change is {document, action, unid, items, why, restart}: ``restart`` says the server must
     restart for it (Global Domain changes load at start only, reference 6.2)."""
     changes = []
@@ -351,16 +355,27 @@ def plan_domino(current: dict, desired: dict) -> list:
         if items:
             changes.append({'document': 'server_config', 'action': 'update', 'unid': config.get('@unid', ''),
                             'items': items, 'restart': False, 'why': f'{", ".join(sorted(items))} differ'})
-    have_routes = {str(r.get('domain', '')).lower(): r for r in current.get('routes') or []}
-    for route_domain, host in desired['routes'].items():
-        found = have_routes.get(route_domain)
+    domains = {str(d.get('domain', '')).lower(): d for d in current.get('foreign_domains') or []}
+    connections = {str(c.get('destination', '')).lower(): c for c in current.get('connections') or []}
+    for route_domain, route in desired['routes'].items():
+        found = domains.get(route_domain)
         if found is None:
-            changes.append({'document': 'route', 'action': 'create', 'unid': '', 'restart': False,
-                            'items': {'domain': route_domain, 'relay_host': host},
-                            'why': f'mail for {route_domain} has no route to Exchange'})
-        elif str(found.get('relay_host', '')).lower() != host.lower():
-            changes.append({'document': 'route', 'action': 'update', 'unid': found.get('@unid', ''), 'restart': False,
-                            'items': {'relay_host': host}, 'why': f'{route_domain} is routed to {found.get("relay_host")}'})
+            changes.append({'document': 'foreign_domain', 'action': 'create', 'unid': '', 'restart': False,
+                            'items': {'domain': route_domain, 'via': route['via']},
+                            'why': f'mail for {route_domain} has no Foreign SMTP Domain document'})
+        elif str(found.get('via', '')).lower() != route['via'].lower():
+            changes.append({'document': 'foreign_domain', 'action': 'update', 'unid': found.get('@unid', ''),
+                            'restart': False, 'items': {'via': route['via']},
+                            'why': f'{route_domain} is routed to {found.get("via")}, not {route["via"]}'})
+        connection = connections.get(route['via'].lower())
+        if connection is None:
+            changes.append({'document': 'connection', 'action': 'create', 'unid': '', 'restart': False,
+                            'items': {'destination': route['via'], 'relay_host': route['relay_host']},
+                            'why': f'no SMTP connection for {route["via"]} to {route["relay_host"]}'})
+        elif str(connection.get('relay_host', '')).lower() != route['relay_host'].lower():
+            changes.append({'document': 'connection', 'action': 'update', 'unid': connection.get('@unid', ''),
+                            'restart': False, 'items': {'relay_host': route['relay_host']},
+                            'why': f'{route["via"]} connects to {connection.get("relay_host")}, not {route["relay_host"]}'})
     return changes
 
 

@@ -29,14 +29,25 @@ options:
         domain recipients exist" (C(verify_recipients)).
     type: dict
     default: {smart_host: SMTPSmartHost, verify_recipients: SMTPVerifyAuthenticatedRecipients}
-  route_document:
+  route_name:
+    description: The destination (a Domino domain name) the Exchange routing domain is routed through.
+    type: str
+    default: CoexistExchange
+  foreign_domain_document:
     description:
-      - The route document for the Exchange routing domain (a Foreign SMTP Domain document), not documented
-        by HCL - its C(form), C(domain_type), and the items holding the domain (C(domain_item)) and the
-        host mail goes to (C(relay_host_item)). O(current) carries such documents under C(routes) as the
-        Domino REST API returns them; the changes name these items.
+      - The Foreign SMTP Domain document that routes the Exchange routing domain to O(route_name) - its
+        C(form), the item and value of its type (C(type_item), C(type)), and the items holding the Internet
+        domain (C(domain_item)) and the destination (C(via_item)). Not documented by HCL; confirm the names.
     type: dict
-    default: {form: Domain, domain_type: ForeignSMTPDomain, domain_item: ISP_Domain, relay_host_item: ISP_RelayHost}
+    default: {form: Domain, type_item: DomainType, type: ForeignSMTPDomain, domain_item: ISP_Domain, via_item: ISP_RouteTo}
+  connection_document:
+    description:
+      - The SMTP Connection document that connects O(route_name) to O(exchange_smtp_host) - its C(form),
+        C(type_item), C(type), and the items holding the destination (C(destination_item)) and the relay
+        host (C(relay_host_item)). Not documented by HCL; confirm the names.
+    type: dict
+    default: {form: Connection, type_item: ConnectionType, type: SMTP, destination_item: Destination,
+              relay_host_item: ConnectionHost}
 attributes:
   check_mode:
     support: full
@@ -91,8 +102,13 @@ def main():
         'exchange_smtp_host': {'type': 'str', 'required': True},
         'items': {'type': 'dict', 'default': {'smart_host': 'SMTPSmartHost',
                                               'verify_recipients': 'SMTPVerifyAuthenticatedRecipients'}},
-        'route_document': {'type': 'dict', 'default': {'form': 'Domain', 'domain_type': 'ForeignSMTPDomain',
-                                                       'domain_item': 'ISP_Domain', 'relay_host_item': 'ISP_RelayHost'}},
+        'route_name': {'type': 'str', 'default': 'CoexistExchange'},
+        'foreign_domain_document': {'type': 'dict', 'default': {
+            'form': 'Domain', 'type_item': 'DomainType', 'type': 'ForeignSMTPDomain', 'domain_item': 'ISP_Domain',
+            'via_item': 'ISP_RouteTo'}},
+        'connection_document': {'type': 'dict', 'default': {
+            'form': 'Connection', 'type_item': 'ConnectionType', 'type': 'SMTP', 'destination_item': 'Destination',
+            'relay_host_item': 'ConnectionHost'}},
     })
     module = AnsibleModule(argument_spec=spec, supports_check_mode=True)
     p = module.params
@@ -103,18 +119,22 @@ def main():
     problems, routes, shown = check_design(design)
     if problems:
         module.fail_json(msg='The routing design is refused: ' + ' | '.join(problems), routes=routes)
-    route = p['route_document']
+    # The route documents as the planner sees them (abstract keys), and its changes back in the
+    # documents' own items: the names are the role's variables.
+    maps = {'foreign_domain': (p['foreign_domain_document'], {'domain': 'domain_item', 'via': 'via_item'}),
+            'connection': (p['connection_document'], {'destination': 'destination_item', 'relay_host': 'relay_host_item'})}
     current = dict(p['current'])
-    # The route documents as the planner sees them, and its changes back in the documents' items.
-    current['routes'] = [{'@unid': doc.get('@unid', ''), 'domain': doc.get(route['domain_item'], ''),
-                          'relay_host': doc.get(route['relay_host_item'], '')} for doc in current.get('routes') or []]
-    changes = plan_domino(current, domino_desired(design, p['exchange_smtp_host'], p['items']))
-    names = {'domain': route['domain_item'], 'relay_host': route['relay_host_item']}
+    for kind, key in (('foreign_domain', 'foreign_domains'), ('connection', 'connections')):
+        document, names = maps[kind]
+        current[key] = [dict({'@unid': doc.get('@unid', '')}, **{k: doc.get(document[item], '') for k, item in names.items()})
+                        for doc in current.get(key) or []]
+    changes = plan_domino(current, domino_desired(design, p['exchange_smtp_host'], p['items'], p['route_name']))
     for change in changes:
-        if change['document'] == 'route':
-            change['items'] = {names[k]: v for k, v in change['items'].items()}
+        if change['document'] in maps:
+            document, names = maps[change['document']]
+            change['items'] = {document[names[k]]: v for k, v in change['items'].items()}
             if change['action'] == 'create':
-                change['items'] = dict({'Form': route['form'], 'DomainType': route['domain_type']}, **change['items'])
+                change['items'] = dict({'Form': document['form'], document['type_item']: document['type']}, **change['items'])
     refused = [c['why'] for c in changes if c['action'] == 'fail']
     if refused:
         module.fail_json(msg=' | '.join(refused), routes=routes)

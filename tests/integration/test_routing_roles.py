@@ -52,9 +52,11 @@ class FakeDominoRestApi(BaseHTTPRequestHandler):
             return None
         if path == '/api/v1/query':
             query = body.get('query', '')
+            # The role's DQL queries: Form = '<form>' and <item> = '<value>'.
+            query = ' '.join(query.split())
             found = [d for d in self.server.documents.values()
-                     if f"Form = '{d.get('Form')}'" in query and (f"'{d.get('DomainType')}'" in query
-                                                                  or f"ServerName = '{d.get('ServerName')}'" in query)]
+                     if f"Form = '{d.get('Form')}'" in query
+                     and any(f"{item} = '{d.get(item)}'" in query for item in ('DomainType', 'ServerName', 'ConnectionType'))]
             return self._send(200, found)
         if path == '/api/v1/document':
             unid = uuid.uuid4().hex.upper()
@@ -126,7 +128,7 @@ def test_domino_role_check_mode_reads_and_plans_then_applies_then_changes_nothin
     result = play(tmp_path, collections_path, domino_only(tmp_path), '--check', extra=domino_vars(drapi))
     assert result.returncode == 0, result.stdout + result.stderr
     assert drapi.writes == []                                         # check mode: read and plan only
-    assert 'LocalInternetDomainAliases differ' in result.stdout and 'has no route to Exchange' in result.stdout
+    assert 'LocalInternetDomainAliases differ' in result.stdout and 'has no Foreign SMTP Domain document' in result.stdout
     assert 'drapi-secret' not in result.stdout + result.stderr
 
     result = play(tmp_path, collections_path, domino_only(tmp_path), extra=domino_vars(drapi))
@@ -137,9 +139,10 @@ def test_domino_role_check_mode_reads_and_plans_then_applies_then_changes_nothin
     assert domain['LocalInternetDomainAliases'] == ['acme.example.org', 'domino.example.com']   # merged, not replaced
     config = drapi.documents['0F1E2D3C4B5A69788796A5B4C3D2E1F0']
     assert config['SMTPVerifyAuthenticatedRecipients'] == '1' and config['SMTPSmartHost'] == ''
-    route = written[('POST', 'Domain')]
-    assert route == {'Form': 'Domain', 'DomainType': 'ForeignSMTPDomain', 'ISP_Domain': 'exchange.example.com',
-                     'ISP_RelayHost': 'exchange-smtp.example.com'}
+    assert written[('POST', 'Domain')] == {'Form': 'Domain', 'DomainType': 'ForeignSMTPDomain',
+                                           'ISP_Domain': 'exchange.example.com', 'ISP_RouteTo': 'CoexistExchange'}
+    assert written[('POST', 'Connection')] == {'Form': 'Connection', 'ConnectionType': 'SMTP', 'Destination': 'CoexistExchange',
+                                               'ConnectionHost': 'exchange-smtp.example.com'}
     assert 'Restart the Domino server' in result.stdout                # the Global Domain changed: handler
 
     writes = len(drapi.writes)

@@ -141,16 +141,18 @@ def test_domino_drift_is_corrected_and_the_restart_asked_for():
     config = next(c for c in changes if c['document'] == 'server_config')
     # Domino is the last hop: verify local recipients on, no smart host
     assert config['items'] == {'SMTPVerifyAuthenticatedRecipients': '1', 'SMTPSmartHost': ''}
-    route = next(c for c in changes if c['document'] == 'route')
-    assert route['action'] == 'create' and route['items'] == {'domain': 'exchange.example.com',
-                                                              'relay_host': 'exchange-smtp.example.com'}
+    routes = {c['document']: c for c in changes if c['document'] in ('foreign_domain', 'connection')}
+    assert routes['foreign_domain']['action'] == 'create'
+    assert routes['foreign_domain']['items'] == {'domain': 'exchange.example.com', 'via': 'CoexistExchange'}
+    assert routes['connection']['items'] == {'destination': 'CoexistExchange', 'relay_host': 'exchange-smtp.example.com'}
 
 
 def test_domino_converged_is_a_no_op_and_exchange_last_hop_sets_the_smart_host():
     current = json.loads((FIXTURES / 'domino_state_drifted.json').read_text())
     current['global_domain']['LocalInternetDomainAliases'].append('DOMINO.example.com')
     current['server_config'].update(SMTPVerifyAuthenticatedRecipients='1', SMTPSmartHost='')
-    current['routes'] = [{'@unid': 'AB' * 16, 'domain': 'exchange.example.com', 'relay_host': 'exchange-smtp.example.com'}]
+    current['foreign_domains'] = [{'@unid': 'AB' * 16, 'domain': 'exchange.example.com', 'via': 'CoexistExchange'}]
+    current['connections'] = [{'@unid': 'CD' * 16, 'destination': 'CoexistExchange', 'relay_host': 'Exchange-SMTP.example.com'}]
     assert domino_plan(design(), current) == []
     changes = domino_plan(design(last_hop='exchange'), current)
     assert changes == [{'document': 'server_config', 'action': 'update', 'unid': current['server_config']['@unid'],
@@ -160,7 +162,7 @@ def test_domino_converged_is_a_no_op_and_exchange_last_hop_sets_the_smart_host()
 
 def test_domino_without_its_documents_is_an_error():
     changes = domino_plan(design(), {})
-    assert [c['action'] for c in changes if c['document'] != 'route'] == ['fail', 'fail']
+    assert [c['action'] for c in changes if c['document'] in ('global_domain', 'server_config')] == ['fail', 'fail']
 
 
 def test_exchange_online_gets_an_onpremises_outbound_connector_and_no_policy_change():
