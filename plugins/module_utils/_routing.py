@@ -261,7 +261,7 @@ def plan_exchange(current: dict, desired: dict) -> list:
         found = next((p for p in current.get('address_policies') or [] if p.get('Name') == policy['name']), None)
         if found is None:
             calls.append({'cmdlet': 'fail', 'why': f'email address policy {policy["name"]!r} not found: name the policy '
-                                                   f'that applies to the mailboxes (coexist_exchange_address_policy)',
+                                                   f'that applies to the mailboxes (exchange_shared_namespace_address_policy)',
                           'parameters': {}})
         else:
             templates = [str(t) for t in found.get('EnabledEmailAddressTemplates') or []]
@@ -293,6 +293,11 @@ def for_exchange_online(calls: list) -> list:
         elif call['cmdlet'] in ('Set-EmailAddressPolicy', 'Update-EmailAddressPolicy') or \
                 (call['cmdlet'] == 'fail' and 'address policy' in call['why']):
             continue
+        elif call['cmdlet'] == 'New-AcceptedDomain':
+            # A domain joins Microsoft 365 through the admin center (added and verified), not a cmdlet.
+            out.append({'cmdlet': 'fail', 'parameters': {},
+                        'why': f'{p["DomainName"]} is not an accepted domain of the tenant: add and verify it in the '
+                               f'Microsoft 365 admin center, then run again'})
         else:
             out.append(call)
     return out

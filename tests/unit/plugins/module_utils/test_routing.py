@@ -123,7 +123,7 @@ def test_exchange_last_hop_makes_the_shared_domain_authoritative_and_keeps_it_of
 
 def test_a_missing_address_policy_is_an_error_not_a_new_policy():
     calls = exchange_plan(design(), {'address_policies': []})
-    assert calls[-1]['cmdlet'] == 'fail' and 'coexist_exchange_address_policy' in calls[-1]['why']
+    assert calls[-1]['cmdlet'] == 'fail' and 'exchange_shared_namespace_address_policy' in calls[-1]['why']
 
 
 # --- Domino ---
@@ -168,7 +168,8 @@ def test_domino_without_its_documents_is_an_error():
 def test_exchange_online_gets_an_onpremises_outbound_connector_and_no_policy_change():
     from ansible_collections.coexist.domino_exchange.plugins.module_utils._routing import for_exchange_online
     calls = for_exchange_online(exchange_plan(design(), {'address_policies': []}))
-    assert [c['cmdlet'] for c in calls] == ['New-AcceptedDomain', 'New-AcceptedDomain', 'New-OutboundConnector']
+    assert [c['cmdlet'] for c in calls] == ['fail', 'fail', 'New-OutboundConnector']     # domains: admin center
+    assert 'Microsoft 365 admin center' in calls[0]['why']
     assert calls[2]['parameters'] == {'RecipientDomains': ['domino.example.com', 'example.com'],
                                       'SmartHosts': ['domino1.example.com', 'domino2.example.com'],
                                       'UseMXRecord': False, 'Name': 'coexist: to Domino', 'ConnectorType': 'OnPremises'}
