@@ -342,7 +342,7 @@ def plan_domino(current: dict, desired: dict) -> list:
         if missing:
             items['LocalInternetDomainAliases'] = have + missing           # merged: other aliases stay
         if items:
-            changes.append({'document': 'global_domain', 'action': 'update', 'unid': domain.get('@unid', ''),
+            changes.append({'document': 'global_domain', 'action': 'update', 'unid': unid_of(domain),
                             'items': items, 'restart': True, 'why': f'{", ".join(sorted(items))} differ'})
     config = current.get('server_config')
     if config is None:
@@ -353,12 +353,12 @@ def plan_domino(current: dict, desired: dict) -> list:
         # name, and writing it would add an item the router never reads.
         unknown = sorted(k for k in desired['server_config'] if k not in config)
         if unknown:
-            changes.append({'document': 'server_config', 'action': 'fail', 'unid': config.get('@unid', ''), 'items': {},
+            changes.append({'document': 'server_config', 'action': 'fail', 'unid': unid_of(config), 'items': {},
                             'restart': False, 'why': f'the Configuration Settings document has no item {", ".join(unknown)}: '
                                                      f'check the item names (domino_smart_host_item_*)'})
         items = {k: v for k, v in desired['server_config'].items() if k in config and str(config[k]) != v}
         if items:
-            changes.append({'document': 'server_config', 'action': 'update', 'unid': config.get('@unid', ''),
+            changes.append({'document': 'server_config', 'action': 'update', 'unid': unid_of(config),
                             'items': items, 'restart': False, 'why': f'{", ".join(sorted(items))} differ'})
     domains = {str(d.get('domain', '')).lower(): d for d in current.get('foreign_domains') or []}
     connections = {str(c.get('destination', '')).lower(): c for c in current.get('connections') or []}
@@ -369,7 +369,7 @@ def plan_domino(current: dict, desired: dict) -> list:
                             'items': {'domain': route_domain, 'via': route['via']},
                             'why': f'mail for {route_domain} has no Foreign SMTP Domain document'})
         elif str(found.get('via', '')).lower() != route['via'].lower():
-            changes.append({'document': 'foreign_domain', 'action': 'update', 'unid': found.get('@unid', ''),
+            changes.append({'document': 'foreign_domain', 'action': 'update', 'unid': unid_of(found),
                             'restart': False, 'items': {'via': route['via']},
                             'why': f'{route_domain} is routed to {found.get("via")}, not {route["via"]}'})
         connection = connections.get(route['via'].lower())
@@ -378,10 +378,16 @@ def plan_domino(current: dict, desired: dict) -> list:
                             'items': {'destination': route['via'], 'relay_host': route['relay_host']},
                             'why': f'no SMTP connection for {route["via"]} to {route["relay_host"]}'})
         elif str(connection.get('relay_host', '')).lower() != route['relay_host'].lower():
-            changes.append({'document': 'connection', 'action': 'update', 'unid': connection.get('@unid', ''),
+            changes.append({'document': 'connection', 'action': 'update', 'unid': unid_of(connection),
                             'restart': False, 'items': {'relay_host': route['relay_host']},
                             'why': f'{route["via"]} connects to {connection.get("relay_host")}, not {route["relay_host"]}'})
     return changes
+
+
+def unid_of(document: dict) -> str:
+    """A document's UNID as the Domino REST API returns it: in ``@meta`` (``unid``), or ``@unid``
+    (bulk and list responses)."""
+    return str(document.get('@unid') or (document.get('@meta') or {}).get('unid') or '')
 
 
 def _as_list(value) -> list:

@@ -93,7 +93,7 @@ routing_warnings:
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ..module_utils._routing import DESIGN_OPTIONS, check_design, design_from, domino_desired, plan_domino
+from ..module_utils._routing import DESIGN_OPTIONS, check_design, design_from, domino_desired, plan_domino, unid_of
 
 
 def main():
@@ -126,7 +126,7 @@ def main():
     current = dict(p['current'])
     for kind, key in (('foreign_domain', 'foreign_domains'), ('connection', 'connections')):
         document, names = maps[kind]
-        current[key] = [dict({'@unid': doc.get('@unid', '')}, **{k: doc.get(document[item], '') for k, item in names.items()})
+        current[key] = [dict({'@unid': unid_of(doc)}, **{k: doc.get(document[item], '') for k, item in names.items()})
                         for doc in current.get(key) or []]
     changes = plan_domino(current, domino_desired(design, p['exchange_smtp_host'], p['items'], p['route_name']))
     for change in changes:

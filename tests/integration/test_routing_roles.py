@@ -60,7 +60,7 @@ class FakeDominoRestApi(BaseHTTPRequestHandler):
             return self._send(200, found)
         if path == '/api/v1/document':
             unid = uuid.uuid4().hex.upper()
-            self.server.documents[unid] = dict(body, **{'@unid': unid})
+            self.server.documents[unid] = dict(body, **{'@meta': {'unid': unid}})
             self.server.writes.append(('POST', unid, body))
             return self._send(201, self.server.documents[unid])
         return self._send(404, {'message': path})
@@ -84,7 +84,7 @@ class FakeDominoRestApi(BaseHTTPRequestHandler):
 def drapi():
     state = json.loads(FIXTURE.read_text())
     server = ThreadingHTTPServer(('127.0.0.1', 0), FakeDominoRestApi)
-    server.documents = {doc['@unid']: copy.deepcopy(doc) for doc in (state['global_domain'], state['server_config'])}
+    server.documents = {doc['@meta']['unid']: copy.deepcopy(doc) for doc in (state['global_domain'], state['server_config'])}
     server.writes = []
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()

@@ -155,7 +155,7 @@ def test_domino_converged_is_a_no_op_and_exchange_last_hop_sets_the_smart_host()
     current['connections'] = [{'@unid': 'CD' * 16, 'destination': 'CoexistExchange', 'relay_host': 'Exchange-SMTP.example.com'}]
     assert domino_plan(design(), current) == []
     changes = domino_plan(design(last_hop='exchange'), current)
-    assert changes == [{'document': 'server_config', 'action': 'update', 'unid': current['server_config']['@unid'],
+    assert changes == [{'document': 'server_config', 'action': 'update', 'unid': current['server_config']['@meta']['unid'],
                         'items': {'SMTPVerifyAuthenticatedRecipients': '0', 'SMTPSmartHost': 'exchange-smtp.example.com'},
                         'restart': False, 'why': 'SMTPSmartHost, SMTPVerifyAuthenticatedRecipients differ'}]
 
