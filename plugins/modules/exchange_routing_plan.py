@@ -36,7 +36,7 @@ options:
   update_recipients:
     description:
       - Identities to run C(Update-Recipient) on after the routing calls (on-premises only). Each run asks for
-        them again: this is an action on request, not a state.
+        them again - this is an action on request, not a state.
     type: list
     elements: str
     default: []
