@@ -35,8 +35,4 @@ options:
     description: C(coexist_accept_loop_risk), the explicit opt-in to O(last_hop=none).
     type: bool
     default: false
-  current:
-    description: The system's current state, as the role reads it (plain strings).
-    type: dict
-    default: {}
 '''

@@ -30,8 +30,9 @@ DESIGN_OPTIONS = {
     'domino_routing_domain': {'type': 'str', 'default': ''},
     'exchange_routing_domain': {'type': 'str', 'default': ''},
     'accept_loop_risk': {'type': 'bool', 'default': False},
-    'current': {'type': 'dict', 'default': {}},
 }
+# The planners' input: the system's state as the role read it.
+CURRENT_OPTION = {'current': {'type': 'dict', 'default': {}}}
 LAST_HOPS = ('domino', 'exchange', 'none')
 MAX_HOPS = 10                     # a message passed this often between the systems is looping
 

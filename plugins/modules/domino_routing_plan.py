@@ -19,6 +19,10 @@ author: coexist.domino_exchange contributors (@coexist)
 extends_documentation_fragment:
   - coexist.domino_exchange.routing
 options:
+  current:
+    description: The system's current state, as the role reads it (plain strings).
+    type: dict
+    default: {}
   exchange_smtp_host:
     description: The Exchange SMTP host Domino forwards to (smart host, route for the Exchange routing domain).
     type: str
@@ -93,11 +97,11 @@ routing_warnings:
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ..module_utils._routing import DESIGN_OPTIONS, check_design, design_from, domino_desired, plan_domino, unid_of
+from ..module_utils._routing import CURRENT_OPTION, DESIGN_OPTIONS, check_design, design_from, domino_desired, plan_domino, unid_of
 
 
 def main():
-    spec = dict(DESIGN_OPTIONS)
+    spec = dict(DESIGN_OPTIONS, **CURRENT_OPTION)
     spec.update({
         'exchange_smtp_host': {'type': 'str', 'required': True},
         'items': {'type': 'dict', 'default': {'smart_host': 'SMTPSmartHost',

@@ -37,33 +37,9 @@ requirements:
   - python-ldap >= 3.4 on the controller
 extends_documentation_fragment:
   - coexist.domino_exchange.directories.AD
+  - coexist.domino_exchange.routing
   - coexist.domino_exchange.directories.ACTION_GROUP_AD
 options:
-  last_hop:
-    description:
-      - C(coexist_last_hop), the one system that rejects shared-domain recipients it does not know; the
-        other forwards its unknown recipients to it.
-      - V(none) makes both forward unknown recipients to each other, which loops for an address that
-        exists nowhere (KB 321721). It is refused unless O(accept_loop_risk=true).
-    type: str
-    required: true
-    choices: [domino, exchange, none]
-  shared_domain:
-    description: C(coexist_shared_domain), the SMTP domain both systems receive mail for.
-    type: str
-    required: true
-  domino_routing_domain:
-    description: C(coexist_domino_routing_domain), accepted by Domino only; the AD contacts target it.
-    type: str
-    default: ''
-  exchange_routing_domain:
-    description: C(coexist_exchange_routing_domain), accepted by Exchange only; the Domino contacts forward to it.
-    type: str
-    default: ''
-  accept_loop_risk:
-    description: C(coexist_accept_loop_risk), the explicit opt-in to O(last_hop=none).
-    type: bool
-    default: false
   domino_smtp_hosts:
     description:
       - The Domino SMTP hosts the SMTP connector must forward to (its smart hosts), by the names or
@@ -176,7 +152,7 @@ from ..module_utils._validate import ReadOnlyDirectory
 
 def argument_spec() -> dict:
     # The design options without 'current': this module reads the current state itself.
-    spec = {name: dict(option) for name, option in DESIGN_OPTIONS.items() if name != 'current'}
+    spec = {name: dict(option) for name, option in DESIGN_OPTIONS.items()}
     spec.update({
         'domino_smtp_hosts': {'type': 'list', 'elements': 'str', 'required': True},
         'exchange_organization': {'type': 'str'},

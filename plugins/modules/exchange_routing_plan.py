@@ -20,6 +20,10 @@ author: coexist.domino_exchange contributors (@coexist)
 extends_documentation_fragment:
   - coexist.domino_exchange.routing
 options:
+  current:
+    description: The system's current state, as the role reads it (plain strings).
+    type: dict
+    default: {}
   domino_smtp_hosts:
     description: The Domino SMTP hosts the send connector delivers to (its smart hosts).
     type: list
@@ -92,11 +96,11 @@ routing_warnings:
 from ansible.module_utils.basic import AnsibleModule
 
 from ..module_utils._routing import (
-    DESIGN_OPTIONS, check_design, design_from, exchange_desired, for_exchange_online, plan_exchange)
+    CURRENT_OPTION, DESIGN_OPTIONS, check_design, design_from, exchange_desired, for_exchange_online, plan_exchange)
 
 
 def main():
-    spec = dict(DESIGN_OPTIONS)
+    spec = dict(DESIGN_OPTIONS, **CURRENT_OPTION)
     spec.update({
         'domino_smtp_hosts': {'type': 'list', 'elements': 'str', 'required': True},
         'connector_name': {'type': 'str', 'default': 'coexist: to Domino'},
