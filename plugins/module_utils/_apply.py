@@ -68,16 +68,48 @@ def modlist(changes: dict, merged: t.Iterable[str]) -> list:
     return mods
 
 
+@dataclass(frozen=True)
+class Ownership:
+    """How to tell, by reading an entry, that it is this sync's contact for an anchor: the marker
+    attribute and the function that reads the anchor from one of its values ('' if not ours)."""
+
+    attribute: str
+    anchor_of: t.Callable[[str], str]
+
+    def anchor(self, client: LdapClient, dn: str) -> str | None:
+        """The anchor of the owned contact at ``dn``; '' for an entry that is not ours; None when
+        nothing is there."""
+        try:
+            found = list(client.search(dn, '(objectClass=*)', [self.attribute], scope='base'))
+        except DirectoryError as exc:
+            if exc.kind == 'no_such_object':
+                return None
+            raise
+        if not found:
+            return None
+        return next((self.anchor_of(v) for v in found[0].values(self.attribute) if self.anchor_of(v)), '')
+
+
 def apply_plan(client: LdapClient, plan: Plan, merged: t.Iterable[str],
-               progress: t.Callable[[int, int], None] | None = None) -> Outcome:
-    """Run ``plan.writes`` (nothing when the guard blocked the plan)."""
+               progress: t.Callable[[int, int], None] | None = None, ownership: Ownership | None = None) -> Outcome:
+    """Run ``plan.writes`` (nothing when the guard blocked the plan).
+
+    With ``ownership``, every write is safe to race with another run of the same sync: an add
+    that meets an existing entry, a rename or a delete whose entry moved or went, is checked
+    against what the directory holds now, and counts as done when the other run already made it
+    so (the same anchor's contact, where the plan wanted it). Anything else is a per-object error.
+    """
     started = time.monotonic()
     outcome = Outcome()
     writes = plan.writes
     merged = list(merged)
     for index, op in enumerate(writes):
         try:
-            _execute(client, op, merged)
+            try:
+                _execute(client, op, merged)
+            except DirectoryError as exc:
+                if ownership is None or not _already_done(client, op, exc, ownership):
+                    raise
         except DirectoryError as exc:
             if exc.kind in FATAL_KINDS:
                 outcome.aborted = exc
@@ -91,6 +123,18 @@ def apply_plan(client: LdapClient, plan: Plan, merged: t.Iterable[str],
             progress(index + 1, len(writes))
     outcome.seconds = time.monotonic() - started
     return outcome
+
+
+def _already_done(client: LdapClient, op: Operation, exc: DirectoryError, ownership: Ownership) -> bool:
+    """Whether a refused write is one another run of this sync already did (a race, not an error)."""
+    if op.kind == 'create' and exc.kind == 'already_exists':
+        return ownership.anchor(client, op.dn) == op.anchor          # the same contact, made by the other run
+    if op.kind == 'delete' and exc.kind == 'no_such_object':
+        return ownership.anchor(client, op.dn) is None               # already gone
+    if op.kind == 'rename' and exc.kind in ('no_such_object', 'already_exists'):
+        # The other run renamed it already: the old name is free and the new one is this contact.
+        return ownership.anchor(client, op.dn) is None and ownership.anchor(client, op.new_dn) == op.anchor
+    return False
 
 
 def _execute(client: LdapClient, op: Operation, merged: list) -> None:

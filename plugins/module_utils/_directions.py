@@ -29,6 +29,7 @@ from ._domino import (
     CONTACT_MANAGED, NEVER_WRITTEN, DominoContactProfile, MailboxRule, contacts_base_missing, read_mailboxes)
 from ._domino import read_address_index as read_domino_address_index
 from ._domino import read_contacts as read_domino_contacts
+from ._apply import Ownership
 from ._ldap import DirectoryError, LdapClient
 from ._options import connection_settings
 from ._plan import Plan, SourceRecord, plan
@@ -56,6 +57,7 @@ class Prepared:
     merged: list
     refuse: str = ''
     stopwatch: Stopwatch = field(default_factory=Stopwatch)
+    ownership: Ownership | None = None       # how a write checks a race with another run
 
 
 def _timed(phases: dict, name: str, function, *args):
@@ -168,7 +170,7 @@ def prepare_domino_to_exchange(p: dict) -> Prepared:
               'organisation': organisation, 'address_lists': address_lists, 'rights': rights,
               'foreign_objects': container.foreign, 'global_catalog': bool(gc_settings)}
     return Prepared('domino_to_exchange', the_plan, client, source_info, target, list(profile.merged()),
-                    refuse, stopwatch)
+                    refuse, stopwatch, Ownership(profile.marker_attribute, profile.anchor_of))
 
 
 # --- Exchange -> Domino ---
@@ -256,7 +258,7 @@ def prepare_exchange_to_domino(p: dict) -> Prepared:
               'rights': {'checked': False, 'why': 'Domino does not expose effective rights over LDAP'},
               'foreign_objects': container.foreign}
     return Prepared('exchange_to_domino', the_plan, client, source_info, target, list(profile.merged()),
-                    '', stopwatch)
+                    '', stopwatch, Ownership(profile.marker_attribute, profile.anchor_of))
 
 
 def run_direction(cm, prepare) -> None:
@@ -274,6 +276,6 @@ def run_direction(cm, prepare) -> None:
     try:
         finish(cm, direction=prepared.direction, plan=prepared.plan, client=prepared.client, merged=prepared.merged,
                source=prepared.source, target=prepared.target, refuse_writes=prepared.refuse,
-               stopwatch=prepared.stopwatch)
+               stopwatch=prepared.stopwatch, ownership=prepared.ownership)
     finally:
         prepared.client.close()

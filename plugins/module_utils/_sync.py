@@ -78,7 +78,7 @@ class Stopwatch:
 
 
 def finish(cm, *, direction: str, plan: Plan, client, merged, source: dict, target: dict,
-           refuse_writes: str = '', stopwatch: Stopwatch | None = None) -> None:
+           refuse_writes: str = '', stopwatch: Stopwatch | None = None, ownership=None) -> None:
     """Apply the plan (unless check mode, a blocked guard or ``refuse_writes``), report, exit.
 
     ``refuse_writes`` is a reason found before planning that makes writing unsafe (missing
@@ -87,7 +87,7 @@ def finish(cm, *, direction: str, plan: Plan, client, merged, source: dict, targ
     p = cm.params
     outcome = None
     if not cm.check_mode and not plan.blocked and not refuse_writes and plan.writes:
-        outcome = apply_plan(client, plan, merged)
+        outcome = apply_plan(client, plan, merged, ownership=ownership)
     if stopwatch is not None:
         stopwatch.lap('apply')
     limits = {'max_deletes': p['max_deletes'], 'max_delete_percent': p['max_delete_percent']}

@@ -1,0 +1,81 @@
+"""Two syncs started together against the same servers, and the bind passwords under -vvv and
+--diff, in a good run and a failing one (issue: survive concurrency; never print a password)."""
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import uuid
+from collections import Counter
+from pathlib import Path
+
+from coexist_lab import lab as lab_control
+from lab_helpers import ldap3_admin
+
+VENV_BIN = Path(sys.executable).parent
+MARKER = 'coexist.domino_exchange:'
+
+
+def start_sync(collections_path, tmp_path, *args, extra=None):
+    """ansible-playbook coexist.domino_exchange.sync, started and not waited for."""
+    report_dir = tmp_path / f'reports-{uuid.uuid4().hex[:6]}'
+    vars_file = tmp_path / f'vars-{uuid.uuid4().hex[:6]}.json'
+    vars_file.write_text(json.dumps(dict(coexist_report_dir=str(report_dir), **(extra or {}))))
+    env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=str(collections_path), ANSIBLE_NOCOLOR='1',
+               ANSIBLE_LOCAL_TEMP=str(tmp_path / f'tmp-{uuid.uuid4().hex[:6]}'), PATH=f'{VENV_BIN}:{os.environ["PATH"]}')
+    process = subprocess.Popen([str(VENV_BIN / 'ansible-playbook'), '-i', str(lab_control.STATE_DIR / 'inventory'),
+                                'coexist.domino_exchange.sync', '-e', f'@{vars_file}', *args],
+                               env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    return process, report_dir
+
+
+def anchors(lab, side: str) -> Counter:
+    base, attribute = ((lab['ad']['contacts_ou'], 'adminDescription') if side == 'ad'
+                       else (lab['domino']['contacts_base'], 'employeeType'))
+    conn = ldap3_admin(lab, side)
+    found = Counter()
+    for e in conn.extend.standard.paged_search(base, f'({attribute}={MARKER}*)', attributes=[attribute], paged_size=500,
+                                               generator=True):
+        if e['type'] == 'searchResEntry':
+            found[e['attributes'][attribute][0] if isinstance(e['attributes'][attribute], list)
+                  else e['attributes'][attribute]] += 1
+    return found
+
+
+def test_two_syncs_started_together_leave_the_end_state_of_one(seeded, collections_path, tmp_path):
+    runs = [start_sync(collections_path, tmp_path) for _ in range(2)]
+    outputs = [process.communicate(timeout=600)[0] for process, _report_dir in runs]
+    for (process, _report_dir), out in zip(runs, outputs):
+        assert process.returncode == 0, out                # a race is not an error
+    for side in ('ad', 'domino'):
+        owned = anchors(seeded, side)
+        assert owned and max(owned.values()) == 1, f'{side}: duplicate contacts {[a for a, n in owned.items() if n > 1]}'
+    expected = {'ad': 321, 'domino': 273}                   # what one uninterrupted run creates on the seed
+    assert {side: len(anchors(seeded, side)) for side in expected} == expected
+    # they did race: both planned the creates, and the adds the other run had made counted as done
+    for direction, count in (('domino_to_exchange', 321), ('exchange_to_domino', 273)):
+        done = [json.loads((report_dir / direction / 'report.json').read_text())['counts']['done']
+                for _process, report_dir in runs]
+        assert sum(done) > count, f'{direction}: {done} - the two runs did not overlap'
+    # and a third run finds nothing to do
+    process, _report_dir = start_sync(collections_path, tmp_path)
+    out = process.communicate(timeout=600)[0]
+    assert process.returncode == 0 and 'changed=0' in out, out
+
+
+def test_no_password_in_output_diffs_or_report_files(seeded, collections_path, tmp_path):
+    secrets = [seeded['ad']['bind_password'], seeded['domino']['bind_password']]
+    process, good_reports = start_sync(collections_path, tmp_path, '-vvv', '--diff')
+    good = process.communicate(timeout=600)[0]
+    assert process.returncode == 0, good[-3000:]
+    broken = dict(lab_control.playbook_vars(seeded)['coexist_domino'], contacts_base='ou=Not There,o=Acme')
+    process, bad_reports = start_sync(collections_path, tmp_path, '-vvv', '--diff', extra={'coexist_domino': broken})
+    bad = process.communicate(timeout=600)[0]
+    assert process.returncode != 0
+    written = [p for directory in (good_reports, bad_reports) for p in directory.rglob('*') if p.is_file()]
+    assert len(written) >= 7                                # report.json/.html/summary per direction, combined page
+    for secret in secrets:
+        assert secret not in good and secret not in bad
+        for path in written:
+            assert secret not in path.read_text(encoding='utf-8'), path
