@@ -1,0 +1,124 @@
+"""Outages in the middle of a large sync: the directory written to goes away after a number of
+writes (triggered by write progress, read back independently through ldap3, never by a sleep).
+The run fails naming the directory, no contact is half-written, and the next run converges to
+the end state of an uninterrupted run (whole OU dumps compared after dropping what the server
+generates: GUIDs, USNs, timestamps)."""
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+
+import pytest
+from coexist_lab import bulk
+from coexist_lab import lab as lab_control
+from lab_helpers import ldap3_admin
+
+VENV_BIN = Path(sys.executable).parent
+MARKER = 'coexist.domino_exchange:'
+BULK = 1200                                       # Domino mailboxes added to the seed: 1,200+ writes to AD
+GENERATED = {'objectguid', 'usnchanged', 'usncreated', 'whenchanged', 'whencreated', 'dscorepropagationdata',
+             'objectsid', 'replpropertymetadata'}
+
+
+def start(collections_path, tmp_path, playbook='coexist.domino_exchange.domino_to_exchange'):
+    vars_file = tmp_path / f'vars-{uuid.uuid4().hex[:6]}.json'
+    vars_file.write_text(json.dumps({'coexist_report_dir': str(tmp_path / f'reports-{uuid.uuid4().hex[:6]}')}))
+    env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=str(collections_path), ANSIBLE_NOCOLOR='1',
+               ANSIBLE_LOCAL_TEMP=str(tmp_path / f'tmp-{uuid.uuid4().hex[:6]}'), PATH=f'{VENV_BIN}:{os.environ["PATH"]}')
+    return subprocess.Popen([str(VENV_BIN / 'ansible-playbook'), '-i', str(lab_control.STATE_DIR / 'inventory'),
+                             playbook, '-e', f'@{vars_file}'],
+                            env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+
+
+def owned_ou(lab) -> dict:
+    """The contacts OU's owned contacts, every attribute, minus what the server generates."""
+    conn = ldap3_admin(lab, 'ad')
+    out = {}
+    for e in conn.extend.standard.paged_search(lab['ad']['contacts_ou'], f'(adminDescription={MARKER}*)',
+                                               attributes=['*'], paged_size=500, generator=True):
+        if e['type'] == 'searchResEntry':
+            out[e['dn'].lower()] = {k.lower(): sorted(map(str, v)) for k, v in e['raw_attributes'].items()
+                                    if k.lower() not in GENERATED}
+    return out
+
+
+def count_owned(lab) -> int:
+    conn = ldap3_admin(lab, 'ad')
+    conn.search(lab['ad']['contacts_ou'], f'(adminDescription={MARKER}*)', attributes=['1.1'], paged_size=2000)
+    return len(conn.entries)
+
+
+@pytest.fixture()
+def large(seeded):
+    """The seed plus 1,200 Domino mailboxes: a first sync with 1,500+ pending AD adds."""
+    bulk.seed_bulk_offline(lab_control.directory('domino'), BULK)
+    return seeded
+
+
+def test_samba_stopped_mid_run_fails_clearly_and_the_next_run_converges(large, collections_path, tmp_path):
+    lab = large
+    # The end state of an uninterrupted run, from the same start (AD restored after it).
+    lab_control.snapshot_directory('before-outage', 'ad')
+    try:
+        process = start(collections_path, tmp_path)
+        out = process.communicate(timeout=900)[0]
+        assert process.returncode == 0, out[-3000:]
+        reference = owned_ou(lab)
+        assert len(reference) > 1500
+        lab_control.restore_directory('before-outage', 'ad')
+        samba = lab_control.directory('ad')
+        for kill_at in (200, 900):                   # two points in the run
+            process = start(collections_path, tmp_path)
+            while count_owned(lab) < kill_at:        # write progress, read back independently
+                assert process.poll() is None, 'the run ended before the kill point'
+                time.sleep(0.05)
+            samba.stop()
+            out = process.communicate(timeout=900)[0]
+            samba.start()
+            assert process.returncode != 0
+            assert lab['ad']['server'] in out and ('unreachable' in out or 'timed out' in out), out[-3000:]
+            assert 'stopped after' in out                # the writes done are counted, the rest not attempted
+            partial = owned_ou(lab)
+            assert kill_at <= len(partial) < len(reference)
+            # no object half-written: every contact there is exactly the reference's
+            assert {dn: partial[dn] == reference.get(dn) for dn in partial} == dict.fromkeys(partial, True)
+        process = start(collections_path, tmp_path)
+        out = process.communicate(timeout=900)[0]
+        assert process.returncode == 0, out[-3000:]
+        assert owned_ou(lab) == reference
+    finally:
+        lab_control.drop_snapshot('before-outage')
+
+
+def test_a_hung_samba_mid_run_ends_at_the_operation_timeout_and_says_so(large, collections_path, tmp_path):
+    lab = large
+    samba = lab_control.directory('ad')
+    vars_ = lab_control.playbook_vars(lab)
+    vars_file = tmp_path / 'short-timeout.json'
+    vars_file.write_text(json.dumps({'coexist_ad': dict(vars_['coexist_ad'], timeout=5),
+                                     'coexist_report_dir': str(tmp_path / 'reports-hung')}))
+    env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=str(collections_path), ANSIBLE_NOCOLOR='1',
+               ANSIBLE_LOCAL_TEMP=str(tmp_path / 'tmp-hung'), PATH=f'{VENV_BIN}:{os.environ["PATH"]}')
+    process = subprocess.Popen([str(VENV_BIN / 'ansible-playbook'), '-i', str(lab_control.STATE_DIR / 'inventory'),
+                                'coexist.domino_exchange.domino_to_exchange', '-e', f'@{vars_file}'],
+                               env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    while count_owned(lab) < 300:
+        assert process.poll() is None, 'the run ended before the hang'
+        time.sleep(0.05)
+    pid = samba.pid()
+    os.kill(pid, 19)                                   # SIGSTOP: the server hangs, the socket stays open
+    try:
+        started = time.monotonic()
+        out = process.communicate(timeout=300)[0]
+        waited = time.monotonic() - started
+    finally:
+        os.kill(pid, 18)                               # SIGCONT
+    assert process.returncode != 0
+    assert 'did not answer within the operation timeout of 5 s' in out and lab['ad']['server'] in out, out[-3000:]
+    assert waited < 60                                 # the 5-second operation timeout, not a hang
+    assert 'stopped after' in out
