@@ -122,3 +122,50 @@ def test_a_hung_samba_mid_run_ends_at_the_operation_timeout_and_says_so(large, c
     assert 'did not answer within the operation timeout of 5 s' in out and lab['ad']['server'] in out, out[-3000:]
     assert waited < 60                                 # the 5-second operation timeout, not a hang
     assert 'stopped after' in out
+
+
+def domino_contacts(lab) -> dict:
+    """The Domino contacts base's owned contacts, every attribute, minus what the server generates."""
+    conn = ldap3_admin(lab, 'domino')
+    out = {}
+    for e in conn.extend.standard.paged_search(lab['domino']['contacts_base'], f'(employeeType={MARKER}*)',
+                                               attributes=['*'], paged_size=500, generator=True):
+        if e['type'] == 'searchResEntry':
+            out[e['dn'].lower()] = {k.lower(): sorted(map(str, v)) for k, v in e['raw_attributes'].items()}
+    return out
+
+
+def test_slapd_stopped_mid_run_fails_clearly_and_the_next_run_converges(seeded, collections_path, tmp_path):
+    """The other direction: Exchange -> Domino with 1,200 more Exchange mailboxes, the Domino side
+    (slapd) stopped after a number of writes, read back independently."""
+    from coexist_lab import bulk_ad
+
+    lab = seeded
+    bulk_ad.seed_bulk_online(lab_control.directory('ad'), 1200)
+    lab_control.snapshot_directory('before-domino-outage', 'domino')
+    try:
+        process = start(collections_path, tmp_path, 'coexist.domino_exchange.exchange_to_domino')
+        out = process.communicate(timeout=900)[0]
+        assert process.returncode == 0, out[-3000:]
+        reference = domino_contacts(lab)
+        assert len(reference) > 1400
+        lab_control.restore_directory('before-domino-outage', 'domino')
+        slapd = lab_control.directory('domino')
+        process = start(collections_path, tmp_path, 'coexist.domino_exchange.exchange_to_domino')
+        while len(domino_contacts(lab)) < 400:
+            assert process.poll() is None, 'the run ended before the kill point'
+            time.sleep(0.05)
+        slapd.stop()
+        out = process.communicate(timeout=900)[0]
+        slapd.start()
+        assert process.returncode != 0
+        assert lab['domino']['server'] in out and 'stopped after' in out, out[-3000:]
+        partial = domino_contacts(lab)
+        assert 400 <= len(partial) < len(reference)
+        assert all(partial[dn] == reference.get(dn) for dn in partial)          # nothing half-written
+        process = start(collections_path, tmp_path, 'coexist.domino_exchange.exchange_to_domino')
+        out = process.communicate(timeout=900)[0]
+        assert process.returncode == 0, out[-3000:]
+        assert domino_contacts(lab) == reference
+    finally:
+        lab_control.drop_snapshot('before-domino-outage')
