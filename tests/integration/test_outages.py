@@ -151,18 +151,19 @@ def test_slapd_stopped_mid_run_fails_clearly_and_the_next_run_converges(seeded, 
         assert len(reference) > 1400
         lab_control.restore_directory('before-domino-outage', 'domino')
         slapd = lab_control.directory('domino')
-        process = start(collections_path, tmp_path, 'coexist.domino_exchange.exchange_to_domino')
-        while len(domino_contacts(lab)) < 400:
-            assert process.poll() is None, 'the run ended before the kill point'
-            time.sleep(0.05)
-        slapd.stop()
-        out = process.communicate(timeout=900)[0]
-        slapd.start()
-        assert process.returncode != 0
-        assert lab['domino']['server'] in out and 'stopped after' in out, out[-3000:]
-        partial = domino_contacts(lab)
-        assert 400 <= len(partial) < len(reference)
-        assert all(partial[dn] == reference.get(dn) for dn in partial)          # nothing half-written
+        for kill_at in (400, 1000):                      # two points in the run
+            process = start(collections_path, tmp_path, 'coexist.domino_exchange.exchange_to_domino')
+            while len(domino_contacts(lab)) < kill_at:
+                assert process.poll() is None, 'the run ended before the kill point'
+                time.sleep(0.05)
+            slapd.stop()
+            out = process.communicate(timeout=900)[0]
+            slapd.start()
+            assert process.returncode != 0
+            assert lab['domino']['server'] in out and 'stopped after' in out, out[-3000:]
+            partial = domino_contacts(lab)
+            assert kill_at <= len(partial) < len(reference)
+            assert all(partial[dn] == reference.get(dn) for dn in partial)      # nothing half-written
         process = start(collections_path, tmp_path, 'coexist.domino_exchange.exchange_to_domino')
         out = process.communicate(timeout=900)[0]
         assert process.returncode == 0, out[-3000:]
