@@ -106,6 +106,8 @@ def apply_plan(client: LdapClient, plan: Plan, merged: t.Iterable[str],
     for index, op in enumerate(writes):
         try:
             try:
+                if ownership is not None and op.kind in ('delete', 'rename'):
+                    _still_ours(client, op, ownership)
                 _execute(client, op, merged)
             except DirectoryError as exc:
                 if ownership is None or not _already_done(client, op, exc, ownership):
@@ -123,6 +125,16 @@ def apply_plan(client: LdapClient, plan: Plan, merged: t.Iterable[str],
             progress(index + 1, len(writes))
     outcome.seconds = time.monotonic() - started
     return outcome
+
+
+def _still_ours(client: LdapClient, op: Operation, ownership: Ownership) -> None:
+    """Re-read the entry a delete or rename acts on: between the run's read and this write,
+    someone may have put another object there (never delete or rename what is not ours). An entry
+    that is gone is left to the write (a race _already_done settles)."""
+    anchor = ownership.anchor(client, op.dn)
+    if anchor is not None and anchor != op.anchor:
+        raise DirectoryError(f'refused to {op.kind} {op.dn!r}: it changed since it was read and is no longer the '
+                             f'contact of this sync for {op.anchor}', kind='changed', dn=op.dn)
 
 
 def _already_done(client: LdapClient, op: Operation, exc: DirectoryError, ownership: Ownership) -> bool:

@@ -63,3 +63,20 @@ def test_a_rename_the_other_run_made_counts_as_done_and_one_to_another_place_doe
 def test_without_ownership_a_refused_write_stays_an_error():
     outcome = apply_plan(RacedDirectory({'cn=A,ou=X': f'{PREFIX}A1'}), Plan(operations=[Operation('create', 'A1', 'cn=A,ou=X')]), [])
     assert outcome.failed and not outcome.done
+
+
+class ReplacedDirectory(RacedDirectory):
+    """Someone put another object where the contact was, after the run read the container."""
+
+    def delete(self, dn):
+        raise AssertionError('the replaced object was deleted')
+
+    def rename(self, dn, new_rdn, new_parent=None, delete_old_rdn=True):
+        raise AssertionError('the replaced object was renamed')
+
+
+@pytest.mark.parametrize('op', [Operation('delete', 'A1', 'cn=A,ou=X'),
+                                Operation('rename', 'A1', 'cn=A,ou=X', new_dn='cn=B,ou=X')])
+def test_deletes_and_renames_re_read_first_and_never_touch_what_is_no_longer_ours(op):
+    outcome = run(ReplacedDirectory({'cn=A,ou=X': 'made by hand'}), op)
+    assert not outcome.done and outcome.failed[0][1].kind == 'changed'
