@@ -33,7 +33,7 @@ DOMAINS = st.sampled_from(['example.com', 'exam*ple.com', 'ex(am)ple.com', 'EXAM
 @st.composite
 def records(draw):
     out = []
-    for _ in range(draw(st.integers(1, 3))):
+    for _unused in range(draw(st.integers(1, 3))):
         local, domain = draw(LOCALS), draw(DOMAINS)
         out.append({'anchor': draw(st.sampled_from([uuid.uuid4().hex.upper(), ''])) or '', 'dn': f'cn=src {uuid.uuid4().hex[:6]}',
                     'display_name': draw(NAMES), 'mail': f'{local}@{domain}' if domain else local,

@@ -44,7 +44,7 @@ def anchors(lab, side: str) -> Counter:
 
 
 def test_two_syncs_started_together_leave_the_end_state_of_one(seeded, collections_path, tmp_path):
-    runs = [start_sync(collections_path, tmp_path) for _ in range(2)]
+    runs = [start_sync(collections_path, tmp_path) for _unused in range(2)]
     outputs = [process.communicate(timeout=600)[0] for process, _report_dir in runs]
     for (process, _report_dir), out in zip(runs, outputs):
         assert process.returncode == 0, out                # a race is not an error
