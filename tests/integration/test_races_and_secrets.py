@@ -53,11 +53,16 @@ def test_two_syncs_started_together_leave_the_end_state_of_one(seeded, collectio
         assert owned and max(owned.values()) == 1, f'{side}: duplicate contacts {[a for a, n in owned.items() if n > 1]}'
     expected = {'ad': 321, 'domino': 273}                   # what one uninterrupted run creates on the seed
     assert {side: len(anchors(seeded, side)) for side in expected} == expected
-    # they did race: both planned the creates, and the adds the other run had made counted as done
+    # They did race: both planned the creates, and the adds the other run had made counted as
+    # done. Started together they overlap in the first direction; the second may drift apart
+    # (the first ends at different times), so at least one direction must show the overlap.
+    overlapped = []
     for direction, count in (('domino_to_exchange', 321), ('exchange_to_domino', 273)):
         done = [json.loads((report_dir / direction / 'report.json').read_text())['counts']['done']
                 for _process, report_dir in runs]
-        assert sum(done) > count, f'{direction}: {done} - the two runs did not overlap'
+        if sum(done) > count:
+            overlapped.append(direction)
+    assert overlapped, 'the two runs never overlapped: the test did not exercise a race'
     # and a third run finds nothing to do
     process, _report_dir = start_sync(collections_path, tmp_path)
     out = process.communicate(timeout=600)[0]
