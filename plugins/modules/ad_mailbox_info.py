@@ -144,7 +144,7 @@ bases:
   returned: success
   type: list
   elements: str
-  sample: [OU=Exchange Users,DC=corp,DC=example,DC=com]
+  sample: ["OU=Exchange Users,DC=corp,DC=example,DC=com"]
 not_mailboxes:
   description: Users read that are not returned, counted by reason.
   returned: success

@@ -106,7 +106,7 @@ ad:
       sample:
         vendor: active_directory
         default_naming_context: DC=corp,DC=example,DC=com
-        naming_contexts: [DC=corp,DC=example,DC=com, CN=Configuration,DC=corp,DC=example,DC=com]
+        naming_contexts: ["DC=corp,DC=example,DC=com", "CN=Configuration,DC=corp,DC=example,DC=com"]
         supports_paging: true
     container:
       description: The contacts container, when O(check_containers) names this directory.
