@@ -283,7 +283,9 @@ class SambaAD:
     """The lab's AD DC. Every path lives under state_dir / 'samba'."""
 
     name = 'ad'
-    APT_PACKAGES = ['samba-ad-dc', 'winbind', 'ldb-tools', 'krb5-user',
+    # samba-ad-provision carries the schema files `samba-tool domain provision` reads; it is only
+    # a Recommends of samba-ad-dc, and the lab installs with --no-install-recommends, so name it.
+    APT_PACKAGES = ['samba-ad-dc', 'samba-ad-provision', 'winbind', 'ldb-tools', 'krb5-user',
                     'libsasl2-modules-gssapi-mit', 'ldap-utils']
 
     def __init__(self, state_dir: Path):
