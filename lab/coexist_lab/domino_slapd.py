@@ -2,7 +2,7 @@
 
 This is NOT a Domino server. HCL Domino cannot run here, so the lab serves the part of Domino
 the collection talks to, its LDAP service, from slapd: the Domino LDAP schema
-(``lab/domino/domino.schema``, written from the reference once), Domino's DIT shape and a
+(``lab/domino/domino.schema``, written once from the vendor facts page), Domino's DIT shape and a
 Domino-looking root DSE. What slapd does differently is documented where it matters:
 
 * Empty suffix: one back_mdb database with ``suffix ""``. Flat names (``cn=Helpdesk``) and
@@ -91,7 +91,7 @@ SEED = 20240521                         # random.Random seed: the organisation i
 BULK_MAILBOXES = 300
 START_TIMEOUT = 15.0
 
-# mailsystem codes (reference 3.1): Notes [inferred], Other Internet Mail, None [third-party].
+# mailsystem codes (vendor facts D-3.1): Notes [inferred], Other Internet Mail, None [third-party].
 MAILSYSTEM_NOTES = '1'
 MAILSYSTEM_OTHER_INTERNET = '5'
 MAILSYSTEM_NONE = '100'
@@ -346,11 +346,11 @@ class DominoSlapd:
             (t / key).chmod(0o600)
 
     def _write_config(self) -> None:
-        # The root DSE additions. Domino's namingContexts is the empty string (reference 1.2);
+        # The root DSE additions. Domino's namingContexts is the empty string (vendor facts D-1.2);
         # slapd derives it from suffix "" (namingContexts with an empty value), so it is not
         # set here.
         self.rootdse.write_text(
-            '# Extra root DSE attributes so the root DSE looks like Domino 12.0.2 (reference 1.2)\n'
+            '# Extra root DSE attributes so the root DSE looks like Domino 12.0.2 (vendor facts D-1.2)\n'
             'dn:\n'
             '# "mmnnq, e.g. 80000 = 8.0.0" [verified]; 120020 for 12.0.2 [inferred]\n'
             f'dominoMajMinVersion: {DOMINO_VERSION}\n'
@@ -379,7 +379,7 @@ pidfile  {d}/slapd.pid
 argsfile {d}/slapd.args
 
 # Root DSE and schema entry as on Domino: extra attributes from rootdse.ldif, and the
-# subschema subentry named cn=schema (reference 1.2) instead of slapd's cn=Subschema.
+# subschema subentry named cn=schema (vendor facts D-1.2) instead of slapd's cn=Subschema.
 rootDSE  {self.rootdse}
 schemadn cn=schema
 
@@ -581,7 +581,7 @@ def _first(attrs: dict, name: str) -> str:
 
 
 def _kind(attrs: dict) -> str:
-    """Classify an entry the way the collection's definitions do (DESIGN.md)."""
+    """Classify an entry the way the collection's definitions do (architecture.rst)."""
     ocs = {o.lower() for o in attrs.get('objectClass', [])}
     if 'dominoperson' in ocs:
         if _first(attrs, 'mailaddress'):        # a forwarding address: not a mailbox
@@ -680,7 +680,7 @@ class _SampleOrganisation:
             # Domino's abbreviated name: John Doe/Sales/Acme (a flat name is just the name).
             'displayName': [f'{cn}/{hierarchy}' if hierarchy else cn],
             'dominoUNID': [_unid(dn)],
-            'availablefordirsync': ['1'],      # Person form defaults (reference 4.1)
+            'availablefordirsync': ['1'],      # Person form defaults (vendor facts D-4.1)
             'checkpassword': ['0'],
         }
         if mailbox:

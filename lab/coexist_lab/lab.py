@@ -165,7 +165,7 @@ def facts() -> dict:
 
 
 def playbook_vars(f: dict) -> dict:
-    """The playbook variables of DESIGN.md, pointing at the lab."""
+    """The playbook variables of the README, pointing at the lab."""
     ad, domino = f['ad'], f['domino']
     return {
         'coexist_ad': {
@@ -199,7 +199,7 @@ def write_outputs() -> dict:
         # Discovery can pick a pyenv shim of a Python that is not installed: use ansible's own.
         'ansible_python_interpreter': '{{ ansible_playbook_python }}',
     }}}}, sort_keys=False))
-    header = '# The lab\'s playbook variables (DESIGN.md). Lab passwords only: never reuse them.\n'
+    header = '# The lab\'s playbook variables (README). Lab passwords only: never reuse them.\n'
     vars_file = inv / 'group_vars' / 'all.yml'
     vars_file.write_text(header + yaml.safe_dump(playbook_vars(f), sort_keys=False, allow_unicode=True))
     vars_file.chmod(0o600)

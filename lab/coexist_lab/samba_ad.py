@@ -19,8 +19,8 @@ One Samba 4 DC on 127.0.0.1 (Debian ``samba-ad-dc``), everything under ``<state>
   Domino as the last hop (example.com an InternalRelay accepted domain, exchange.example.com
   an Authoritative one, a send connector "To Domino" for domino.example.com and example.com);
   and the same routing as Exchange 2000/2003 stores it, for the 2003 verification: recipient
-  policies under ``CN=Recipient Policies`` as the Default Policy procedure of exchange-ad.md
-  1.2 leaves them (the Default Policy with an internal-only primary address and example.com a
+  policies under ``CN=Recipient Policies`` as the Default Policy procedure of vendor facts
+  X-1.2 leaves them (the Default Policy with an internal-only primary address and example.com a
   non-authoritative secondary; a second policy "Shared example.com" above it with example.com
   as its non-authoritative primary; both with exchange.example.com authoritative). The send
   connector doubles as the 2003 SMTP connector (the same class, routingList and
@@ -127,11 +127,11 @@ HOME_SERVER = f'/o={EXCHANGE_ORG}/ou={ADMIN_GROUP_NAME}/cn=Configuration/cn=Serv
 LEGACY_ADMIN_GROUP = 'First Administrative Group'     # Exchange 2003's default name
 LEGACY_HOME_SERVER = f'/o={EXCHANGE_ORG}/ou={LEGACY_ADMIN_GROUP}/cn=Configuration/cn=Servers/cn=EX2003'
 
-# msExchVersion as Exchange 2013 and later stamp it (exchange-ad.md; the collection's default),
+# msExchVersion as Exchange 2013 and later stamp it (vendor facts X-2.2; the collection's default),
 # and the Exchange 2010 value seen on older objects.
 MSEXCH_VERSION_2013 = 88218628259840
 MSEXCH_VERSION_2010 = 44220983382016
-# The address-policy exclusion GUID (exchange-ad.md, EmailAddressPolicy.PolicyGuid).
+# The address-policy exclusion GUID (vendor facts X-2.2, EmailAddressPolicy.PolicyGuid).
 EAP_DISABLED = '{26491cfc-9e50-4857-861b-0cb8df22b5d7}'
 # The adminDescription on the one foreign contact that carries a marker, but not the sync's.
 FOREIGN_MARKER = 'galsync:partner-forest'
@@ -172,7 +172,7 @@ _ATTRIBUTES = [
      'unicode', False, None, None, False),
     # msExchVersion: its real attributeID was not found in a public source; lab OID.
     ('msExchVersion', 'ms-Exch-Version', f'{LAB_OID_ARC}.1.1', 'large', True, None, None, False),
-    # Routing in the configuration partition (exchange-ad.md 1.5): accepted domains and send
+    # Routing in the configuration partition (vendor facts X-1.5): accepted domains and send
     # connectors. Their attributeIDs were not found in a public source: lab OIDs.
     ('msExchAcceptedDomainName', 'ms-Exch-Accepted-Domain-Name', f'{LAB_OID_ARC}.1.2', 'unicode', True, None, None,
      False),
@@ -180,7 +180,7 @@ _ATTRIBUTES = [
      False),
     ('routingList', 'Routing-List', f'{LAB_OID_ARC}.1.4', 'unicode', False, None, None, False),
     ('msExchSmtpSmartHost', 'ms-Exch-Smtp-Smart-Host', f'{LAB_OID_ARC}.1.5', 'unicode', True, None, None, False),
-    # Exchange 2000/2003 recipient policies (exchange-ad.md 1.2): address templates, the disabled
+    # Exchange 2000/2003 recipient policies (vendor facts X-1.2): address templates, the disabled
     # ones, the non-authoritative domains, the priority. attributeIDs not found in a public
     # source: lab OIDs.
     ('gatewayProxy', 'ms-Exch-Gateway-Proxy', f'{LAB_OID_ARC}.1.6', 'unicode', False, None, None, False),
@@ -208,10 +208,10 @@ _CLASSES = [
     # The mailbox database that homeMDB points at. Exchange's class has this name, but its
     # governsID was not found in a public source: lab OID.
     ('msExchPrivateMDB', 'ms-Exch-Private-MDB', f'{LAB_OID_ARC}.2.1', 1, 'top'),
-    # An accepted domain and a send connector (exchange-ad.md 1.5); governsIDs not public: lab OIDs.
+    # An accepted domain and a send connector (vendor facts X-1.5); governsIDs not public: lab OIDs.
     ('msExchAcceptedDomain', 'ms-Exch-Accepted-Domain', f'{LAB_OID_ARC}.2.2', 1, 'top'),
     ('msExchRoutingSMTPConnector', 'ms-Exch-Routing-SMTP-Connector', f'{LAB_OID_ARC}.2.3', 1, 'top'),
-    # An Exchange 2000/2003 recipient policy (exchange-ad.md 1.2); governsID not public: lab OID.
+    # An Exchange 2000/2003 recipient policy (vendor facts X-1.2); governsID not public: lab OID.
     ('msExchRecipientPolicy', 'ms-Exch-Recipient-Policy', f'{LAB_OID_ARC}.2.4', 1, 'top'),
 ]
 # What the new structural classes may hold besides cn, displayName and msExchVersion.
@@ -221,12 +221,12 @@ _CLASS_MAY = {
     'msExchRecipientPolicy': ['gatewayProxy', 'disabledGatewayProxy', 'msExchNonAuthoritativeDomains',
                               'msExchPolicyOrder'],
 }
-# The routing the lab's Exchange has (DESIGN.md "Routing design", Domino the last hop): the shared
+# The routing the lab's Exchange has (architecture.rst "Routing design", Domino the last hop): the shared
 # domain InternalRelay, the Exchange routing domain Authoritative, a send connector to Domino for
-# the Domino routing domain and the shared domain. Flags: exchange-ad.md 1.5 (type in bits 0-1).
+# the Domino routing domain and the shared domain. Flags: vendor facts X-1.5 (type in bits 0-1).
 ACCEPTED_DOMAINS = [('example.com', 2), ('exchange.example.com', 0)]
 SEND_CONNECTOR = ('To Domino', ['SMTP:domino.example.com;1', 'SMTP:example.com;1'], 'domino1.example.com')
-# The same routing as Exchange 2003 keeps it in recipient policies (exchange-ad.md 1.2). The
+# The same routing as Exchange 2003 keeps it in recipient policies (vendor facts X-1.2). The
 # Default Policy's primary address cannot be made non-authoritative, so the shared domain is
 # the primary of a second policy above it, non-authoritative there too (aa997194 "Scenario 1",
 # bb124073); the Default Policy gets an internal-only primary (the AD domain). Values of
@@ -252,8 +252,8 @@ _POSS_SUPERIORS = {
     'addressBookContainer': ['msExchContainer'],      # Samba's base schema class, extended
 }
 
-# msExchRecipientTypeDetails values (exchange-ad.md §3) and the msExchRecipientDisplayType
-# Exchange stamps with each (enum values from exchange-ad.md §3; which one goes with which
+# msExchRecipientTypeDetails values (vendor facts X-3) and the msExchRecipientDisplayType
+# Exchange stamps with each (enum values from vendor facts X-3; which one goes with which
 # mailbox kind is the usual Exchange 2010+ stamping).
 RTD = {'user': 1, 'linked': 2, 'shared': 4, 'room': 16, 'equipment': 32, 'contact': 64,
        'mail_user': 128, 'group': 256, 'arbitration': 8388608, 'discovery': 536870912,

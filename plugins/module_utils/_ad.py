@@ -14,7 +14,7 @@ contacts, the forest's addresses, the Exchange organisation and address lists, e
 As a source (at the end of this file): which users are Exchange mailboxes, and how one becomes a
 normalised record.
 
-The contact profile (reference exchange-ad.md 2.1-2.2; DESIGN.md "GAL visibility"):
+The contact profile (vendor facts X-2.1, X-2.2 and architecture.rst "GAL visibility", in docs/docsite/rst):
 
 ==============================  ================================================================
 objectClass                     top, person, organizationalPerson, contact (on create)
@@ -65,7 +65,7 @@ LIMITS = {
     'extensionAttribute1': 1024, 'extensionAttribute2': 1024, 'extensionAttribute3': 1024,
 }
 
-# msExchRecipientTypeDetails of real mailboxes (reference exchange-ad.md 3): user, linked, shared,
+# msExchRecipientTypeDetails of real mailboxes (vendor facts X-3): user, linked, shared,
 # legacy, room, equipment, and the remote (Exchange Online) and linked-room kinds. A mailbox
 # holding a contact's address supersedes the contact; other recipients only conflict with it.
 MAILBOX_TYPES = frozenset({'1', '2', '4', '8', '16', '32', '2147483648', '8589934592', '17179869184',
@@ -320,7 +320,7 @@ def read_effective_rights(client: LdapClient, contacts_ou: str) -> dict:
 
 @dataclass(frozen=True)
 class ExchangeMailboxRule:
-    """Which users are Exchange mailboxes for the sync (reference exchange-ad.md 3)."""
+    """Which users are Exchange mailboxes for the sync (vendor facts X-3)."""
 
     kinds: tuple = DEFAULT_MAILBOX_KINDS     # names from MAILBOX_KINDS, and PRE_2007
     include_hidden: bool = False             # msExchHideFromAddressLists TRUE

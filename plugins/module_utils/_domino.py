@@ -7,7 +7,7 @@
 # and may not remain stable to outside uses. Changes may be made in ANY release, even a bugfix
 # release. See also: https://github.com/ansible/community/issues/539#issuecomment-780839686
 
-"""The Domino Directory, both ways (reference domino-directory.md).
+"""The Domino Directory, both ways (vendor facts D-n.n: docs/docsite/rst/vendor_facts.rst).
 
 As a source: which Person documents are mailboxes, and how one becomes a normalised record.
 As a target: what the forwarding Person ("contact") for an Exchange mailbox looks like, and the
@@ -16,9 +16,9 @@ reads the sync needs (the contacts base, every address in the directory).
 A Domino mailbox is a ``dominoPerson`` with a mail file, a mail system that means Notes and no
 forwarding address (a Person a migration tool forwarded is no longer a mailbox). The filter
 asks the server only for ``objectClass``: Domino answers filters on other attributes from a
-full-text index or a slow view scan (reference 8.2, pitfall 6), so the rest is checked here.
+full-text index or a slow view scan (vendor facts D-8.2, pitfall 6), so the rest is checked here.
 
-The contact profile (reference 3.2 "Contact Person doc recipe", 4.1; DESIGN.md "Addresses"):
+The contact profile (vendor facts D-3.2 "Contact Person doc recipe", D-4.1; architecture.rst "Addresses"):
 
 ==============================  ================================================================
 objectClass                     top, person, organizationalPerson, inetOrgPerson, dominoPerson
@@ -50,8 +50,8 @@ from ._plan import AddressIndex, ContainerContents, MailboxRead, OwnedContact, S
 DEFAULT_MAIL_SYSTEMS = ('1',)        # MailSystem "1" = Notes [inferred]; the LDAP-created default [verified]
 DEFAULT_MARKER_ATTRIBUTE = 'employeeType'   # the Domino contacts' ownership marker (standard inetOrgPerson)
 DEFAULT_MARKER_PREFIX = 'coexist.domino_exchange:'
-DEFAULT_CONTACT_MAIL_SYSTEM = '5'    # "Other Internet Mail" [third-party]; see reference 3.1
-DN_LIMIT = 256                       # Domino's limit on a DN [verified, reference 4.1 (6)]
+DEFAULT_CONTACT_MAIL_SYSTEM = '5'    # "Other Internet Mail" [third-party]; see vendor facts D-3.1
+DN_LIMIT = 256                       # Domino's limit on a DN [verified, vendor facts D-4.1 (6)]
 CONTACT_CLASSES = ['top', 'person', 'organizationalPerson', 'inetOrgPerson', 'dominoPerson']
 # What the sync writes on a contact besides the mapped fields (read back, compared, written).
 CONTACT_MANAGED = ['givenName', 'sn', 'mail', 'mailaddress', 'mailsystem']
@@ -266,7 +266,7 @@ def read_address_index(client: LdapClient, base: str, profile: DominoContactProf
     outside the contacts base (a moved or renamed OU), which make the sync refuse to run.
 
     The filter names objectClass and mail only, the attributes Domino answers from its views;
-    a filter on the marker would be a full-text or view scan (reference 5, 8.2). Persons and
+    a filter on the marker would be a full-text or view scan (vendor facts D-5, D-8.2). Persons and
     every entry with an address (groups, mail-in databases) are read, the rest is decided here.
     """
     index = AddressIndex({}, set(), set(), [])
@@ -293,7 +293,7 @@ def read_address_index(client: LdapClient, base: str, profile: DominoContactProf
 
 def contacts_base_missing(contacts_base: str, where: str) -> str:
     """What to tell the admin when the contacts base does not exist: Domino needs every DN
-    component to exist before an LDAP add (reference 4.1 (6), 8.2 pitfall 15), and creating
+    component to exist before an LDAP add (vendor facts D-4.1 (6), D-8.2 pitfall 15), and creating
     one over LDAP is unverified, so the collection does not try."""
     notes_name = '/'.join(f'{attr.upper()}={value}' for attr, value, _flags in
                           (rdn_[0] for rdn_ in parse_dn(contacts_base)))

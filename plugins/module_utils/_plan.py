@@ -14,7 +14,7 @@ attributes a contact has, how names compare, which values of a multi-valued attr
 sync owns) come from a *profile* object (:class:`ContactProfile`) supplied by the target
 directory's dialect. Read :func:`plan` top to bottom: it is the whole decision.
 
-Rules (DESIGN.md, "Behaviour every sync module has"):
+Rules (docs/docsite/rst/architecture.rst, "Decisions"):
 
 * only owned contacts (those carrying the marker, found in the container) are ever updated,
   renamed or deleted; everything else is only reported or avoided;

@@ -8,9 +8,9 @@
 # release. See also: https://github.com/ansible/community/issues/539#issuecomment-780839686
 
 """Mail routing on the shared SMTP namespace: the design, a simulation of where mail ends, and
-what each mail system needs (DESIGN.md "Routing design"; reference exchange-ad.md 1,
-domino-directory.md 3 and 6). Pure: no I/O. The roles read each system's state, these functions
-say what to change, the roles change it.
+what each mail system needs (architecture.rst "Routing design"; vendor facts X-1.2 to X-1.6,
+D-3.2 and D-6.1 to D-6.3, both pages in docs/docsite/rst). Pure: no I/O. The roles read each
+system's state, these functions say what to change, the roles change it.
 
 The one rule: exactly one last hop. The system named by ``last_hop`` rejects shared-domain
 recipients it does not know; the other forwards its unknowns to it. Both forwarding unknowns to
@@ -67,11 +67,11 @@ class Design:
         return found
 
     def warnings(self) -> list:
-        """Risks of this design the references infer but do not prove (reported, not refused)."""
+        """Risks of this design the vendor facts infer but do not prove (reported, not refused)."""
         found = []
         if not self.exchange_routing_domain:
             found.append('no coexist_exchange_routing_domain: the Domino contacts forward to their own address in a '
-                         'domain Domino treats as local, which may loop or bounce (domino-directory.md 3.2, '
+                         'domain Domino treats as local, which may loop or bounce (vendor facts D-3.2, '
                          'inferred); test it before relying on it')
         if self.last_hop == 'exchange' and self.domino_routing_domain:
             found.append(f'with Exchange as the last hop, Domino\'s smart host also takes unknown recipients of its '
@@ -277,7 +277,7 @@ def plan_exchange(current: dict, desired: dict) -> list:
 
 def for_exchange_online(calls: list) -> list:
     """The same plan for Exchange Online: the send connector is an OnPremises outbound connector
-    (RecipientDomains, SmartHosts, UseMXRecord off; reference exchange-ad.md 1.4), and address
+    (RecipientDomains, SmartHosts, UseMXRecord off; vendor facts X-1.4), and address
     policies are not the way EXO stamps mailboxes (the on-premises policies of a hybrid do), so
     their calls are left out."""
     out = []
@@ -327,7 +327,7 @@ def plan_domino(current: dict, desired: dict) -> list:
     Domain, the Configuration Settings, the Foreign SMTP Domain and SMTP Connection documents of
     the route to Exchange) match ``desired``. Each
     change is {document, action, unid, items, why, restart}: ``restart`` says the server must
-    restart for it (Global Domain changes load at start only, reference 6.2)."""
+    restart for it (Global Domain changes load at start only, vendor facts D-6.2)."""
     changes = []
     domain = current.get('global_domain')
     wanted = desired['global_domain']

@@ -7,8 +7,8 @@
 # and may not remain stable to outside uses. Changes may be made in ANY release, even a bugfix
 # release. See also: https://github.com/ansible/community/issues/539#issuecomment-780839686
 
-"""Exchange 2000/2003 routing on the shared namespace, verified read-only (DESIGN.md "Routing
-design"; reference exchange-ad.md 1.2, 1.5 and 1.6).
+"""Exchange 2000/2003 routing on the shared namespace, verified read-only (architecture.rst "Routing
+design"; vendor facts X-1.2, X-1.5 and X-1.6: docs/docsite/rst/vendor_facts.rst).
 
 Exchange 2003 has no cmdlets to configure it live: what the design needs is read from AD's
 configuration partition and what is missing becomes numbered Exchange System Manager steps for
@@ -84,7 +84,7 @@ def _values(value) -> list:
 def _smtp_template(value: str):
     """(domain, primary) of an SMTP address template ('SMTP:@example.com', 'smtp:%g.%s@example.com'),
     or None for another address type. msExchNonAuthoritativeDomains holds templates of the same
-    form (reference 1.2: a public script compares its values with gatewayProxy's)."""
+    form (vendor facts X-1.2: a public script compares its values with gatewayProxy's)."""
     text = value.strip()
     kind, colon, rest = text.partition(':')
     if not colon:
@@ -133,14 +133,14 @@ def policy_from(record: dict) -> Policy:
 
 def smart_hosts(value) -> list:
     """msExchSmtpSmartHost as a list: ESM separates several hosts with semicolons (2007+ with
-    commas, reference 1.5); an IP address is in square brackets."""
+    commas, vendor facts X-1.5); an IP address is in square brackets."""
     hosts = []
     for text in _values(value):
         hosts += [h.strip().strip('[]').lower() for h in re.split(r'[;,]', text) if h.strip().strip('[]')]
     return hosts
 
 
-# --- ESM steps (the Exchange 2003 SP2 System Manager; reference 1.2) ---
+# --- ESM steps (the Exchange 2003 SP2 System Manager; vendor facts X-1.2) ---
 
 def _policy_open(policy: str) -> list:
     return [OPEN_POLICIES, f'Right-click "{policy}", click Properties and open the E-Mail Addresses (Policy) tab.']
@@ -342,7 +342,7 @@ def _check_domino_routing_domain(design: Design, policies: list) -> Finding:
     wrong = [p for p in policies if p.authoritative(domain)]
     if not wrong:
         return Finding('domino_routing_domain', OK, check, 'no recipient policy is responsible for it')
-    # Exchange would reject mail to the contacts' target addresses (reference 1.2, KB 321721).
+    # Exchange would reject mail to the contacts' target addresses (vendor facts X-1.2, KB 321721).
     steps = _join(_authority_steps(p.name, domain, False) for p in wrong)
     return Finding('domino_routing_domain', MISSING, check, f'authoritative on {_names(wrong)}: Exchange would reject '
                    f'mail for the contacts\' target addresses', steps)

@@ -1,5 +1,5 @@
 """The lab itself, as later tests rely on it: the seed manifests match the directories, the
-directories have the shape DESIGN.md gives them, and a restore returns to the seeded state."""
+directories have the shape the architecture page gives them, and a restore returns to the seeded state."""
 from __future__ import annotations
 
 import json

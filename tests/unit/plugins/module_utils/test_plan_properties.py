@@ -7,7 +7,7 @@ foreign objects drawn from the same small pools (names in the container, address
 guard limits. The pools are small on purpose: names clash (accent and case twins), addresses
 clash, and invalid input turns up, in most examples.
 
-Invariants (DESIGN.md, "Behaviour every sync module has"):
+Invariants (docs/docsite/rst/architecture.rst, "Decisions"):
 
 1. idempotence: plan, simulate, plan again against the result: nothing to do;
 2. only owned contacts present at that moment are updated, renamed or deleted; creates land in

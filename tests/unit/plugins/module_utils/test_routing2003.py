@@ -1,6 +1,6 @@
 """Exchange 2000/2003 routing verified read-only: the checks on what the configuration partition
 holds (pure functions) and the module's paths that end before the network. The policies and
-connectors below are SYNTHESIZED in the shapes of exchange-ad.md 1.2 and 1.5 (gatewayProxy
+connectors below are SYNTHESIZED in the shapes of vendor facts X-1.2 and X-1.5 (gatewayProxy
 'SMTP:@example.com', routingList 'SMTP:example.com;1'): no Exchange 2003 runs here; the lab test
 tests/integration/test_exchange2003_routing.py reads them from Samba."""
 from __future__ import annotations
@@ -44,7 +44,7 @@ def connector(name, spaces, smart_host):
 
 
 def configured_2003():
-    """The end state of the Default Policy procedure (reference 1.2) with Domino the last hop: the
+    """The end state of the Default Policy procedure (vendor facts X-1.2) with Domino the last hop: the
     lab's recipient policies and SMTP connector."""
     policies = [
         policy('Default Policy', ['SMTP:@corp.example.com', 'smtp:@example.com', 'smtp:@exchange.example.com',
