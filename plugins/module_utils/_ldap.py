@@ -429,19 +429,22 @@ class LdapClient:
             timed_out = 'timed out' in str(_info(exc).get('info', '')).lower()
             if (isinstance(exc, (ldap.SERVER_DOWN, ldap.CONNECT_ERROR)) and not timed_out
                     and self.encryption in ('ldaps', 'start_tls')):
-                diagnosis = self._diagnose_tls_failure()
+                diagnosis = self._diagnose_tls_failure(exc)
                 if diagnosis is not None:
                     raise diagnosis from None
             raise translate_error(exc, s, 'bind', dn=None) from None
         return self
 
-    def _diagnose_tls_failure(self) -> DirectoryError | None:
+    def _diagnose_tls_failure(self, exc: Exception) -> DirectoryError | None:
         """Say why a TLS connection failed, without sending any credentials.
 
         libldap built with GnuTLS (Debian, Ubuntu) reports a rejected certificate as "Can't
         contact LDAP server (unknown error code)". This repeats the steps one at a time: TCP,
         then the TLS handshake (Python's ssl for ldaps://, which names the reason; an unvalidated
-        StartTLS for ldap://). Returns None when the cause stays unknown.
+        StartTLS for ldap://). When TCP and a validated handshake both work, the LDAP library
+        itself refused what Python's OpenSSL accepts (GnuTLS is stricter in places): that is
+        said, with the command that shows libldap's own reason. Returns None when the cause
+        stays unknown.
         """
         s = self.settings
         parts = urlsplit(s.server)
@@ -466,7 +469,7 @@ class LdapClient:
                 sock.settimeout(s.timeout)
                 try:
                     with context.wrap_socket(sock, server_hostname=host):
-                        return None                  # the handshake works: TLS was not the problem
+                        return self._library_refused_tls(exc)
                 except ssl.SSLCertVerificationError as exc:
                     return err(f'TLS with {s.where} failed: its certificate was not accepted '
                                f'({exc.verify_message}). {advice}', 'certificate')
@@ -487,6 +490,28 @@ class LdapClient:
             return None
         return err(f'TLS with {s.where} failed: its certificate was not accepted (StartTLS works without '
                    f'validation). {advice}', 'certificate')
+
+    def _library_refused_tls(self, exc: Exception) -> DirectoryError:
+        """TCP and a validated TLS handshake work from Python, yet libldap could not connect."""
+        s = self.settings
+        info = _info(exc)
+        said = ': '.join(part for part in (info.get('desc'), (info.get('info') or '').strip()) if part)
+        try:
+            package = ldap.get_option(ldap.OPT_X_TLS_PACKAGE)
+        except (ldap.LDAPError, ValueError, AttributeError):
+            package = None
+        library = f'libldap built with {package}' if package else 'libldap'
+        cacert = f'LDAPTLS_CACERT={s.ca_file} ' if s.ca_file else ''
+        return DirectoryError(
+            f'TLS with {s.where}: the TCP connection and a TLS handshake work, and Python\'s ssl accepts the '
+            f'server certificate{" with ca_file " + s.ca_file if s.ca_file else ""}, but the LDAP library '
+            f'({library}) refused the connection ({said or type(exc).__name__}). It most likely rejected the '
+            f'certificate, which it checks more strictly than OpenSSL in places. See its own reason with the same '
+            f'library and CA: {cacert}ldapsearch -H {s.server} -x -b "" -s base -d 1 '
+            f'(for an ldap:// URI with start_tls, add -ZZ)',
+            kind='certificate', server=s.server,
+            details={'result': info.get('result'), 'desc': info.get('desc'), 'info': info.get('info') or None,
+                     'tls_package': package})
 
     def _configure_tls(self, conn) -> None:
         s = self.settings

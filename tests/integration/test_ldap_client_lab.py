@@ -5,9 +5,11 @@ independent client) reads, or against the server's own refusal.
 """
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
+import sys
 import time
 import uuid
 from pathlib import Path
@@ -187,3 +189,37 @@ def test_a_hung_server_ends_the_call_at_the_timeout(lab, side):
     assert exc.value.kind == 'timeout' and lab[side]['server'] in exc.value.message
     assert 'timeout of 3 s' in exc.value.message
     assert time.monotonic() - started < 15
+
+
+_PROBE = '''
+import json, sys
+from ansible_collections.coexist.domino_exchange.plugins.module_utils._ldap import DirectoryError, LdapClient
+from lab_helpers import settings_for
+try:
+    LdapClient(settings_for(json.loads(sys.argv[1]), 'ad')).connect()
+    print(json.dumps({'kind': None}))
+except DirectoryError as exc:
+    print(json.dumps(exc.as_dict()))
+'''
+
+
+def test_tls_refused_by_libldap_but_accepted_by_python_says_so(lab):
+    """A certificate Python's ssl (OpenSSL) accepts and libldap rejects: the error once read
+    "unreachable ... check the firewall". Samba's certificate names the DC in its CN only, with
+    no subjectAltName; OpenSSL accepts that, and libldap rejects it when told to require a SAN
+    (TLS_REQSAN demand in ldap.conf, here LDAPTLS_REQSAN in the environment of a child process:
+    libldap reads it once per process). TCP and Python's validated handshake work, libldap
+    refuses: the message must say so and how to see libldap's own reason."""
+    # The child imports what this process imports (the collection, lab_helpers, the lab package).
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(p for p in sys.path if p), LDAPTLS_REQSAN='demand')
+    out = subprocess.run([sys.executable, '-c', _PROBE, json.dumps(lab)],
+                         capture_output=True, text=True, env=env, timeout=60, check=True).stdout
+    error = json.loads(out.strip().splitlines()[-1])
+    assert error['kind'] == 'certificate', error
+    message = error['msg']
+    assert 'firewall' not in message and 'unreachable' not in message
+    assert "Python's ssl accepts" in message and 'LDAP library' in message
+    assert f'LDAPTLS_CACERT={lab["ad"]["ca_file"]}' in message and f'ldapsearch -H {lab["ad"]["server"]}' in message
+    # the same connection without the stricter libldap setting works: the certificate itself is fine
+    with LdapClient(settings_for(lab, 'ad')) as client:
+        assert client.encryption == 'ldaps'
