@@ -55,8 +55,9 @@ def collections_path(tmp_path_factory) -> Path:
 
 
 @pytest.fixture()
-def run_playbook(lab, collections_path, tmp_path):
-    """Run ansible-playbook against the lab inventory with the installed collection."""
+def ansible_playbook(collections_path, tmp_path):
+    """Run ansible-playbook with the installed collection, against the lab inventory unless another
+    is given; the lab itself is not needed (a syntax check, a run against other servers)."""
     def run(playbook: str, *args: str, env: dict | None = None, inventory: Path | None = None):
         full_env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=str(collections_path), ANSIBLE_NOCOLOR='1',
                         ANSIBLE_FORCE_COLOR='0', ANSIBLE_LOCAL_TEMP=str(tmp_path / 'ansible-tmp'),
@@ -66,3 +67,9 @@ def run_playbook(lab, collections_path, tmp_path):
         return subprocess.run([str(VENV_BIN / 'ansible-playbook'), '-i', str(inv), playbook, *args],
                               env=full_env, capture_output=True, text=True, timeout=300, check=False)
     return run
+
+
+@pytest.fixture()
+def run_playbook(lab, ansible_playbook):
+    """Run ansible-playbook against the lab inventory with the installed collection."""
+    return ansible_playbook
