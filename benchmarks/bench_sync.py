@@ -3,15 +3,16 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 """Benchmark of the two syncs on the lab: Domino -> Exchange (ad_contact_sync through the
 domino_to_exchange playbook) and Exchange -> Domino (domino_contact_sync through the
-exchange_to_domino playbook), against the yardstick (/work/shared/bench/ldap_baseline.py, or
-$COEXIST_BASELINE), and Domino -> Exchange against community.general.ldap_entry in a loop. See
-README.md beside this file. Run as root from the repository root:
+exchange_to_domino playbook), against the yardstick (yardstick.py beside this file: the same
+reads and adds in plain python-ldap), and Domino -> Exchange against community.general.ldap_entry
+in a loop. See README.md beside this file. Run as root from the repository root:
 
     .venv/bin/python benchmarks/bench_sync.py            # both directions (about 45 minutes)
     .venv/bin/python benchmarks/bench_sync.py --direction exchange_to_domino
 
-Figures are printed and written to benchmarks/results/<date>.json; nothing is asserted. The lab
-is left restored to its ``seeded`` snapshot and running.
+Figures are printed and written to benchmarks/results/<date>.json. Exit status: 0 when every bar
+measured passes, 1 when a bar fails (listed after the figures) or the yardstick or a product run
+fails. The lab is left restored to its ``seeded`` snapshot and running.
 """
 from __future__ import annotations
 
@@ -38,7 +39,7 @@ from coexist_lab import bulk, bulk_ad, lab  # noqa: E402  pylint: disable=wrong-
 VENV_BIN = REPO / '.venv' / 'bin'
 ANSIBLE_VENV = HERE / '.venv-ansible'          # the `ansible` package, for community.general only
 ANSIBLE_PACKAGE = 'ansible>=12,<13'              # the release that pairs with ansible-core 2.19
-BASELINE = Path(os.environ.get('COEXIST_BASELINE', '/work/shared/bench/ldap_baseline.py'))
+YARDSTICK = HERE / 'yardstick.py'               # the default; --yardstick runs another with the same contract
 SYNCED = 'bench-ad-synced'                       # AD after a first run (a benchmark snapshot)
 E2D_SYNCED = 'bench-domino-synced'               # Domino after an exchange_to_domino first run
 DIRECTIONS = ('domino_to_exchange', 'exchange_to_domino')
@@ -71,6 +72,19 @@ def stats(values: list) -> dict:
         return {'n': 0, 'min': None, 'median': None, 'max': None}
     return {'n': len(values), 'min': round(min(values), 3), 'median': round(statistics.median(values), 3),
             'max': round(max(values), 3)}
+
+
+def run_yardstick(path: Path, argv: list, env: dict) -> dict:
+    """Run the yardstick (``read`` or ``add``, see yardstick.py) and return its RESULT line's JSON.
+    A yardstick that fails, or says nothing, stops the benchmark (exit status 1): a bar measured
+    against no yardstick would mean nothing."""
+    proc = subprocess.run([str(VENV_BIN / 'python'), str(path), *argv], env=env,
+                          capture_output=True, text=True, check=False)
+    line = next((ln for ln in proc.stdout.splitlines() if ln.startswith('RESULT ')), None)
+    if proc.returncode != 0 or line is None:
+        raise SystemExit(f'yardstick {path.name} {argv[0]} failed (exit status {proc.returncode}):\n'
+                         f'{proc.stdout}\n{proc.stderr}')
+    return json.loads(line[len('RESULT '):])
 
 
 class Bench:
@@ -164,13 +178,8 @@ class Bench:
                 for op in report['operations'] if op['op'] == 'create' and op.get('status') == 'done']
 
     # ------------------------------------------------------------------------------ yardstick
-    def _baseline(self, argv: list) -> dict:
-        proc = subprocess.run([str(VENV_BIN / 'python'), str(BASELINE), *argv], env=self.env,
-                              capture_output=True, text=True, check=False)
-        line = next((ln for ln in proc.stdout.splitlines() if ln.startswith('RESULT ')), None)
-        if proc.returncode != 0 or line is None:
-            raise SystemExit(f'ldap_baseline.py {argv[0]} failed ({proc.returncode}):\n{proc.stdout}\n{proc.stderr}')
-        return json.loads(line[len('RESULT '):])
+    def _yardstick(self, argv: list) -> dict:
+        return run_yardstick(self.args.yardstick, argv, self.env)
 
     def _ad_conn(self) -> list:
         ad = self.facts['ad']
@@ -185,12 +194,12 @@ class Bench:
     def yardstick_reads(self, label: str) -> dict:
         """The three reads a sync needs, as plain paged python-ldap searches (two processes, one per server)."""
         ad, domino = self.facts['ad'], self.facts['domino']
-        d = self._baseline(['read', '--uri', domino['server'], '--bind-dn', domino['bind_dn'],
-                            '--password-env', 'BENCH_DOMINO_PW', '--ca-file', domino['ca_file'],
-                            '--read', domino['mailbox_base'], '(objectClass=dominoPerson)', ','.join(DOMINO_ATTRS)])
-        a = self._baseline(['read', *self._ad_conn(),
-                            '--read', ad['contacts_ou'], MARKER_FILTER, ','.join(self.contact_attrs),
-                            '--read', ad['base_dn'], ADDRESS_FILTER, 'mail,proxyAddresses,mailNickname'])
+        d = self._yardstick(['read', '--uri', domino['server'], '--bind-dn', domino['bind_dn'],
+                             '--password-env', 'BENCH_DOMINO_PW', '--ca-file', domino['ca_file'],
+                             '--read', domino['mailbox_base'], '(objectClass=dominoPerson)', ','.join(DOMINO_ATTRS)])
+        a = self._yardstick(['read', *self._ad_conn(),
+                             '--read', ad['contacts_ou'], MARKER_FILTER, ','.join(self.contact_attrs),
+                             '--read', ad['base_dn'], ADDRESS_FILTER, 'mail,proxyAddresses,mailNickname'])
         reads = d['reads'] + a['reads']
         total = d['seconds'] + a['seconds']
         parts = ', '.join(f'{r["entries"]} in {r["seconds"]:.2f} s' for r in reads)
@@ -204,10 +213,10 @@ class Bench:
         ad, domino = self.facts['ad'], self.facts['domino']
         reads_ad = [arg for base in ad['mailbox_bases']
                     for arg in ('--read', base, self.mailbox_filter, ','.join(self.e2d_mailbox_attrs))]
-        a = self._baseline(['read', *self._ad_conn(), *reads_ad])
-        d = self._baseline(['read', *self._domino_conn(),
-                            '--read', domino['contacts_base'], E2D_MARKER_FILTER, ','.join(self.e2d_contact_attrs),
-                            '--read', '', '(mail=*)', 'mail'])
+        a = self._yardstick(['read', *self._ad_conn(), *reads_ad])
+        d = self._yardstick(['read', *self._domino_conn(),
+                             '--read', domino['contacts_base'], E2D_MARKER_FILTER, ','.join(self.e2d_contact_attrs),
+                             '--read', '', '(mail=*)', 'mail'])
         reads = a['reads'] + d['reads']
         total = a['seconds'] + d['seconds']
         parts = ', '.join(f'{r["entries"]} in {r["seconds"]:.2f} s' for r in reads)
@@ -220,14 +229,14 @@ class Bench:
             for e in entries:
                 f.write(json.dumps(e, ensure_ascii=False) + '\n')
         conn = self._ad_conn() if target == 'ad' else self._domino_conn()
-        r = self._baseline(['add', *conn, '--entries', str(path)])
+        r = self._yardstick(['add', *conn, '--entries', str(path)])
         rate = r['entries'] / r['seconds'] if r['seconds'] else None
         log(f'{label}: yardstick added {r["entries"]} in {r["seconds"]:.1f} s ({rate:.1f}/s)')
         return {'entries': r['entries'], 'seconds': r['seconds'], 'per_second': round(rate, 2)}
 
     def count_owned(self) -> int:
         ad = self.facts['ad']
-        return self._baseline(['read', *self._ad_conn(), '--read', ad['contacts_ou'], MARKER_FILTER, '1.1'])['entries']
+        return self._yardstick(['read', *self._ad_conn(), '--read', ad['contacts_ou'], MARKER_FILTER, '1.1'])['entries']
 
     # ------------------------------------------------------------------------- ldap_entry
     def ldap_entry_loop(self, entries: list) -> dict:
@@ -491,6 +500,28 @@ def summarise(res: dict, args) -> dict:
     return summary
 
 
+def failed_bars(summary: dict) -> list:
+    """The bars of the summary (both directions) that failed, each as its bar dict with the
+    direction added. A bar whose figures were not measured (--skip-large, say) is not in the
+    summary, so it neither passes nor fails."""
+    failed = []
+    for direction, bars in (('domino_to_exchange', summary.get('bars') or []),
+                            ('exchange_to_domino', (summary.get('exchange_to_domino') or {}).get('bars') or [])):
+        failed += [dict(check, direction=direction) for check in bars if not check['pass']]
+    return failed
+
+
+def verdict(summary: dict) -> int:
+    """The exit status: 1, listing the failed bars, when any bar failed; else 0."""
+    failed = failed_bars(summary)
+    if not failed:
+        return 0
+    print(f'\nFAILED: {len(failed)} bar(s)')
+    for check in failed:
+        print(f'  {check["direction"]}: {check["bar"]}: {check["value"]} ({check["detail"]})')
+    return 1
+
+
 def fmt(s: dict) -> str:
     if not s or s.get('median') is None:
         return '-'
@@ -580,9 +611,15 @@ def main() -> int:
     p.add_argument('--ldap-entry-max', type=int, default=0, help='cap the ldap_entry loop (quick trials; default all)')
     p.add_argument('--keep-work', action='store_true', help='keep the work dir (logs, reports, entry files)')
     p.add_argument('--output', type=Path, help='result JSON (default benchmarks/results/<date>.json)')
+    p.add_argument('--yardstick', type=Path, default=YARDSTICK,
+                   help='the yardstick script (default benchmarks/yardstick.py; another must take the same '
+                        'arguments and print the same RESULT line)')
     args = p.parse_args()
     if args.changed is None:
         args.changed = max(1, args.mailboxes // 100)
+    if not args.yardstick.is_file():
+        print(f'no yardstick at {args.yardstick}', file=sys.stderr)
+        return 2
     if os.geteuid() != 0:
         print('run as root: the lab binds fixed ports and stops and starts its servers', file=sys.stderr)
         return 2
@@ -591,7 +628,8 @@ def main() -> int:
     lab.up()
     b = Bench(args)
     log(f'work dir {b.work}')
-    res = {'started': datetime.datetime.now().isoformat(timespec='seconds'), 'args': vars(args) | {'output': str(args.output) if args.output else None},
+    res = {'started': datetime.datetime.now().isoformat(timespec='seconds'),
+           'args': vars(args) | {'output': str(args.output) if args.output else None, 'yardstick': str(args.yardstick)},
            'environment': environment(), 'bars': BARS}
     d2e = args.direction in ('domino_to_exchange', 'both')
     e2d = args.direction in ('exchange_to_domino', 'both')
@@ -627,7 +665,8 @@ def main() -> int:
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(res, indent=1) + '\n')
     print(f'results: {out}')
-    return 0
+    # The figures are all printed and saved first; then the verdict, as the exit status.
+    return verdict(res['summary'])
 
 
 if __name__ == '__main__':
