@@ -7,7 +7,6 @@ collection's python-ldap layer.
 """
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 from pathlib import Path
@@ -19,6 +18,7 @@ VENV_BIN = Path(sys.executable).parent
 sys.path.insert(0, str(REPO / 'lab'))
 
 from coexist_lab import lab as lab_control  # noqa: E402  (the lab package lives outside the collection)
+from lab_helpers import run_ansible_playbook  # noqa: E402
 
 
 def pytest_collection_modifyitems(items):
@@ -59,13 +59,7 @@ def ansible_playbook(collections_path, tmp_path):
     """Run ansible-playbook with the installed collection, against the lab inventory unless another
     is given; the lab itself is not needed (a syntax check, a run against other servers)."""
     def run(playbook: str, *args: str, env: dict | None = None, inventory: Path | None = None):
-        full_env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=str(collections_path), ANSIBLE_NOCOLOR='1',
-                        ANSIBLE_FORCE_COLOR='0', ANSIBLE_LOCAL_TEMP=str(tmp_path / 'ansible-tmp'),
-                        ANSIBLE_RETRY_FILES_ENABLED='0', PATH=f'{VENV_BIN}:{os.environ["PATH"]}')
-        full_env.update(env or {})
-        inv = inventory or lab_control.STATE_DIR / 'inventory'
-        return subprocess.run([str(VENV_BIN / 'ansible-playbook'), '-i', str(inv), playbook, *args],
-                              env=full_env, capture_output=True, text=True, timeout=300, check=False)
+        return run_ansible_playbook(collections_path, tmp_path, playbook, *args, env=env, inventory=inventory)
     return run
 
 

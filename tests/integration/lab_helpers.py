@@ -3,9 +3,15 @@ running a sync playbook, and whole-directory dumps to prove what changed and wha
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 import uuid
+from pathlib import Path
 
 import ldap3
+
+VENV_BIN = Path(sys.executable).parent
 
 
 def settings_for(facts: dict, side: str, **overrides):
@@ -27,6 +33,28 @@ def ldap3_admin(facts: dict, side: str) -> ldap3.Connection:
     host, _unused, port = f['server'].removeprefix('ldaps://').partition(':')
     server = ldap3.Server(host, port=int(port or 636), use_ssl=True, tls=tls, get_info=ldap3.NONE)
     return ldap3.Connection(server, f['admin_bind_dn'], f['admin_password'], auto_bind=True, raise_exceptions=True)
+
+
+def run_ansible_playbook(collections_path: Path, tmp_path: Path, playbook: str, *args: str, extra_vars: dict | None = None,
+                     env: dict | None = None, inventory: Path | None = None, wait: bool = True, timeout: int = 300):
+    """The one way the tests run ansible-playbook: the installed collection, the lab inventory (or
+    ``inventory``), ``extra_vars`` passed as a JSON vars file. ``wait``: a CompletedProcess with
+    stdout and stderr captured; else the started Popen (stderr folded into stdout), for runs the
+    test interrupts or runs side by side."""
+    from coexist_lab import lab as lab_control   # put on sys.path by conftest
+
+    if extra_vars is not None:
+        vars_file = tmp_path / f'vars-{uuid.uuid4().hex[:6]}.json'
+        vars_file.write_text(json.dumps(extra_vars))
+        args = ('-e', f'@{vars_file}', *args)
+    full_env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=str(collections_path), ANSIBLE_NOCOLOR='1',
+                    ANSIBLE_FORCE_COLOR='0', ANSIBLE_LOCAL_TEMP=str(tmp_path / f'ansible-tmp-{uuid.uuid4().hex[:6]}'),
+                    ANSIBLE_RETRY_FILES_ENABLED='0', PATH=f'{VENV_BIN}:{os.environ["PATH"]}')
+    full_env.update(env or {})
+    argv = [str(VENV_BIN / 'ansible-playbook'), '-i', str(inventory or lab_control.STATE_DIR / 'inventory'), playbook, *args]
+    if not wait:
+        return subprocess.Popen(argv, env=full_env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    return subprocess.run(argv, env=full_env, capture_output=True, text=True, timeout=timeout, check=False)
 
 
 def run_sync(run_playbook, tmp_path, direction: str, *args, overrides: dict | None = None):
@@ -70,3 +98,26 @@ def dump_both(lab) -> tuple:
 def manifest(lab, side: str) -> dict:
     with open(lab[side]['manifest'], encoding='utf-8') as handle:
         return json.load(handle)
+
+
+# The AD mailbox kinds exchange_to_domino reads with its default options (mailbox_types user,
+# include_disabled, not hidden ones): the lab manifest's categories of them.
+EXCHANGE_DEFAULT_KINDS = ['user_mailboxes', 'shared_mailboxes', 'room_mailboxes', 'equipment_mailboxes',
+                          'disabled_user_mailboxes', 'legacy_mailboxes']
+# The Domino mailbox categories the seed makes so the sync must not create a contact for them:
+# an invalid address, an address an AD mailbox holds (as its mail, or as a secondary proxy),
+# one address claimed by two mailboxes.
+DOMINO_NOT_SYNCED = ['invalid_mail', 'migrated_address', 'contested_address', 'duplicate_address']
+
+
+def expected_creates(lab) -> dict:
+    """direction -> how many contacts one sync of the seeded lab creates, from the manifests alone:
+    Domino's mailboxes minus the categories seeded as conflicts or invalid; AD's default mailbox
+    kinds minus those whose address a Domino mailbox holds (a real mailbox beats a contact)."""
+    domino, ad = manifest(lab, 'domino'), manifest(lab, 'ad')
+    domino_mailboxes = [item for name in domino['mailbox_categories'] for item in domino['categories'][name]]
+    kept_back = sum(len(domino['categories'][name]) for name in DOMINO_NOT_SYNCED)
+    held_in_domino = {item['mail'].lower() for item in domino_mailboxes if item.get('mail')}
+    ad_mailboxes = [item for name in EXCHANGE_DEFAULT_KINDS for item in ad['categories'][name]]
+    return {'domino_to_exchange': len(domino_mailboxes) - kept_back,
+            'exchange_to_domino': sum(1 for item in ad_mailboxes if item['mail'].lower() not in held_in_domino)}

@@ -7,8 +7,6 @@ from __future__ import annotations
 
 import copy
 import json
-import os
-import subprocess
 import sys
 import threading
 import uuid
@@ -16,8 +14,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
+from lab_helpers import run_ansible_playbook
 
-VENV_BIN = Path(sys.executable).parent
 FIXTURE = Path(__file__).resolve().parents[1] / 'unit' / 'plugins' / 'module_utils' / 'fixtures' / 'domino_state_drifted.json'
 TOKEN = 'synthesized-bearer-token'
 
@@ -98,12 +96,7 @@ def play(tmp_path, collections_path, playbook: str, *args, extra: dict | None = 
         'domino': {'hosts': {'domino1': {'ansible_connection': 'local', 'ansible_python_interpreter': sys.executable}}},
         'exchange': {'hosts': {'ex01': {'ansible_connection': 'local', 'ansible_python_interpreter': sys.executable}}},
     }}}))
-    vars_file = tmp_path / f'vars-{uuid.uuid4().hex[:6]}.json'
-    vars_file.write_text(json.dumps(extra or {}))
-    env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=str(collections_path), ANSIBLE_NOCOLOR='1',
-               ANSIBLE_LOCAL_TEMP=str(tmp_path / 'ansible-tmp'), PATH=f'{VENV_BIN}:{os.environ["PATH"]}')
-    return subprocess.run([str(VENV_BIN / 'ansible-playbook'), '-i', str(inventory), playbook, '-e', f'@{vars_file}', *args],
-                          env=env, capture_output=True, text=True, timeout=300, check=False)
+    return run_ansible_playbook(collections_path, tmp_path, playbook, *args, extra_vars=extra or {}, inventory=inventory)
 
 
 DESIGN = {'coexist_last_hop': 'domino', 'coexist_shared_domain': 'example.com',
@@ -134,7 +127,9 @@ def test_domino_role_check_mode_reads_and_plans_then_applies_then_changes_nothin
     result = play(tmp_path, collections_path, domino_only(tmp_path), extra=domino_vars(drapi))
     assert result.returncode == 0, result.stdout + result.stderr
     written = {(method, body.get('Form', '')): body for method, _unid, body in drapi.writes}
-    assert written[('PATCH', '')] is not None
+    patched = {unid: body for method, unid, body in drapi.writes if method == 'PATCH'}
+    assert set(patched) == {'8A1F0C2B3D4E5F60718293A4B5C6D7E8', '0F1E2D3C4B5A69788796A5B4C3D2E1F0'}, drapi.writes
+    assert patched['8A1F0C2B3D4E5F60718293A4B5C6D7E8']['LocalInternetDomainAliases'] == ['acme.example.org', 'domino.example.com']
     domain = drapi.documents['8A1F0C2B3D4E5F60718293A4B5C6D7E8']
     assert domain['LocalInternetDomainAliases'] == ['acme.example.org', 'domino.example.com']   # merged, not replaced
     config = drapi.documents['0F1E2D3C4B5A69788796A5B4C3D2E1F0']
