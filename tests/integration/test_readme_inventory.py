@@ -197,12 +197,15 @@ def test_the_playbooks_accept_the_readme_inventory(ansible_playbook, tmp_path, p
 
 # --- on the lab ---
 
-def test_the_readme_inventory_validates_the_lab(lab, ansible_playbook, tmp_path):
+@pytest.mark.parametrize('bind_form', ['dn', 'upn'])
+def test_the_readme_inventory_validates_the_lab(lab, ansible_playbook, tmp_path, bind_form):
     """The README's files, its Vault step run as written (a vault password file instead of the
-    prompt), and the lab's servers, accounts, CA files and bases put in: validate passes."""
+    prompt), and the lab's servers, accounts, CA files and bases put in: validate passes, with
+    the AD account named by its DN or, as the README's comment offers, by its UPN."""
     text = README.read_text()
     files = inventory_files(text)
     variables = yaml.safe_load(files[VARS_FILE])
+    check_variables(variables)
     lab_vars = yaml.safe_load((lab_control.STATE_DIR / 'inventory' / 'group_vars' / 'all.yml').read_text())
     passwords = {}
     for side in ('coexist_ad', 'coexist_domino'):
@@ -213,11 +216,14 @@ def test_the_readme_inventory_validates_the_lab(lab, ansible_playbook, tmp_path)
                 passwords[side] = value
             else:
                 variables[side][key] = value
+    if bind_form == 'upn':
+        upn = re.search(r'or a UPN: (\S+@\S+)', files[VARS_FILE]).group(1)
+        realm = lab['ad']['base_dn'].lower().replace('dc=', '').replace(',', '.')
+        variables['coexist_ad']['bind_dn'] = f'{upn.partition("@")[0]}@{realm}'   # the README's name, the lab's domain
     for name in ('coexist_shared_domain', 'coexist_domino_routing_domain', 'coexist_exchange_routing_domain'):
         variables[name] = lab_vars[name]
     report_dir = tmp_path / 'reports'
     variables['coexist_report_dir'] = str(report_dir)
-    check_variables(variables)
     files[VARS_FILE] = yaml.safe_dump(variables, sort_keys=False, allow_unicode=True)
     inventory = write_inventory(tmp_path, files)
 
@@ -242,4 +248,5 @@ def test_the_readme_inventory_validates_the_lab(lab, ansible_playbook, tmp_path)
     assert report['counts']['fail'] == 0, out
     assert report['counts']['pass'] > 20, report['counts']
     assert 'PASS  AD: the sync account may create contacts there' in out
+    assert variables['coexist_ad']['bind_dn'] in out, 'the table names the account it bound as'
     assert passwords['coexist_ad'] not in out and passwords['coexist_domino'] not in out
