@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import ast
 import re
+import textwrap
 from pathlib import Path
 
 import pytest
@@ -76,3 +77,19 @@ def test_dns_in_module_docs_are_whole(path):
 ])
 def test_the_dn_check_catches_unquoted_flow_lists(text, pieces):
     assert [p for items in lists_in(yaml.safe_load(text)) for p in dn_pieces(items)] == pieces
+
+
+GUIDES = sorted((Path(__file__).resolve().parents[4] / 'docs' / 'docsite' / 'rst').glob('*.rst'))
+CODE_BLOCK = re.compile(r'^\.\. code-block:: yaml\n((?:[ \t]*\n|[ \t]+.*\n)+)', re.MULTILINE)
+
+
+@pytest.mark.parametrize('path', GUIDES, ids=[p.stem for p in GUIDES])
+def test_dns_in_guide_yaml_are_whole(path):
+    """The guides' YAML examples get copied into inventories: the same check as the module docs."""
+    for block in CODE_BLOCK.findall(path.read_text()):
+        try:
+            document = yaml.safe_load(textwrap.dedent(block))
+        except yaml.YAMLError:
+            continue                    # a fragment or a template, not a whole document
+        for items in lists_in(document):
+            assert not dn_pieces(items), f'{path.name}: a DN was cut into list items {items!r}: quote DNs in flow lists'
