@@ -221,203 +221,282 @@ def plan(sources: t.Iterable[SourceRecord], owned: t.Iterable[OwnedContact], for
     (delete) an owned contact; another holder (a group, a contact the sync does not own) leaves
     the contact as it is, in conflict. None treats every foreign holder as a mailbox.
     """
-    sources = list(sources)
-    owned = sorted(owned, key=lambda c: (c.anchor, c.dn.lower()))
-    result = Plan(managed=len(owned), sources=len(sources))
-    deletes: list = []
+    run = _Run(sources=list(sources), owned=sorted(owned, key=lambda c: (c.anchor, c.dn.lower())),
+               foreign_addresses=foreign_addresses, foreign_names=foreign_names, foreign_aliases=foreign_aliases,
+               mailbox_addresses=mailbox_addresses, profile=profile, limits=limits)
+    _one_contact_per_anchor(run)     # 1. extra contacts of one anchor are deleted
+    _sort_out_sources(run)           # 2. invalid or in conflict: kept as is; the rest is written
+    _join(run)                       # 3. each source to be written to its contact, if it has one
+    _delete_gone(run)                # 4. contacts whose source is gone, or whose address a mailbox took
+    _choose_names(run)               # 5. final names and aliases, collisions resolved from anchors
+    _compare(run)                    # 6. updates, renames and creates
+    operations = _in_order(run)      # 7. an order the target accepts at every step
+    _switch_and_guard(run, operations)   # 8. per-operation switches, then the deletion guard
+    return run.result
 
-    # 1. One contact per anchor: extra owned contacts with the same anchor (a replication
-    #    conflict, an interrupted concurrent run) are deleted, the first by DN is kept.
-    by_anchor: dict = {}
-    for contact in owned:
-        if contact.anchor in by_anchor:
-            deletes.append(Operation('delete', contact.anchor, contact.dn, reason='duplicate of the contact '
-                                     f'{by_anchor[contact.anchor].dn} for the same source'))
+
+@dataclass
+class _Run:
+    """One planning run: the inputs of :func:`plan` and what each of its phases decided."""
+
+    sources: list                    # SourceRecord
+    owned: list                      # OwnedContact, by anchor then DN
+    foreign_addresses: t.Mapping[str, str]
+    foreign_names: t.Iterable[str]
+    foreign_aliases: t.Iterable[str]
+    mailbox_addresses: t.AbstractSet[str] | None
+    profile: ContactProfile
+    limits: Limits
+    result: Plan = field(init=False)
+    deletes: list = field(default_factory=list)          # Operation
+    by_anchor: dict = field(default_factory=dict)        # anchor -> the one owned contact kept for it
+    present: set = field(default_factory=set)            # the sources' anchors
+    orphans_by_mail: dict = field(default_factory=dict)  # primary address -> owned contact no anchor finds
+    wants: dict = field(default_factory=dict)            # anchor -> addresses its contact would hold, mail first
+    claims: dict = field(default_factory=dict)           # address -> valid sources wanting it
+    kept: dict = field(default_factory=dict)             # (anchor, dn) -> (source, reason, its contact or None)
+    kept_contacts: list = field(default_factory=list)    # the contacts in ``kept``: left as they are
+    superseded: dict = field(default_factory=dict)       # anchor -> the mailbox holding its address now
+    joinable: list = field(default_factory=list)         # the sources written this run
+    joined: dict = field(default_factory=dict)           # anchor -> its contact (absent: created)
+    rejoined: set = field(default_factory=set)           # old anchors of contacts re-joined by address
+    names: dict = field(default_factory=dict)            # anchor -> final RDN value
+    aliases: dict = field(default_factory=dict)          # anchor -> final alias
+    updates: list = field(default_factory=list)          # Operation
+    renames: list = field(default_factory=list)          # Operation
+    creates: list = field(default_factory=list)          # Operation
+
+    def __post_init__(self):
+        self.result = Plan(managed=len(self.owned), sources=len(self.sources))
+
+
+def _one_contact_per_anchor(run: _Run) -> None:
+    """1. Extra owned contacts with the same anchor (a replication conflict, an interrupted
+    concurrent run) are deleted, the first by DN is kept."""
+    for contact in run.owned:
+        if contact.anchor in run.by_anchor:
+            run.deletes.append(Operation('delete', contact.anchor, contact.dn, reason='duplicate of the contact '
+                                         f'{run.by_anchor[contact.anchor].dn} for the same source'))
         else:
-            by_anchor[contact.anchor] = contact
+            run.by_anchor[contact.anchor] = contact
 
-    # 2. Valid sources, and which ones conflict: an address two sources claim, or one another
-    #    recipient holds, is written for none of them.
-    present = {s.anchor for s in sources}
+
+def _sort_out_sources(run: _Run) -> None:
+    """2. Which sources are written and which keep their contact as it is: an invalid source, an
+    address two sources claim or another recipient holds, an address a kept contact holds."""
+    profile = run.profile
+    run.present = {s.anchor for s in run.sources}
     valid, invalid = [], []
-    for source in sorted(sources, key=lambda s: (s.anchor, s.dn)):   # dn: sources without an anchor
+    for source in sorted(run.sources, key=lambda s: (s.anchor, s.dn)):   # dn: sources without an anchor
         problems = list(source.problems) + list(profile.validate(source))
-        if not problems and not _clean_name(source.display_name):   # only control or format characters
+        if not problems and not _clean_name(source.display_name):       # only control or format characters
             problems.append('no printable characters in the name: it cannot be a name in the target')
         (invalid if problems else valid).append((source, problems))
-    #    Orphans: owned contacts no source's anchor finds (its source is gone, or was re-created
-    #    under a new anchor), by primary address, for a source with that address to re-join or keep.
-    orphans_by_mail = {}
-    for contact in by_anchor.values():
-        if contact.anchor not in present:
+    # Orphans: owned contacts no source's anchor finds (its source is gone, or was re-created
+    # under a new anchor), by primary address, for a source with that address to re-join or keep.
+    for contact in run.by_anchor.values():
+        if contact.anchor not in run.present:
             for address in _primary(contact, profile):
-                orphans_by_mail.setdefault(address, contact)
-    #    Every address the desired contact holds counts, not only its mail: the routing address
-    #    the profile derives (AD: smtp:<local part>@<Domino routing domain>) is a proxy address
-    #    too, and two sources with one local part in different domains derive the same one.
-    wants = {s.anchor: sorted(profile.addresses(profile.desired(s, s.alias)), key=lambda a, s=s: (a != s.mail.lower(), a))
-             for s, _problems in valid}             # the mail first: the address a conflict reports
-    claims: dict = {}
+                run.orphans_by_mail.setdefault(address, contact)
+    # Every address the desired contact holds counts, not only its mail: the routing address
+    # the profile derives (AD: smtp:<local part>@<Domino routing domain>) is a proxy address
+    # too, and two sources with one local part in different domains derive the same one.
+    run.wants = {s.anchor: sorted(profile.addresses(profile.desired(s, s.alias)),
+                                  key=lambda a, s=s: (a != s.mail.lower(), a))
+                 for s, _problems in valid}         # the mail first: the address a conflict reports
     for source, _problems in valid:
-        for address in wants[source.anchor]:
-            claims.setdefault(address, []).append(source)
-    kept = {}                      # (anchor, dn) -> (source, reason, its contact or None): kept as it is
-    superseded = {}                # anchor -> holder of its address
-    joinable = []
-
-    def keep(source, reason):
-        # Its contact by anchor, else the orphan with its address (a source without an anchor, or
-        # re-created, still keeps its contact rather than see it deleted as gone).
-        contact = by_anchor.get(source.anchor) or orphans_by_mail.pop(source.mail.lower(), None)
-        kept[(source.anchor, source.dn)] = (source, reason, contact)
-
+        for address in run.wants[source.anchor]:
+            run.claims.setdefault(address, []).append(source)
     for source, problems in invalid:
-        keep(source, '; '.join(problems))
+        _keep(run, source, '; '.join(problems))
     for source, _problems in valid:
-        foreign = [a for a in wants[source.anchor] if a in foreign_addresses]
-        shared = [a for a in wants[source.anchor] if len(claims[a]) > 1]
-        if foreign:
-            address = source.mail if foreign[0] == source.mail.lower() else foreign[0]
-            holder = foreign_addresses[foreign[0]]
-            result.conflicts.append({'anchor': source.anchor, 'source_dn': source.dn, 'address': address,
-                                     'holder': holder, 'reason': f'{address} belongs to {holder}'})
-            if mailbox_addresses is None or any(a in mailbox_addresses for a in foreign):
-                superseded[source.anchor] = holder       # a real mailbox beats a contact: a user migrated
-            else:
-                keep(source, f'{address} belongs to {holder}')
-        elif shared:
-            address = source.mail if shared[0] == source.mail.lower() else shared[0]
-            others = ', '.join(s.dn for s in claims[shared[0]] if s is not source)
-            result.conflicts.append({'anchor': source.anchor, 'source_dn': source.dn, 'address': address,
-                                     'holder': others, 'reason': f'{address} is also claimed by {others}'})
-            keep(source, 'address claimed by several sources')
+        _conflict_or_write(run, source)
+    _spread_kept(run)
+    run.kept_contacts = [contact for _source, _reason, contact in run.kept.values() if contact is not None]
+    for source, reason, contact in run.kept.values():
+        run.result.skips.append({'anchor': source.anchor, 'source_dn': source.dn, 'reason': reason,
+                                 'contact': contact.dn if contact is not None else None})
+
+
+def _keep(run: _Run, source: SourceRecord, reason: str) -> None:
+    """Keep the source's contact as it is: its contact by anchor, else the orphan with its address
+    (a source without an anchor, or re-created, still keeps its contact rather than see it deleted
+    as gone)."""
+    contact = run.by_anchor.get(source.anchor) or run.orphans_by_mail.pop(source.mail.lower(), None)
+    run.kept[(source.anchor, source.dn)] = (source, reason, contact)
+
+
+def _conflict(run: _Run, source: SourceRecord, address: str, holder: str, reason: str) -> None:
+    run.result.conflicts.append({'anchor': source.anchor, 'source_dn': source.dn, 'address': address,
+                                 'holder': holder, 'reason': reason})
+
+
+def _shown(source: SourceRecord, address: str) -> str:
+    """The address as a conflict reports it: the source's mail as the source spells it."""
+    return source.mail if address == source.mail.lower() else address
+
+
+def _conflict_or_write(run: _Run, source: SourceRecord) -> None:
+    """A valid source is written, unless another recipient holds one of its addresses (a real
+    mailbox supersedes its contact: a user migrated; another holder leaves the contact as it is)
+    or another source claims one too (both keep their contacts)."""
+    foreign = [a for a in run.wants[source.anchor] if a in run.foreign_addresses]
+    shared = [a for a in run.wants[source.anchor] if len(run.claims[a]) > 1]
+    if foreign:
+        address = _shown(source, foreign[0])
+        holder = run.foreign_addresses[foreign[0]]
+        _conflict(run, source, address, holder, f'{address} belongs to {holder}')
+        if run.mailbox_addresses is None or any(a in run.mailbox_addresses for a in foreign):
+            run.superseded[source.anchor] = holder       # a real mailbox beats a contact: a user migrated
         else:
-            joinable.append(source)
-    # A contact kept as it is keeps its addresses, so they do not move this run: a source that
-    # wants one of them is in conflict too (writing it would put one address on two contacts),
-    # and its own contact is then kept in turn. Repeat until no more; the kept set only grows,
-    # so the outcome does not depend on the order of the sources.
+            _keep(run, source, f'{address} belongs to {holder}')
+    elif shared:
+        address = _shown(source, shared[0])
+        others = ', '.join(s.dn for s in run.claims[shared[0]] if s is not source)
+        _conflict(run, source, address, others, f'{address} is also claimed by {others}')
+        _keep(run, source, 'address claimed by several sources')
+    else:
+        run.joinable.append(source)
+
+
+def _spread_kept(run: _Run) -> None:
+    """A contact kept as it is keeps its addresses, so they do not move this run: a source that
+    wants one of them is in conflict too (writing it would put one address on two contacts), and
+    its own contact is then kept in turn. Repeat until no more; the kept set only grows, so the
+    outcome does not depend on the order of the sources."""
     held: dict = {}                # address -> DN of the kept contact holding it
-    newly = sorted(kept)
+    newly = sorted(run.kept)
     while newly:
         waiting = set()
         for key in newly:
-            contact = kept[key][2]
-            for address in sorted(profile.addresses(contact.attrs)) if contact is not None else ():
+            contact = run.kept[key][2]
+            for address in sorted(run.profile.addresses(contact.attrs)) if contact is not None else ():
                 held.setdefault(address, contact.dn)
-                waiting.update(s.anchor for s in claims.get(address, ()))
+                waiting.update(s.anchor for s in run.claims.get(address, ()))
         newly = []
-        for source in joinable:
+        for source in run.joinable:
             if source.anchor in waiting:
-                address = next(a for a in wants[source.anchor] if a in held)
-                shown = source.mail if address == source.mail.lower() else address
-                result.conflicts.append({'anchor': source.anchor, 'source_dn': source.dn, 'address': shown,
-                                         'holder': held[address],
-                                         'reason': f'{shown} is held by the contact {held[address]}, kept unchanged '
-                                                   f'because its source is invalid or in conflict'})
-                keep(source, f'address held by the kept contact {held[address]}')
+                address = next(a for a in run.wants[source.anchor] if a in held)
+                shown = _shown(source, address)
+                _conflict(run, source, shown, held[address], f'{shown} is held by the contact {held[address]}, '
+                          f'kept unchanged because its source is invalid or in conflict')
+                _keep(run, source, f'address held by the kept contact {held[address]}')
                 newly.append((source.anchor, source.dn))
-        joinable = [s for s in joinable if (s.anchor, s.dn) not in kept]
-    kept_contacts = [contact for _source, _reason, contact in kept.values() if contact is not None]
-    for source, reason, contact in kept.values():
-        result.skips.append({'anchor': source.anchor, 'source_dn': source.dn, 'reason': reason,
-                             'contact': contact.dn if contact is not None else None})
+        run.joinable = [s for s in run.joinable if (s.anchor, s.dn) not in run.kept]
 
-    # 3. Join: by anchor, else re-join an orphaned owned contact with the same primary address.
-    joined: dict = {}              # anchor -> contact
-    rejoined: set = set()
-    for source in joinable:
-        contact = by_anchor.get(source.anchor)
+
+def _join(run: _Run) -> None:
+    """3. Join: by anchor, else re-join an orphaned owned contact with the same primary address."""
+    for source in run.joinable:
+        contact = run.by_anchor.get(source.anchor)
         if contact is None:
-            contact = orphans_by_mail.pop(source.mail.lower(), None)
+            contact = run.orphans_by_mail.pop(source.mail.lower(), None)
             if contact is not None:
-                rejoined.add(contact.anchor)
+                run.rejoined.add(contact.anchor)
         if contact is not None:
-            joined[source.anchor] = contact
+            run.joined[source.anchor] = contact
 
-    # 4. Deletes: owned contacts whose source is gone, or whose address a real mailbox now holds.
-    taken = {c.anchor for c in joined.values()} | {c.anchor for c in kept_contacts}
-    for contact in by_anchor.values():
-        if contact.anchor in superseded:
-            deletes.append(Operation('delete', contact.anchor, contact.dn,
-                                     reason=f'superseded: its address now belongs to {superseded[contact.anchor]}'))
-        elif contact.anchor not in present and contact.anchor not in taken:
-            deletes.append(Operation('delete', contact.anchor, contact.dn, reason='source mailbox gone'))
 
-    # 5. Names: the final name of every contact that remains, collisions resolved from anchors.
+def _delete_gone(run: _Run) -> None:
+    """4. Deletes: owned contacts whose source is gone, or whose address a real mailbox now holds."""
+    taken = {c.anchor for c in run.joined.values()} | {c.anchor for c in run.kept_contacts}
+    for contact in run.by_anchor.values():
+        if contact.anchor in run.superseded:
+            run.deletes.append(Operation('delete', contact.anchor, contact.dn, reason='superseded: its address '
+                                         f'now belongs to {run.superseded[contact.anchor]}'))
+        elif contact.anchor not in run.present and contact.anchor not in taken:
+            run.deletes.append(Operation('delete', contact.anchor, contact.dn, reason='source mailbox gone'))
+
+
+def _choose_names(run: _Run) -> None:
+    """5. Names: the final name (and alias) of every contact that remains, collisions resolved
+    from anchors."""
+    profile, limits = run.profile, run.limits
+
+    def name_key_of(dn: str) -> str:
+        return profile.name_key(profile.rdn_value(dn))
+
     fit_name = _fitter(profile.name_limit, profile.name_length)
-    wanted = {s.anchor: fit_name(_clean_name(s.display_name)) for s in joinable}
-    blocked = {profile.name_key(n) for n in foreign_names}
-    blocked |= {profile.name_key(profile.rdn_value(c.dn)) for c in kept_contacts}
+    wanted = {s.anchor: fit_name(_clean_name(s.display_name)) for s in run.joinable}
+    blocked = {profile.name_key(n) for n in run.foreign_names}
+    blocked |= {name_key_of(c.dn) for c in run.kept_contacts}
     # A contact a switched-off operation leaves where it is keeps its name, and the target would
     # refuse another contact taking it: the names of contacts not deleted, and the current names
     # of contacts not renamed. (One whose name changes only in case or accents needs no block:
     # any other contact wanting that name collides with it, and both get a suffix.)
     if not limits.allow_delete:
-        blocked |= {profile.name_key(profile.rdn_value(d.dn)) for d in deletes}
+        blocked |= {name_key_of(d.dn) for d in run.deletes}
     if not limits.allow_rename:
-        blocked |= {profile.name_key(profile.rdn_value(c.dn)) for anchor, c in joined.items()
-                    if profile.name_key(profile.rdn_value(c.dn)) != profile.name_key(wanted[anchor])}
-    names = _disambiguate(wanted, blocked, profile.name_key, fit_name, ' ({})')
-    aliases = {}
+        blocked |= {name_key_of(c.dn) for anchor, c in run.joined.items()
+                    if name_key_of(c.dn) != profile.name_key(wanted[anchor])}
+    run.names = _disambiguate(wanted, blocked, profile.name_key, fit_name, ' ({})')
     if profile.alias_attribute:
-        wanted = {s.anchor: s.alias[:profile.alias_limit] for s in joinable}
-        blocked = {a.lower() for a in foreign_aliases}
-        blocked |= {v.lower() for c in kept_contacts for v in c.attrs.get(profile.alias_attribute, [])}
-        aliases = _disambiguate(wanted, blocked, str.lower, _fitter(profile.alias_limit, len), '-{}')
+        wanted = {s.anchor: s.alias[:profile.alias_limit] for s in run.joinable}
+        blocked = {a.lower() for a in run.foreign_aliases}
+        blocked |= {v.lower() for c in run.kept_contacts for v in c.attrs.get(profile.alias_attribute, [])}
+        run.aliases = _disambiguate(wanted, blocked, str.lower, _fitter(profile.alias_limit, len), '-{}')
 
-    # 6. Updates, renames and creates.
-    renames, updates, creates = [], [], []
-    for source in joinable:
-        desired, dropped = _within_limits(profile.desired(source, aliases.get(source.anchor, '')), profile.limits())
+
+def _compare(run: _Run) -> None:
+    """6. Updates, renames and creates: each source written against its contact, if any."""
+    profile = run.profile
+    attribute_limits, merged, compare_keys = profile.limits(), profile.merged(), profile.compare_keys()
+    for source in run.joinable:
+        desired, dropped = _within_limits(profile.desired(source, run.aliases.get(source.anchor, '')),
+                                          attribute_limits)
         for attribute in dropped:
-            result.warnings.append({'anchor': source.anchor, 'attribute': attribute, 'source_dn': source.dn,
-                                    'reason': f'value longer than {profile.limits()[attribute]} characters: '
-                                              f'not written'})
-        new_dn = profile.dn_for(names[source.anchor])
-        contact = joined.get(source.anchor)
+            run.result.warnings.append({'anchor': source.anchor, 'attribute': attribute, 'source_dn': source.dn,
+                                        'reason': f'value longer than {attribute_limits[attribute]} characters: '
+                                                  f'not written'})
+        name = run.names[source.anchor]
+        new_dn = profile.dn_for(name)
+        contact = run.joined.get(source.anchor)
         if contact is None:
             attrs = dict(desired)
             attrs.update(profile.on_create(source))
             attrs.update(profile.marker(source.anchor))
-            attrs[profile.rdn_attribute] = [names[source.anchor]]
+            attrs[profile.rdn_attribute] = [name]
             attrs = {a: v for a, v in attrs.items() if v}             # an add may not carry empty attributes
-            creates.append(Operation('create', source.anchor, new_dn, attrs=attrs, source_dn=source.dn))
+            run.creates.append(Operation('create', source.anchor, new_dn, attrs=attrs, source_dn=source.dn))
             continue
         held_back = {a: v for a, v in desired.items() if a not in contact.hold}
-        changes = _changes(contact.attrs, held_back, profile.merged(), profile.compare_keys())
+        changes = _changes(contact.attrs, held_back, merged, compare_keys)
         if contact.anchor != source.anchor:                          # re-joined after an anchor change
             changes.update({a: (contact.attrs.get(a, []), v) for a, v in profile.marker(source.anchor).items()})
         if changes:
-            updates.append(Operation('update', source.anchor, contact.dn, changes=changes, source_dn=source.dn,
-                                     reason='re-joined by address after the source anchor changed'
-                                     if contact.anchor in rejoined else ''))
+            run.updates.append(Operation('update', source.anchor, contact.dn, changes=changes, source_dn=source.dn,
+                                         reason='re-joined by address after the source anchor changed'
+                                         if contact.anchor in run.rejoined else ''))
         # Compare the RDN value exactly (a case change is a rename) and the parent normalised (a
         # contact someone moved into a sub-OU comes back).
         moved = profile.parent_key(contact.dn) != profile.parent_key(new_dn)
-        if moved or profile.rdn_value(contact.dn) != names[source.anchor]:
-            renames.append(Operation('rename', source.anchor, contact.dn, new_dn=new_dn, source_dn=source.dn,
-                                     reason='moved back into the container' if moved else 'name changed'))
+        if moved or profile.rdn_value(contact.dn) != name:
+            run.renames.append(Operation('rename', source.anchor, contact.dn, new_dn=new_dn, source_dn=source.dn,
+                                         reason='moved back into the container' if moved else 'name changed'))
         elif not changes:
-            result.unchanged += 1
-    result.unchanged += len(kept_contacts)
+            run.result.unchanged += 1
+    run.result.unchanged += len(run.kept_contacts)
 
-    # 7. Order: deletes free names and addresses; updates (on the current DNs), those releasing
-    #    addresses before those taking them; renames in an order that never takes a name still
-    #    held; creates last, once every name and address they need is free.
-    deleted = {d.dn for d in deletes} if limits.allow_delete else set()
-    remaining = [c for c in owned if c.dn not in deleted]
-    ordered_renames = _order_renames(renames, remaining, profile)
-    updates = _order_updates(updates, profile)
-    operations = deletes + updates + ordered_renames + sorted(creates, key=lambda op: op.anchor)
 
-    # 8. Per-operation switches, then the guard.
-    allowed = {'create': limits.allow_create, 'update': limits.allow_update,
-               'rename': limits.allow_rename, 'delete': limits.allow_delete}
+def _in_order(run: _Run) -> list:
+    """7. Order: deletes free names and addresses; updates (on the current DNs), those releasing
+    addresses before those taking them; renames in an order that never takes a name still held;
+    creates last, once every name and address they need is free."""
+    deleted = {d.dn for d in run.deletes} if run.limits.allow_delete else set()
+    remaining = [c for c in run.owned if c.dn not in deleted]
+    renames = _order_renames(run.renames, remaining, run.profile)
+    updates = _order_updates(run.updates, run.profile)
+    return run.deletes + updates + renames + sorted(run.creates, key=lambda op: op.anchor)
+
+
+def _switch_and_guard(run: _Run, operations: list) -> None:
+    """8. Per-operation switches (a switched-off operation is reported as suppressed), then the
+    guard."""
+    allowed = {'create': run.limits.allow_create, 'update': run.limits.allow_update,
+               'rename': run.limits.allow_rename, 'delete': run.limits.allow_delete}
     for op in operations:
-        (result.operations if allowed[op.kind] else result.suppressed).append(op)
-    result.blocked = _guard(result, len(sources), limits)
-    return result
+        (run.result.operations if allowed[op.kind] else run.result.suppressed).append(op)
+    run.result.blocked = _guard(run.result, len(run.sources), run.limits)
 
 
 def _primary(contact: OwnedContact, profile: ContactProfile) -> list:
