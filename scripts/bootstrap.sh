@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Everything the project needs to build and test, installed by the project itself (run as
 # root on Debian): the system packages to compile python-ldap and run the checks, and a venv
-# in .venv with tests/requirements.txt. Fast and silent when nothing changed since the last run
-# (a stamp records what was installed). The lab installs its own server packages (lab/lab.sh).
+# in .venv with tests/requirements.txt (the lab's package, coexist_lab, among them). Fast and
+# silent when nothing changed since the last run (a stamp records what was installed). The lab
+# installs its own server packages (lab/lab.sh).
 set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 VENV="${COEXIST_VENV:-$ROOT/.venv}"
@@ -21,7 +22,8 @@ if ((${#missing[@]})); then
 fi
 
 STAMP="$VENV/.coexist-stamp"
-WANT="$(cat "$ROOT/requirements.txt" "$ROOT/tests/requirements.txt" | sha256sum | cut -d' ' -f1)"
+# lab/pyproject.toml too: tests/requirements.txt installs the lab package from it.
+WANT="$(cat "$ROOT/requirements.txt" "$ROOT/tests/requirements.txt" "$ROOT/lab/pyproject.toml" | sha256sum | cut -d' ' -f1)"
 if [[ -f "$STAMP" && "$(cat "$STAMP")" == "$WANT" && -x "$VENV/bin/python" ]]; then
     exit 0
 fi

@@ -12,13 +12,12 @@ import sys
 from pathlib import Path
 
 import pytest
+from coexist_lab import lab as lab_control  # the lab's own package (lab/pyproject.toml)
+
+from lab_helpers import run_ansible_playbook
 
 REPO = Path(__file__).resolve().parents[2]
 VENV_BIN = Path(sys.executable).parent
-sys.path.insert(0, str(REPO / 'lab'))
-
-from coexist_lab import lab as lab_control  # noqa: E402  (the lab package lives outside the collection)
-from lab_helpers import run_ansible_playbook  # noqa: E402
 
 
 def pytest_collection_modifyitems(items):

@@ -41,7 +41,7 @@ def run_ansible_playbook(collections_path: Path, tmp_path: Path, playbook: str, 
     ``inventory``), ``extra_vars`` passed as a JSON vars file. ``wait``: a CompletedProcess with
     stdout and stderr captured; else the started Popen (stderr folded into stdout), for runs the
     test interrupts or runs side by side."""
-    from coexist_lab import lab as lab_control   # put on sys.path by conftest
+    from coexist_lab import lab as lab_control   # the lab's package, installed by scripts/bootstrap.sh
 
     if extra_vars is not None:
         vars_file = tmp_path / f'vars-{uuid.uuid4().hex[:6]}.json'

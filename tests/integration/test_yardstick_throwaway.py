@@ -9,17 +9,12 @@ import os
 import subprocess
 import sys
 import tempfile
-from pathlib import Path
 
+import bench_sync  # benchmarks/bench_sync.py and yardstick.py (pytest.ini: pythonpath = benchmarks)
 import ldap
 import pytest
 import slapdtest
-
-BENCHMARKS = Path(__file__).resolve().parents[2] / 'benchmarks'
-sys.path.insert(0, str(BENCHMARKS))
-
-import bench_sync  # noqa: E402  (benchmarks/ is not a package; it is put on the path above)
-import yardstick  # noqa: E402
+import yardstick
 
 MARKER = 'coexist.domino_exchange:'
 

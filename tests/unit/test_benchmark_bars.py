@@ -2,15 +2,11 @@
 failed ones listed, and the exit status. Pure: the figures are made up, no lab, no server."""
 from __future__ import annotations
 
-import sys
 from argparse import Namespace
 from pathlib import Path
 
+import bench_sync  # benchmarks/bench_sync.py (pytest.ini: pythonpath = benchmarks)
 import pytest
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[2] / 'benchmarks'))
-
-import bench_sync  # noqa: E402  (benchmarks/ is not a package; it is put on the path above)
 
 ARGS = Namespace(mailboxes=20000, small=1000)
 COUNTS = {'create': 0, 'update': 0, 'rename': 0, 'delete': 0, 'unchanged': 20000, 'conflict': 0, 'skip': 0,
