@@ -659,38 +659,102 @@ def _ring_start(waits: list, done: list) -> int:
 
 def _order_renames(renames: list, remaining: list, profile) -> list:
     """Order renames so none takes a name another contact still holds: chains run from their
-    free end, cycles (swaps) go through a temporary name first."""
+    free end, cycles (swaps) go through a temporary name first.
+
+    Final names are unique, so a rename waits for at most one other (the one moving the holder
+    of its new name away) and at most one waits for it: the renames form chains and cycles. The
+    order is that of passes over the renames sorted by anchor, each pass running every rename
+    whose name is free by then, a cycle broken only when a pass runs none: the chains first, by
+    pass then anchor; then each cycle, the one with the first anchor first, that rename going
+    through a temporary name. Computed from the chains, not pass by pass: O(n log n).
+    """
     def slot(dn: str) -> tuple:                       # what must be unique: the name under one parent
         return profile.parent_key(dn), profile.name_key(profile.rdn_value(dn))
 
-    holder = {slot(c.dn): c.dn for c in remaining}
-    fit_name = _fitter(profile.name_limit, profile.name_length)
+    current = {c.dn: slot(c.dn) for c in remaining}
+    holder = {name: dn for dn, name in current.items()}
     pending = sorted(renames, key=lambda op: op.anchor)
-    ordered = []
-    while pending:
-        progressed = False
-        for op in list(pending):
-            if holder.get(slot(op.new_dn), op.dn) == op.dn:   # free, or only a case change of itself
-                holder.pop(slot(op.dn), None)
-                holder[slot(op.new_dn)] = op.new_dn
-                ordered.append(op)
-                pending.remove(op)
-                progressed = True
-        if progressed:
+    at = [current[op.dn] if op.dn in current else slot(op.dn) for op in pending]   # each slot computed once
+    to = [slot(op.new_dn) for op in pending]
+    position = {op.dn: i for i, op in enumerate(pending)}
+    n = len(pending)
+    waits: list = [None] * n                          # i -> the rename that frees i's new name
+    follower: dict = {}                               # the inverse: j -> the rename waiting for j
+    free = []
+    for i, op in enumerate(pending):
+        held_by = holder.get(to[i], op.dn)
+        if held_by == op.dn:                          # free, or only a case change of itself
+            free.append(i)
+        elif position.get(held_by, i) != i and position[held_by] not in follower:
+            waits[i] = position[held_by]
+            follower[position[held_by]] = i
+        # else the name stays held (by a contact not renamed, or wanted twice): such renames run
+        # last, and the target refuses them.
+
+    ordered: list = []
+
+    def run(i: int) -> None:
+        op = pending[i]
+        holder.pop(at[i], None)
+        holder[to[i]] = op.new_dn
+        ordered.append(op)
+
+    def run_chains(starts: list, last: int = -1) -> None:
+        # A rename runs in the pass of the one it waits for if it comes after it by anchor, else
+        # in the next pass; within a pass, by anchor.
+        steps = []                                    # pass * n + anchor position: one int each
+        for i in starts:
+            step = 0
+            while True:
+                steps.append(step + i)
+                j = follower.get(i)
+                if i == last or j is None:
+                    break
+                step += n if j < i else 0
+                i = j
+        for step in sorted(steps):
+            run(step % n)
+
+    run_chains(free)
+    seen = [False] * n
+    for i in free:
+        j = i
+        while j is not None:
+            seen[j] = True
+            j = follower.get(j)
+    cycles = []
+    for i in range(n):                                # by anchor: each cycle by its first rename
+        if seen[i]:
             continue
-        # Every pending rename waits for another: a cycle. Park the first under a temporary name.
-        op = pending[0]
+        j = i
+        while j is not None and not seen[j]:
+            seen[j] = True
+            j = waits[j]
+        if j == i:
+            cycles.append(i)
+    fit_name = _fitter(profile.name_limit, profile.name_length)
+    targets = set(to)
+    for first in cycles:
+        # Park the first rename of the cycle under a temporary name: the rest is then a chain
+        # from the rename waiting for its name, back to it.
+        op = pending[first]
         base = profile.rdn_value(op.dn)
         for width in (8, 16, 32, len(op.anchor)):
             suffix = f' (renaming {op.anchor.replace("-", "")[:width].lower()})'
             temp_dn = profile.dn_for(fit_name(base, suffix))
-            if slot(temp_dn) not in holder:
+            temp = slot(temp_dn)
+            if temp not in holder and temp not in targets:
                 break
         ordered.append(Operation('rename', op.anchor, op.dn, new_dn=temp_dn, source_dn=op.source_dn,
                                  reason='temporary name, to free its name for another contact'))
-        holder.pop(slot(op.dn), None)
-        holder[slot(temp_dn)] = temp_dn
-        op.dn = temp_dn
+        holder.pop(at[first], None)
+        holder[temp] = temp_dn
+        op.dn, at[first] = temp_dn, temp
+        run_chains([follower[first]], last=first)
+    placed = {id(op) for op in ordered}
+    for i, op in enumerate(pending):
+        if id(op) not in placed:
+            run(i)
     return ordered
 
 
