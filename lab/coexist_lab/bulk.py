@@ -1,16 +1,16 @@
 """Bulk Domino mailboxes for benchmarks: thousands of Person documents, written offline.
 
-The lab's own seed (``domino_slapd.seed``) adds about 330 entries over LDAP, which is right for
+The lab's own seed (``domino.seed``) adds about 330 entries over LDAP, which is right for
 tests. A benchmark needs 1,000 to 200,000 mailboxes, and adding them over LDAP (500-1,000 per
 second) would cost minutes per state. So this module writes them the way the lab notes describe
 for offline seeding: an LDIF file loaded with ``slapadd`` into slapd's mdb database while slapd
 is stopped (about 20,000 entries in a few seconds), then slapd is started again.
 
-The entries look like the seed's ``mailboxes`` category (see ``domino_slapd``): dominoPerson
+The entries look like the seed's ``mailboxes`` category (see ``domino.seed``): dominoPerson
 with dominoUNID, mail in the shared domain, mailfile, mailserver, maildomain, mailsystem 1,
 givenName, sn, uid (short name, then the address's local part), displayName as Domino computes
 it, and, as often as in the seed, title and telephonenumber. They are placed under the same
-OUs with the same weights (``domino_slapd.PLACES``).
+OUs with the same weights (``domino.seed.PLACES``).
 
 Names are deterministic (``random.Random(BULK_SEED)``) and never clash with the seed or the AD
 side: "Given X. Surname1-Surname2", a double-barrelled surname from the Domino pool, so the
@@ -33,7 +33,9 @@ import time
 from pathlib import Path
 
 from . import common
-from .domino_slapd import MAIL_SERVER_DN, MAILSYSTEM_NOTES, NOTES_DOMAIN, PLACES, TITLES, DominoSlapd, _unid
+from .domino import DominoSlapd
+from .domino.names import MAIL_SERVER_DN, MAILSYSTEM_NOTES, NOTES_DOMAIN
+from .domino.seed import PLACES, TITLES, unid
 
 BULK_SEED = 20250101
 INITIALS = 'ABCDEFGHJKLMNPRSTVWZ'             # 20 middle initials
@@ -71,7 +73,7 @@ def bulk_mailboxes(count: int) -> list[tuple[str, dict]]:
             'mail': [f'{local}@{common.SHARED_DOMAIN}'],
             # Domino's abbreviated name, as it computes displayName: Given X. Sn/Sales/Acme.
             'displayName': [f'{cn}/{hierarchy}' if hierarchy else cn],
-            'dominoUNID': [_unid(dn)],
+            'dominoUNID': [unid(dn)],
             'mailfile': [f'mail\\{short[:8]}.nsf'],
             'mailserver': [MAIL_SERVER_DN],
             'maildomain': [NOTES_DOMAIN],
@@ -172,7 +174,7 @@ def apply_changes(slapd: DominoSlapd, changes: list[dict]) -> float:
     # The lab imports python-ldap lazily (its modules load without the venv).
     import ldap  # pylint: disable=import-outside-toplevel
     started = time.monotonic()
-    with slapd._connect() as wrapped:      # pylint: disable=protected-access
+    with slapd.connect() as wrapped:
         conn = wrapped.conn
         for change in changes:
             dn = change['dn']

@@ -1,6 +1,6 @@
 """Bulk Exchange mailboxes in the lab's AD for benchmarks: thousands of enabled user mailboxes.
 
-The lab's own seed (``samba_ad.SambaAD.seed``) adds about 300 recipients over LDAP, which is
+The lab's own seed (``SambaAD.seed``) adds about 300 recipients over LDAP, which is
 right for tests. The Exchange -> Domino benchmark needs 20,000 Exchange mailboxes. This module
 computes them deterministically and writes them to Samba in one of two ways:
 
@@ -9,7 +9,7 @@ computes them deterministically and writes them to Samba in one of two ways:
   schema extension uses with ``ldbmodify``). The adds go through Samba's own dsdb module stack
   (objectGUID, objectSid from the DC's RID pool, the schema checks), in one transaction;
 * ``seed_bulk_online``: LDAPS adds as Administrator, pipelined, over several connections in
-  parallel (``samba_ad._add_many``).
+  parallel (``ad.ldapio.add_many``).
 
 ``seed_bulk`` tries the offline load and falls back to the online one if ldbadd fails (the
 database is put back first, so a half load is never kept).
@@ -20,7 +20,7 @@ connections are slower than one (samba runs with ``-M single``). Samba's cost pe
 with the domain partition (2,000 go at 160-350/s), and a single ldbadd of all 19,711 was slower
 still (unfinished after 4 minutes): one transaction's cost grows faster than its size.
 
-The entries look like the seed's ``user_mailboxes`` (``samba_ad._SeedPlan``): objectClass user,
+The entries look like the seed's ``user_mailboxes`` (``ad.seed.SeedPlan``): objectClass user,
 sAMAccountName, userPrincipalName, displayName, givenName, sn, title, telephoneNumber,
 userAccountControl enabled (no password: seeded people never log on, and hashing one makes an
 add about 6 times slower), and Exchange's recipient attributes for msExchRecipientTypeDetails 1
@@ -49,7 +49,10 @@ import threading
 import time
 from pathlib import Path
 
-from . import common, samba_ad
+from . import common
+from .ad import SambaAD, names as samba_ad
+from .ad.ldapio import add_many
+from .ad.seed import SeedPlan
 from .bulk import INITIALS, to_ldif
 
 BULK_SEED = 20250202
@@ -93,7 +96,7 @@ def bulk_mailboxes(count: int) -> list[tuple[str, dict]]:
             'displayName': [display],
             'givenName': [given],
             'sn': [sn],
-            'title': [rng.choice(samba_ad._SeedPlan.TITLES)],     # pylint: disable=protected-access
+            'title': [rng.choice(SeedPlan.TITLES)],
             'telephoneNumber': [f'+49 40 5550 {n % 10000:04d}'],
             'userAccountControl': [str(samba_ad.UAC_ENABLED)],
             'mail': [mail],
@@ -112,21 +115,21 @@ def bulk_mailboxes(count: int) -> list[tuple[str, dict]]:
     return entries
 
 
-def mailboxes_in_seed(ad: samba_ad.SambaAD) -> int:
+def mailboxes_in_seed(ad: SambaAD) -> int:
     """How many Exchange mailboxes (of any kind, synced or not) the lab's seed holds under
     OU=Exchange Users, from its manifest."""
     counts = json.loads(ad.manifest.read_text())['counts']
     return sum(counts.get(c, 0) for c in SEED_MAILBOX_CATEGORIES)
 
 
-def _record(ad: samba_ad.SambaAD, info: dict) -> dict:
+def _record(ad: SambaAD, info: dict) -> dict:
     (ad.dir / 'bulk.json').write_text(json.dumps(info, indent=1) + '\n')
     common.log(f'ad: {info["count"]} bulk Exchange mailboxes added {info["method"]} in {info["seconds"]:.1f} s '
                f'({info["per_second"]}/s)')
     return info
 
 
-def seed_bulk_offline(ad: samba_ad.SambaAD, count: int, chunk: int = OFFLINE_CHUNK) -> dict:
+def seed_bulk_offline(ad: SambaAD, count: int, chunk: int = OFFLINE_CHUNK) -> dict:
     """Add ``count`` bulk mailboxes with ldbadd into sam.ldb, samba stopped meanwhile, ``chunk``
     entries per ldbadd call (each call is one transaction, and one transaction's cost grows with
     the square of its size). Leaves samba running; raises LabError if an ldbadd fails (the
@@ -156,7 +159,7 @@ def seed_bulk_offline(ad: samba_ad.SambaAD, count: int, chunk: int = OFFLINE_CHU
                         'first_dn': entries[0][0] if entries else None})
 
 
-def seed_bulk_online(ad: samba_ad.SambaAD, count: int, connections: int = 4) -> dict:
+def seed_bulk_online(ad: SambaAD, count: int, connections: int = 4) -> dict:
     """Add ``count`` bulk mailboxes over LDAPS as Administrator: ``connections`` connections in
     parallel, each pipelining its share of the adds. Samba must be running."""
     entries = bulk_mailboxes(count)
@@ -165,9 +168,9 @@ def seed_bulk_online(ad: samba_ad.SambaAD, count: int, connections: int = 4) -> 
 
     def worker(part: list) -> None:
         try:
-            conn = ad._connect()                         # pylint: disable=protected-access
+            conn = ad.connect()
             try:
-                samba_ad._add_many(conn, part)          # pylint: disable=protected-access
+                add_many(conn, part)
             finally:
                 conn.unbind_s()
         except Exception as exc:                         # pylint: disable=broad-exception-caught
@@ -187,7 +190,7 @@ def seed_bulk_online(ad: samba_ad.SambaAD, count: int, connections: int = 4) -> 
                         'first_dn': entries[0][0] if entries else None})
 
 
-def seed_bulk(ad: samba_ad.SambaAD, count: int, method: str = 'auto', connections: int = 4) -> dict:
+def seed_bulk(ad: SambaAD, count: int, method: str = 'auto', connections: int = 4) -> dict:
     """Add ``count`` bulk mailboxes to what AD holds now: ``offline``, ``online``, or ``auto``
     (offline, and online if ldbadd fails; AD is put back as it was first). Leaves samba running."""
     if count <= 0:
@@ -242,11 +245,11 @@ def bulk_changes(count: int, changed: int) -> list[dict]:
     return changes
 
 
-def apply_changes(ad: samba_ad.SambaAD, changes: list[dict]) -> float:
+def apply_changes(ad: SambaAD, changes: list[dict]) -> float:
     """Write a change set over LDAPS as Administrator; returns the seconds it took."""
     import ldap  # pylint: disable=import-outside-toplevel
     started = time.monotonic()
-    conn = ad._connect()                                 # pylint: disable=protected-access
+    conn = ad.connect()
     try:
         for change in changes:
             dn = change['dn']

@@ -21,6 +21,14 @@ DOMINO_ROUTING_DOMAIN = 'domino.example.com'
 EXCHANGE_ROUTING_DOMAIN = 'exchange.example.com'
 
 
+def python_ldap():
+    """python-ldap, imported when first needed (the Domino modules import without the venv)."""
+    import ldap  # pylint: disable=import-outside-toplevel
+    import ldap.dn  # pylint: disable=import-outside-toplevel
+    import ldap.modlist  # pylint: disable=import-outside-toplevel
+    return ldap
+
+
 class LabError(RuntimeError):
     """A lab step failed; the message says which and why."""
 

@@ -17,8 +17,8 @@ import yaml
 
 from . import common
 from .common import STATE_DIR, LabError, log
-from .domino_slapd import DominoSlapd
-from .samba_ad import SambaAD
+from .ad import SambaAD
+from .domino import DominoSlapd
 
 SEEDED = 'seeded'                       # the snapshot taken right after seeding
 

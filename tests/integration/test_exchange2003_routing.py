@@ -1,5 +1,5 @@
 """exchange2003_routing_info on the lab. The lab's Samba carries Exchange 2003's recipient policy
-class and the 2003 view of its Domino-last-hop routing (lab/coexist_lab/samba_ad.py: the Default
+class and the 2003 view of its Domino-last-hop routing (lab/coexist_lab/ad/schema.py: the Default
 Policy with example.com a non-authoritative secondary, a second policy with it as non-authoritative
 primary, the SMTP connector "To Domino"). The module reports that configured; a shared domain made
 authoritative again (as the administrator, through ldap3) is reported with Exchange System

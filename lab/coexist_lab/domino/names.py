@@ -1,0 +1,25 @@
+"""The lab Domino Directory's names: host and ports, the organisation, the contacts base, the
+mail server, the accounts and their lab passwords, the Notes domain and the mailsystem codes. One
+place, so the server, the schema, the seed and the bulk loader agree."""
+from __future__ import annotations
+
+HOSTNAME = 'domino1.example.com'
+LDAP_PORT = 1389
+LDAPS_PORT = 1636
+
+ORGANISATION = 'o=Acme'
+CONTACTS_BASE = 'ou=Exchange,o=Acme'
+MAIL_SERVER_DN = 'cn=Mail1,o=Acme'
+SYNC_DN = 'cn=LDAP Sync,o=Acme'
+# Lab-only passwords on a loopback server; fixed so a snapshot restored into a fresh
+# provision still matches the facts.
+SYNC_PASSWORD = 'Lab-Domino-Sync-1'
+ADMIN_DN = 'cn=Lab Admin,o=Acme'        # the rootdn: no entry, no ACLs, no limits
+ADMIN_PASSWORD = 'Lab-Domino-Admin-1'
+
+NOTES_DOMAIN = 'Acme'                   # maildomain: the Notes domain of the mail server
+
+# mailsystem codes (vendor facts D-3.1): Notes [inferred], Other Internet Mail, None [third-party].
+MAILSYSTEM_NOTES = '1'
+MAILSYSTEM_OTHER_INTERNET = '5'
+MAILSYSTEM_NONE = '100'
