@@ -1,6 +1,6 @@
 """Bulk Exchange mailboxes in the lab's AD for benchmarks: thousands of enabled user mailboxes.
 
-The lab's own seed (``SambaAD.seed``) adds about 300 recipients over LDAP, which is
+The lab's own seed (``ad.seed``) adds about 300 recipients over LDAP, which is
 right for tests. The Exchange -> Domino benchmark needs 20,000 Exchange mailboxes. This module
 computes them deterministically and writes them to Samba in one of two ways:
 
@@ -28,13 +28,13 @@ add about 6 times slower), and Exchange's recipient attributes for msExchRecipie
 msExchRecipientDisplayType 1073741824, msExchVersion, homeMDB, msExchHomeServerName,
 legacyExchangeDN, showInAddressBook GAL + All Users). One in nine is in OU=Berlin, as in the seed.
 
-Names are deterministic (``random.Random(BULK_SEED)``) and never clash with the seed or the
-Domino side: "Given X. Surname1-Surname2", a middle initial and a double-barrelled surname
-from the AD pool (``common.AD_SURNAMES``; the seed uses "Given Surname" only, and the Domino
-side, seed and bulk, draws surnames from a disjoint pool), so cn, the address
-(given.x.surname1-surname2@example.com), mailNickname and sAMAccountName (gxsurname1surname2,
-at most 19 characters; the seed's all contain a dot) are unique. 26 x 20 x 16 x 15 = 124,800
-combinations; past that a number is appended.
+Names are deterministic (``bulk_common.bulk_names`` with ``BULK_SEED``) and never clash with
+the seed or the Domino side: "Given X. Surname1-Surname2", a middle initial and a
+double-barrelled surname from the AD pool (``common.AD_SURNAMES``; the seed uses "Given Surname"
+only, and the Domino side, seed and bulk, draws surnames from a disjoint pool), so cn, the
+address (given.x.surname1-surname2@example.com), mailNickname and sAMAccountName
+(gxsurname1surname2, at most 19 characters; the seed's all contain a dot) are unique. What both
+bulk loaders share is in ``bulk_common``.
 
 ``bulk_changes`` describes a deterministic 1 % change set (title, rename, primary address),
 which ``apply_changes`` writes over LDAPS as Administrator (a few hundred operations).
@@ -49,11 +49,13 @@ import threading
 import time
 from pathlib import Path
 
-from . import common
-from .ad import SambaAD, names as samba_ad
+from . import bulk_common, common
+from .ad import SambaAD
 from .ad.ldapio import add_many
+from .ad.names import (ADMIN_GROUP_NAME, ALL_USERS_DN, DATABASE_DN, DISPLAY_TYPE, EXCHANGE_ORG, GAL_DN, HOME_SERVER,
+                       MAILBOX_OU, MAILBOX_SUB_OU, MSEXCH_VERSION_2013, RTD, UAC_ENABLED, UPN_SUFFIX)
 from .ad.seed import SeedPlan
-from .bulk import INITIALS, to_ldif
+from .bulk_common import RENAME_SUFFIX, bulk_names, load_ldif, new_address, spread_changes
 
 BULK_SEED = 20250202
 # The seed's Exchange mailbox categories under OU=Exchange Users (its manifest's names).
@@ -65,51 +67,39 @@ LDBADD = '/usr/bin/ldbadd'
 OFFLINE_CHUNK = 1000                  # entries per ldbadd call (one transaction each)
 
 
-def _names(count: int) -> list[tuple[str, str, str, str, int]]:
-    """``count`` distinct (given, initial, surname1, surname2, cycle) tuples, deterministic."""
-    combos = [(g, i, s1, s2) for g in common.GIVEN_NAMES for i in INITIALS
-              for s1 in common.AD_SURNAMES for s2 in common.AD_SURNAMES if s1 != s2]
-    random.Random(BULK_SEED).shuffle(combos)
-    return [combos[n % len(combos)] + (n // len(combos),) for n in range(count)]
-
-
 def bulk_mailboxes(count: int) -> list[tuple[str, dict]]:
     """The ``count`` bulk Exchange user mailboxes as (dn, {attribute: [values]}), the same list
     every time (str values, as LDIF and python-ldap both take them once encoded)."""
     rng = random.Random(BULK_SEED + 1)
     entries = []
-    for n, (given, initial, sn1, sn2, cycle) in enumerate(_names(count)):
-        number = str(cycle + 1) if cycle else ''          # only past 124,800 mailboxes
-        sn = f'{sn1}-{sn2}'
-        display = f'{given} {initial}. {sn}' + (f' {number}' if number else '')
-        alias = f'{given}.{initial}.{sn}{number}'.lower()
-        sam = f'{given[0]}{initial}{sn1}{sn2}'.lower()
-        sam = sam[:20 - len(number)] + number
+    for n, name in enumerate(bulk_names(count, common.AD_SURNAMES, BULK_SEED)):
+        given, display, alias, number = name.given, name.display, name.local, name.number
+        sam = name.short_base[:20 - len(number)] + number
         mail = f'{alias}@{common.SHARED_DOMAIN}'
-        parent = samba_ad.MAILBOX_SUB_OU if n % 9 == 4 else samba_ad.MAILBOX_OU
+        parent = MAILBOX_SUB_OU if n % 9 == 4 else MAILBOX_OU
         dn = f'CN={display},{parent}'                      # no DN special characters in these names
         hex32 = '%032x' % rng.getrandbits(128)
         attrs = {
             'objectClass': ['user'],
             'sAMAccountName': [sam],
-            'userPrincipalName': [f'{sam}@{samba_ad.UPN_SUFFIX}'],
+            'userPrincipalName': [f'{sam}@{UPN_SUFFIX}'],
             'displayName': [display],
             'givenName': [given],
-            'sn': [sn],
+            'sn': [name.sn],
             'title': [rng.choice(SeedPlan.TITLES)],
             'telephoneNumber': [f'+49 40 5550 {n % 10000:04d}'],
-            'userAccountControl': [str(samba_ad.UAC_ENABLED)],
+            'userAccountControl': [str(UAC_ENABLED)],
             'mail': [mail],
             'mailNickname': [alias],
             'proxyAddresses': [f'SMTP:{mail}', f'smtp:{alias}@{common.EXCHANGE_ROUTING_DOMAIN}'],
-            'legacyExchangeDN': [f'/o={samba_ad.EXCHANGE_ORG}/ou={samba_ad.ADMIN_GROUP_NAME}'
+            'legacyExchangeDN': [f'/o={EXCHANGE_ORG}/ou={ADMIN_GROUP_NAME}'
                                  f'/cn=Recipients/cn={hex32}-{alias}'],
-            'msExchRecipientTypeDetails': [str(samba_ad.RTD['user'])],
-            'msExchRecipientDisplayType': [str(samba_ad.DISPLAY_TYPE['user'])],
-            'msExchVersion': [str(samba_ad.MSEXCH_VERSION_2013)],
-            'homeMDB': [samba_ad.DATABASE_DN],
-            'msExchHomeServerName': [samba_ad.HOME_SERVER],
-            'showInAddressBook': [samba_ad.GAL_DN, samba_ad.ALL_USERS_DN],
+            'msExchRecipientTypeDetails': [str(RTD['user'])],
+            'msExchRecipientDisplayType': [str(DISPLAY_TYPE['user'])],
+            'msExchVersion': [str(MSEXCH_VERSION_2013)],
+            'homeMDB': [DATABASE_DN],
+            'msExchHomeServerName': [HOME_SERVER],
+            'showInAddressBook': [GAL_DN, ALL_USERS_DN],
         }
         entries.append((dn, attrs))
     return entries
@@ -141,15 +131,7 @@ def seed_bulk_offline(ad: SambaAD, count: int, chunk: int = OFFLINE_CHUNK) -> di
     load = 0.0
     try:
         for i in range(0, len(entries), chunk):
-            with tempfile.NamedTemporaryFile('w', suffix='.ldif', dir=ad.dir, delete=False, encoding='utf-8') as f:
-                f.write(to_ldif(entries[i:i + chunk]))
-                ldif = Path(f.name)
-            try:
-                t = time.monotonic()
-                common.run([LDBADD, '-H', str(ad.sam_ldb), str(ldif)], timeout=3600)
-                load += time.monotonic() - t
-            finally:
-                ldif.unlink(missing_ok=True)
+            load += load_ldif([LDBADD, '-H', str(ad.sam_ldb)], entries[i:i + chunk], ad.dir, timeout=3600)
     finally:
         ad.start()
     seconds = time.monotonic() - started
@@ -220,26 +202,17 @@ def bulk_changes(count: int, changed: int) -> list[dict]:
     one third new title, one third renamed (modrdn: a married name appended to the surname, so
     cn, sn and displayName change), one third a new primary SMTP address (mail and the SMTP:
     proxy; the old address stays as a secondary smtp: proxy, as Exchange keeps it)."""
-    entries = bulk_mailboxes(count)
-    step = max(1, count // max(changed, 1))
     changes = []
-    for k, index in enumerate(range(0, count, step)):
-        if len(changes) >= changed:
-            break
-        dn, attrs = entries[index]
-        parent = dn.split(',', 1)[1]
-        kind = ('title', 'rename', 'mail')[k % 3]
+    for kind, dn, attrs, parent in spread_changes(bulk_mailboxes(count), changed):
         if kind == 'title':
             changes.append({'kind': kind, 'dn': dn, 'title': 'Senior ' + attrs['title'][0]})
         elif kind == 'rename':
-            display = attrs['displayName'][0] + ' Lindqvist'
+            display = attrs['displayName'][0] + RENAME_SUFFIX
             changes.append({'kind': kind, 'dn': dn, 'new_rdn': f'CN={display}', 'parent': parent,
-                            'sn': attrs['sn'][0] + ' Lindqvist', 'displayName': display})
+                            'sn': attrs['sn'][0] + RENAME_SUFFIX, 'displayName': display})
         else:
             old = attrs['mail'][0]
-            local, _at, domain = old.partition('@')
-            given, initial, rest = local.split('.', 2)
-            new = f'{given[0]}{initial}.{rest}@{domain}'
+            new = new_address(old)
             proxies = [f'SMTP:{new}', f'smtp:{old}'] + [p for p in attrs['proxyAddresses'] if not p.startswith('SMTP:')]
             changes.append({'kind': kind, 'dn': dn, 'mail': new, 'proxyAddresses': proxies})
     return changes
@@ -247,22 +220,10 @@ def bulk_changes(count: int, changed: int) -> list[dict]:
 
 def apply_changes(ad: SambaAD, changes: list[dict]) -> float:
     """Write a change set over LDAPS as Administrator; returns the seconds it took."""
-    import ldap  # pylint: disable=import-outside-toplevel
     started = time.monotonic()
     conn = ad.connect()
     try:
-        for change in changes:
-            dn = change['dn']
-            if change['kind'] == 'title':
-                conn.modify_s(dn, [(ldap.MOD_REPLACE, 'title', [change['title'].encode()])])
-            elif change['kind'] == 'mail':
-                conn.modify_s(dn, [(ldap.MOD_REPLACE, 'mail', [change['mail'].encode()]),
-                                   (ldap.MOD_REPLACE, 'proxyAddresses', [p.encode() for p in change['proxyAddresses']])])
-            else:
-                conn.rename_s(dn, change['new_rdn'], None, 1)
-                new_dn = f'{change["new_rdn"]},{change["parent"]}'
-                conn.modify_s(new_dn, [(ldap.MOD_REPLACE, 'sn', [change['sn'].encode()]),
-                                       (ldap.MOD_REPLACE, 'displayName', [change['displayName'].encode()])])
+        bulk_common.apply_changes(conn, changes)
     finally:
         conn.unbind_s()
     return time.monotonic() - started
