@@ -115,6 +115,14 @@ def _snapshot_one(d, name: str) -> None:
         d.start()
 
 
+def _restore_one(d, name: str) -> None:
+    if d.running():
+        d.stop()
+    for i, dst in enumerate(d.data_dirs()):
+        common.copy_tree(_snapshot_dir(name, d) / str(i), dst)
+    d.start()
+
+
 def snapshot(name: str) -> None:
     """Save both directories' data under a name (servers are stopped for the copy)."""
     for d in directories():
@@ -128,11 +136,7 @@ def restore(name: str = SEEDED) -> None:
         if not _snapshot_dir(name, d).exists():
             raise LabError(f'no snapshot {name!r} for {d.name}; `up` makes {SEEDED!r}, `snapshot NAME` others')
     for d in directories():
-        if d.running():
-            d.stop()
-        for i, dst in enumerate(d.data_dirs()):
-            common.copy_tree(_snapshot_dir(name, d) / str(i), dst)
-        d.start()
+        _restore_one(d, name)
     log(f'snapshot {name!r} restored')
 
 
@@ -146,11 +150,7 @@ def restore_directory(name: str, which: str) -> None:
     d = directory(which)
     if not _snapshot_dir(name, d).exists():
         raise LabError(f'no snapshot {name!r} for {d.name}')
-    if d.running():
-        d.stop()
-    for i, dst in enumerate(d.data_dirs()):
-        common.copy_tree(_snapshot_dir(name, d) / str(i), dst)
-    d.start()
+    _restore_one(d, name)
 
 
 def drop_snapshot(name: str) -> None:
