@@ -5,7 +5,9 @@
 domino_to_exchange playbook) and Exchange -> Domino (domino_contact_sync through the
 exchange_to_domino playbook), against the yardstick (yardstick.py beside this file: the same
 reads and adds in plain python-ldap), and Domino -> Exchange against community.general.ldap_entry
-in a loop. See README.md beside this file. Run as root from the repository root:
+in a loop. Both directions run one scenario (scenario_large), told by a Direction which side is
+the source, which the target, how the source gets its bulk mailboxes and what the yardstick
+reads. See README.md beside this file. Run as root from the repository root:
 
     .venv/bin/python benchmarks/bench_sync.py            # both directions (about 45 minutes)
     .venv/bin/python benchmarks/bench_sync.py --direction exchange_to_domino
@@ -28,21 +30,19 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
+from types import ModuleType
+
+from coexist_lab import bulk, bulk_ad, lab      # the lab's package (lab/pyproject.toml), installed in .venv
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
-sys.path.insert(0, str(REPO / 'lab'))
-
-from coexist_lab import bulk, bulk_ad, lab  # noqa: E402  pylint: disable=wrong-import-position
-
 VENV_BIN = REPO / '.venv' / 'bin'
 ANSIBLE_VENV = HERE / '.venv-ansible'          # the `ansible` package, for community.general only
 ANSIBLE_PACKAGE = 'ansible>=12,<13'              # the release that pairs with ansible-core 2.19
 YARDSTICK = HERE / 'yardstick.py'               # the default; --yardstick runs another with the same contract
-SYNCED = 'bench-ad-synced'                       # AD after a first run (a benchmark snapshot)
-E2D_SYNCED = 'bench-domino-synced'               # Domino after an exchange_to_domino first run
-DIRECTIONS = ('domino_to_exchange', 'exchange_to_domino')
 BARS = {'noop_vs_reads': 1.5, 'add_rate_vs_yardstick': 0.8, 'peak_rss_mb': 300.0}
 # What ad_contact_sync reads from Domino: plugins/module_utils/_domino.py read_mailboxes() with the
 # default attribute map (title, telephonenumber) and Domino marker (employeeType).
@@ -60,6 +60,21 @@ E2D_MAILBOX_ATTRS = ['objectGUID', 'objectClass', 'cn', 'displayName', 'givenNam
                      'mailNickname', 'msExchRecipientTypeDetails', 'homeMDB', 'msExchHomeServerName',
                      'msExchHideFromAddressLists', 'userAccountControl']
 E2D_MARKER_FILTER = '(employeeType=coexist.domino_exchange:*)'
+
+SIDES = {'ad': 'AD', 'domino': 'Domino'}         # the lab's directory names, as the log lines say them
+
+
+@dataclass(frozen=True)
+class Direction:
+    """One sync as the benchmark drives it: the same scenarios and bars, other sides."""
+    name: str                # the playbook (coexist.domino_exchange.<name>) and the report's folder
+    source: str              # the lab directory the sync reads mailboxes from ('ad' or 'domino')
+    target: str              # the lab directory it writes contacts to
+    bulk: ModuleType         # the source's bulk loader in the lab: bulk_mailboxes, bulk_changes, apply_changes
+    load: Callable           # (source directory, count, args) -> what the bulk load did
+    reads: Callable          # (Bench) -> (source reads, target reads): the yardstick's (base, filter, attrs)
+    synced: str              # the snapshot of the target after a first run (the 1% change runs start there)
+    prefix: str              # before the run labels and log lines of this direction
 
 
 def log(msg: str) -> None:
@@ -115,7 +130,7 @@ class Bench:
                                             + [_domino.DEFAULT_MARKER_ATTRIBUTE, 'objectClass', 'dominoUNID']))
 
     # ----------------------------------------------------------------------------- the lab
-    def reset(self, snapshot: str, which: str = 'ad') -> float:
+    def reset(self, snapshot: str, which: str) -> float:
         t = time.monotonic()
         lab.restore_directory(snapshot, which)
         os.sync()          # the copy's dirty pages are written now, not during the next timed run
@@ -123,26 +138,19 @@ class Bench:
         self.resets.append({'snapshot': snapshot, 'directory': which, 'seconds': round(dt, 3)})
         return dt
 
-    def seed(self, mailboxes: int) -> dict:
-        """Both directories back to ``seeded``, then bulk mailboxes up to ``mailboxes`` in Domino."""
+    def seed(self, direction: Direction, mailboxes: int) -> dict:
+        """Both directories back to ``seeded``, then bulk mailboxes in the direction's source up to
+        ``mailboxes`` (Domino: slapadd into the stopped mdb; AD: ``--ad-load``, ldbadd into the
+        stopped sam.ldb or LDAPS adds)."""
         lab.restore()
-        domino = lab.directory('domino')
-        extra = mailboxes - bulk.mailboxes_in_seed(domino)
-        info = bulk.seed_bulk_offline(domino, extra)
-        return dict(info, mailboxes_total=mailboxes, seeded_mailboxes=mailboxes - extra)
-
-    def seed_exchange(self, mailboxes: int) -> dict:
-        """Both directories back to ``seeded``, then bulk Exchange mailboxes up to ``mailboxes`` in AD
-        (``--ad-load``: ldbadd into the stopped sam.ldb, or LDAPS adds)."""
-        lab.restore()
-        ad = lab.directory('ad')
-        extra = mailboxes - bulk_ad.mailboxes_in_seed(ad)
-        info = bulk_ad.seed_bulk(ad, extra, self.args.ad_load, self.args.ad_load_connections)
+        source = lab.directory(direction.source)
+        extra = mailboxes - direction.bulk.mailboxes_in_seed(source)
+        info = direction.load(source, extra, self.args)
         os.sync()
         return dict(info, mailboxes_total=mailboxes, seeded_mailboxes=mailboxes - extra)
 
     # ---------------------------------------------------------------------------- the product
-    def run_product(self, label: str, playbook: str = 'domino_to_exchange') -> dict:
+    def run_product(self, label: str, playbook: str) -> dict:
         """ansible-playbook coexist.domino_exchange.<playbook>: wall time and the module result."""
         self.run_no += 1
         self.results_file.unlink(missing_ok=True)
@@ -171,7 +179,7 @@ class Bench:
         return {'wall': round(wall, 3), 'timings': timings, 'counts': counts, 'outcome': result.get('outcome'),
                 'changed': result.get('changed')}
 
-    def report_creates(self, direction: str = 'domino_to_exchange') -> list[dict]:
+    def report_creates(self, direction: str) -> list[dict]:
         """The create operations of the last run's report.json: dn and attributes, as written."""
         report = json.loads((self.work / 'reports' / direction / 'report.json').read_text())
         return [{'dn': op['dn'], 'attrs': {k: v for k, v in op['attributes'].items() if v}}
@@ -181,62 +189,38 @@ class Bench:
     def _yardstick(self, argv: list) -> dict:
         return run_yardstick(self.args.yardstick, argv, self.env)
 
-    def _ad_conn(self) -> list:
-        ad = self.facts['ad']
-        return ['--uri', ad['server'], '--bind-dn', ad['bind_dn'], '--password-env', 'BENCH_AD_PW',
-                '--ca-file', ad['ca_file']]
+    def _conn(self, side: str) -> list:
+        """The yardstick's connection options for the lab directory ``side`` (its sync account)."""
+        f = self.facts[side]
+        return ['--uri', f['server'], '--bind-dn', f['bind_dn'], '--password-env', f'BENCH_{side.upper()}_PW',
+                '--ca-file', f['ca_file']]
 
-    def _domino_conn(self) -> list:
-        domino = self.facts['domino']
-        return ['--uri', domino['server'], '--bind-dn', domino['bind_dn'], '--password-env', 'BENCH_DOMINO_PW',
-                '--ca-file', domino['ca_file']]
-
-    def yardstick_reads(self, label: str) -> dict:
-        """The three reads a sync needs, as plain paged python-ldap searches (two processes, one per server)."""
-        ad, domino = self.facts['ad'], self.facts['domino']
-        d = self._yardstick(['read', '--uri', domino['server'], '--bind-dn', domino['bind_dn'],
-                             '--password-env', 'BENCH_DOMINO_PW', '--ca-file', domino['ca_file'],
-                             '--read', domino['mailbox_base'], '(objectClass=dominoPerson)', ','.join(DOMINO_ATTRS)])
-        a = self._yardstick(['read', *self._ad_conn(),
-                             '--read', ad['contacts_ou'], MARKER_FILTER, ','.join(self.contact_attrs),
-                             '--read', ad['base_dn'], ADDRESS_FILTER, 'mail,proxyAddresses,mailNickname'])
-        reads = d['reads'] + a['reads']
-        total = d['seconds'] + a['seconds']
+    def yardstick_reads(self, direction: Direction, label: str) -> dict:
+        """The three reads a sync needs, as plain paged python-ldap searches: the source's, then the
+        target's, one yardstick process per server (it takes one --uri); their seconds summed
+        (connect and bind excluded)."""
+        results = [self._yardstick(['read', *self._conn(side), *[arg for base, filt, attrs in side_reads
+                                                                for arg in ('--read', base, filt, attrs)]])
+                   for side, side_reads in zip((direction.source, direction.target), direction.reads(self))]
+        reads = [r for result in results for r in result['reads']]
+        total = sum(result['seconds'] for result in results)
         parts = ', '.join(f'{r["entries"]} in {r["seconds"]:.2f} s' for r in reads)
         log(f'{label}: yardstick reads {total:.2f} s ({parts})')
         return {'seconds': round(total, 4), 'reads': reads}
 
-    def e2d_yardstick_reads(self, label: str) -> dict:
-        """exchange_to_domino's three reads: the AD mailboxes (Samba, LDAPS with its own CA), the
-        owned Domino contacts and the Domino address set (slapd). The yardstick takes one --uri
-        per invocation: two processes, their reads' seconds summed (connect and bind excluded)."""
-        ad, domino = self.facts['ad'], self.facts['domino']
-        reads_ad = [arg for base in ad['mailbox_bases']
-                    for arg in ('--read', base, self.mailbox_filter, ','.join(self.e2d_mailbox_attrs))]
-        a = self._yardstick(['read', *self._ad_conn(), *reads_ad])
-        d = self._yardstick(['read', *self._domino_conn(),
-                             '--read', domino['contacts_base'], E2D_MARKER_FILTER, ','.join(self.e2d_contact_attrs),
-                             '--read', '', '(mail=*)', 'mail'])
-        reads = a['reads'] + d['reads']
-        total = a['seconds'] + d['seconds']
-        parts = ', '.join(f'{r["entries"]} in {r["seconds"]:.2f} s' for r in reads)
-        log(f'{label}: yardstick reads {total:.2f} s ({parts})')
-        return {'seconds': round(total, 4), 'reads': reads}
-
-    def yardstick_add(self, entries: list, label: str, target: str = 'ad') -> dict:
+    def yardstick_add(self, entries: list, label: str, target: str) -> dict:
         path = self.work / f'{label}-entries.jsonl'
         with open(path, 'w', encoding='utf-8') as f:
             for e in entries:
                 f.write(json.dumps(e, ensure_ascii=False) + '\n')
-        conn = self._ad_conn() if target == 'ad' else self._domino_conn()
-        r = self._yardstick(['add', *conn, '--entries', str(path)])
+        r = self._yardstick(['add', *self._conn(target), '--entries', str(path)])
         rate = r['entries'] / r['seconds'] if r['seconds'] else None
         log(f'{label}: yardstick added {r["entries"]} in {r["seconds"]:.1f} s ({rate:.1f}/s)')
         return {'entries': r['entries'], 'seconds': r['seconds'], 'per_second': round(rate, 2)}
 
     def count_owned(self) -> int:
         ad = self.facts['ad']
-        return self._yardstick(['read', *self._ad_conn(), '--read', ad['contacts_ou'], MARKER_FILTER, '1.1'])['entries']
+        return self._yardstick(['read', *self._conn('ad'), '--read', ad['contacts_ou'], MARKER_FILTER, '1.1'])['entries']
 
     # ------------------------------------------------------------------------- ldap_entry
     def ldap_entry_loop(self, entries: list) -> dict:
@@ -305,121 +289,107 @@ def ensure_community_general() -> Path:
     return found[0].parents[2]
 
 
+# ================================================================================ directions
+def domino_to_exchange_reads(b: Bench) -> tuple[list, list]:
+    """ad_contact_sync's reads: the Domino mailboxes; the owned contacts and the address set in AD."""
+    ad, domino = b.facts['ad'], b.facts['domino']
+    return ([(domino['mailbox_base'], '(objectClass=dominoPerson)', ','.join(DOMINO_ATTRS))],
+            [(ad['contacts_ou'], MARKER_FILTER, ','.join(b.contact_attrs)),
+             (ad['base_dn'], ADDRESS_FILTER, 'mail,proxyAddresses,mailNickname')])
+
+
+def exchange_to_domino_reads(b: Bench) -> tuple[list, list]:
+    """domino_contact_sync's reads: the AD mailboxes (Samba, LDAPS with its own CA); the owned
+    Domino contacts and the Domino address set (slapd)."""
+    ad, domino = b.facts['ad'], b.facts['domino']
+    return ([(base, b.mailbox_filter, ','.join(b.e2d_mailbox_attrs)) for base in ad['mailbox_bases']],
+            [(domino['contacts_base'], E2D_MARKER_FILTER, ','.join(b.e2d_contact_attrs)),
+             ('', '(mail=*)', 'mail')])
+
+
+D2E = Direction(name='domino_to_exchange', source='domino', target='ad', bulk=bulk,
+                load=lambda source, count, args: bulk.seed_bulk_offline(source, count),
+                reads=domino_to_exchange_reads, synced='bench-ad-synced', prefix='')
+E2D = Direction(name='exchange_to_domino', source='ad', target='domino', bulk=bulk_ad,
+                load=lambda source, count, args: bulk_ad.seed_bulk(source, count, args.ad_load,
+                                                                     args.ad_load_connections),
+                reads=exchange_to_domino_reads, synced='bench-domino-synced', prefix='e2d ')
+DIRECTIONS = (D2E, E2D)
+
+
 # ================================================================================ scenarios
-def scenario_20k(b: Bench, res: dict) -> None:
+def scenario_large(b: Bench, d: Direction, res: dict) -> None:
+    """One direction at --mailboxes source mailboxes: first runs (the target reset to ``seeded``
+    before each) alternating with the yardstick's adds of the same entries, no-op reruns, and the
+    1% change runs (the change written to the source once, the target reset to its state after
+    the first run before each: the sync never writes its source, so every run meets the same
+    directories and does the same work)."""
     a = b.args
     n = a.mailboxes
-    log(f'--- {n} mailboxes: seeding Domino offline')
-    res['seed'] = b.seed(n)
-    # The product's first runs and the yardstick's adds of the same entries alternate (Samba's
-    # write speed drifts over minutes), each after a reset of AD to its pre-run state. The loop
-    # ends with a product run: that state is snapshotted for the 1% change runs.
+    source, target = SIDES[d.source], SIDES[d.target]
+    log(f'--- {d.name}, {n} mailboxes: seeding {source}')
+    res['seed'] = b.seed(d, n)
+    # The product's first runs and the yardstick's adds of the same entries alternate (the
+    # target's write speed drifts over minutes), each after a reset of the target to its pre-run
+    # state. The loop ends with a product run: that state is snapshotted for the 1% change runs.
     first, first_reads, first_resets, adds, creates = [], [], [], [], []
     for i in range(a.first_run_reps):
         if creates and len(adds) < a.add_reps:
-            reset = b.reset(lab.SEEDED)
-            log(f'yardstick add {len(adds) + 1}/{a.add_reps}: AD reset in {reset:.2f} s')
-            adds.append(b.yardstick_add(creates, f'add {len(adds) + 1}'))
-        first_resets.append(b.reset(lab.SEEDED))
-        log(f'first run {i + 1}/{a.first_run_reps}: AD reset to {lab.SEEDED!r} in {first_resets[-1]:.2f} s')
-        first_reads.append(b.yardstick_reads(f'first run {i + 1} state'))
-        first.append(b.run_product(f'first run {i + 1}'))
-        creates = creates or b.report_creates()
-    lab.snapshot_directory(SYNCED, 'ad')
+            reset = b.reset(lab.SEEDED, d.target)
+            log(f'{d.prefix}yardstick add {len(adds) + 1}/{a.add_reps}: {target} reset in {reset:.2f} s')
+            adds.append(b.yardstick_add(creates, f'{d.prefix}add {len(adds) + 1}', d.target))
+        first_resets.append(b.reset(lab.SEEDED, d.target))
+        log(f'{d.prefix}first run {i + 1}/{a.first_run_reps}: {target} reset to {lab.SEEDED!r} '
+            f'in {first_resets[-1]:.2f} s')
+        first_reads.append(b.yardstick_reads(d, f'{d.prefix}first run {i + 1} state'))
+        first.append(b.run_product(f'{d.prefix}first run {i + 1}', d.name))
+        creates = creates or b.report_creates(d.name)
+    lab.snapshot_directory(d.synced, d.target)
     res['first_run'] = {'runs': first, 'yardstick_reads': first_reads, 'resets': first_resets}
 
     noop, noop_reads = [], []
     for i in range(a.reps):
-        noop_reads.append(b.yardstick_reads(f'no-op {i + 1} state'))
-        noop.append(b.run_product(f'no-op rerun {i + 1}'))
+        noop_reads.append(b.yardstick_reads(d, f'{d.prefix}no-op {i + 1} state'))
+        noop.append(b.run_product(f'{d.prefix}no-op rerun {i + 1}', d.name))
     res['noop'] = {'runs': noop, 'yardstick_reads': noop_reads}
 
-    changes = bulk.bulk_changes(res['seed']['count'], a.changed)
-    seconds = bulk.apply_changes(lab.directory('domino'), changes)
+    changes = d.bulk.bulk_changes(res['seed']['count'], a.changed)
+    seconds = d.bulk.apply_changes(lab.directory(d.source), changes)
+    os.sync()
     kinds = {k: sum(1 for c in changes if c['kind'] == k) for k in ('title', 'rename', 'mail')}
-    log(f'{len(changes)} Domino mailboxes changed in {seconds:.1f} s: {kinds}')
+    log(f'{len(changes)} {source} mailboxes changed in {seconds:.1f} s: {kinds}')
     change, change_reads, change_resets = [], [], []
     for i in range(a.reps):
-        change_resets.append(b.reset(SYNCED))
-        log(f'1% change {i + 1}/{a.reps}: AD reset to {SYNCED!r} in {change_resets[-1]:.2f} s')
-        change_reads.append(b.yardstick_reads(f'1% change {i + 1} state'))
-        change.append(b.run_product(f'1% change {i + 1}'))
+        change_resets.append(b.reset(d.synced, d.target))
+        log(f'{d.prefix}1% change {i + 1}/{a.reps}: {target} reset to {d.synced!r} in {change_resets[-1]:.2f} s')
+        change_reads.append(b.yardstick_reads(d, f'{d.prefix}1% change {i + 1} state'))
+        change.append(b.run_product(f'{d.prefix}1% change {i + 1}', d.name))
     res['change'] = {'runs': change, 'yardstick_reads': change_reads, 'resets': change_resets,
                      'changes': kinds}
 
     while len(adds) < a.add_reps:            # the adds that did not fit between the first runs
-        reset = b.reset(lab.SEEDED)
-        log(f'yardstick add {len(adds) + 1}/{a.add_reps}: AD reset in {reset:.2f} s')
-        adds.append(b.yardstick_add(creates, f'add {len(adds) + 1}'))
-    res['yardstick_add'] = adds
-
-
-def scenario_e2d(b: Bench, res: dict) -> None:
-    """exchange_to_domino at --mailboxes Exchange mailboxes: the same three scenarios and the same
-    yardstick, with the roles swapped: AD is the source (bulk mailboxes loaded once), the seeded
-    slapd the target, reset between the runs (the sync writes Domino only; AD is never reset)."""
-    a = b.args
-    n = a.mailboxes
-    log(f'--- exchange_to_domino, {n} Exchange mailboxes: seeding AD ({a.ad_load})')
-    res['seed'] = b.seed_exchange(n)
-    first, first_reads, first_resets, adds, creates = [], [], [], [], []
-    for i in range(a.first_run_reps):
-        if creates and len(adds) < a.add_reps:
-            reset = b.reset(lab.SEEDED, 'domino')
-            log(f'exchange_to_domino yardstick add {len(adds) + 1}/{a.add_reps}: Domino reset in {reset:.2f} s')
-            adds.append(b.yardstick_add(creates, f'e2d add {len(adds) + 1}', 'domino'))
-        first_resets.append(b.reset(lab.SEEDED, 'domino'))
-        log(f'e2d first run {i + 1}/{a.first_run_reps}: Domino reset to {lab.SEEDED!r} in {first_resets[-1]:.2f} s')
-        first_reads.append(b.e2d_yardstick_reads(f'e2d first run {i + 1} state'))
-        first.append(b.run_product(f'e2d first run {i + 1}', 'exchange_to_domino'))
-        creates = creates or b.report_creates('exchange_to_domino')
-    lab.snapshot_directory(E2D_SYNCED, 'domino')
-    res['first_run'] = {'runs': first, 'yardstick_reads': first_reads, 'resets': first_resets}
-
-    noop, noop_reads = [], []
-    for i in range(a.reps):
-        noop_reads.append(b.e2d_yardstick_reads(f'e2d no-op {i + 1} state'))
-        noop.append(b.run_product(f'e2d no-op rerun {i + 1}', 'exchange_to_domino'))
-    res['noop'] = {'runs': noop, 'yardstick_reads': noop_reads}
-
-    # The change set is written to AD once; before each run only Domino goes back to its state
-    # after the first run. AD is the source and the sync never writes it, so every run meets the
-    # same AD and the same Domino and does the same work (no AD reset needed, none timed).
-    changes = bulk_ad.bulk_changes(res['seed']['count'], a.changed)
-    seconds = bulk_ad.apply_changes(lab.directory('ad'), changes)
-    os.sync()
-    kinds = {k: sum(1 for c in changes if c['kind'] == k) for k in ('title', 'rename', 'mail')}
-    log(f'{len(changes)} AD mailboxes changed in {seconds:.1f} s: {kinds}')
-    change, change_reads, change_resets = [], [], []
-    for i in range(a.reps):
-        change_resets.append(b.reset(E2D_SYNCED, 'domino'))
-        log(f'e2d 1% change {i + 1}/{a.reps}: Domino reset to {E2D_SYNCED!r} in {change_resets[-1]:.2f} s')
-        change_reads.append(b.e2d_yardstick_reads(f'e2d 1% change {i + 1} state'))
-        change.append(b.run_product(f'e2d 1% change {i + 1}', 'exchange_to_domino'))
-    res['change'] = {'runs': change, 'yardstick_reads': change_reads, 'resets': change_resets,
-                     'changes': kinds}
-
-    while len(adds) < a.add_reps:
-        reset = b.reset(lab.SEEDED, 'domino')
-        log(f'exchange_to_domino yardstick add {len(adds) + 1}/{a.add_reps}: Domino reset in {reset:.2f} s')
-        adds.append(b.yardstick_add(creates, f'e2d add {len(adds) + 1}', 'domino'))
+        reset = b.reset(lab.SEEDED, d.target)
+        log(f'{d.prefix}yardstick add {len(adds) + 1}/{a.add_reps}: {target} reset in {reset:.2f} s')
+        adds.append(b.yardstick_add(creates, f'{d.prefix}add {len(adds) + 1}', d.target))
     res['yardstick_add'] = adds
 
 
 def scenario_small(b: Bench, res: dict) -> None:
+    """domino_to_exchange at --small mailboxes: product first runs, then the same contacts
+    through community.general.ldap_entry in a loop."""
     a = b.args
     n = a.small
     log(f'--- {n} mailboxes: product first run vs community.general.ldap_entry in a loop')
-    res['seed'] = b.seed(n)
+    res['seed'] = b.seed(D2E, n)
     runs, resets = [], []
     for i in range(a.small_reps):
-        resets.append(b.reset(lab.SEEDED))
-        runs.append(b.run_product(f'{n} first run {i + 1}'))
-    creates = b.report_creates()
+        resets.append(b.reset(lab.SEEDED, D2E.target))
+        runs.append(b.run_product(f'{n} first run {i + 1}', D2E.name))
+    creates = b.report_creates(D2E.name)
     res['first_run'] = {'runs': runs, 'resets': resets}
     if a.skip_ldap_entry:
         return
-    b.reset(lab.SEEDED)
+    b.reset(lab.SEEDED, D2E.target)
     res['ldap_entry'] = b.ldap_entry_loop(creates[:a.ldap_entry_max] if a.ldap_entry_max else creates)
 
 
@@ -491,11 +461,11 @@ def summarise(res: dict, args) -> dict:
                       'speedup_wall': round(le['wall'] / small_first['wall_s']['median'], 1)}
     resets = res.get('resets', [])
     summary = {'rows': rows, 'bars': bars, 'ldap_entry_vs_product': comparison,
-               'resets_s': resets_summary(resets, 'ad')}
+               'resets_s': resets_summary(resets, D2E.target)}
     if 'e2d' in res:
         e2d_rows, e2d_bars = direction_rows_bars(res['e2d'], args.mailboxes)
         summary['exchange_to_domino'] = {'rows': e2d_rows, 'bars': e2d_bars,
-                                         'resets_s': resets_summary(resets, 'domino'),
+                                         'resets_s': resets_summary(resets, E2D.target),
                                          'ad_bulk_load': res['e2d'].get('seed')}
     return summary
 
@@ -505,8 +475,8 @@ def failed_bars(summary: dict) -> list:
     direction added. A bar whose figures were not measured (--skip-large, say) is not in the
     summary, so it neither passes nor fails."""
     failed = []
-    for direction, bars in (('domino_to_exchange', summary.get('bars') or []),
-                            ('exchange_to_domino', (summary.get('exchange_to_domino') or {}).get('bars') or [])):
+    for direction, bars in ((D2E.name, summary.get('bars') or []),
+                            (E2D.name, (summary.get('exchange_to_domino') or {}).get('bars') or [])):
         failed += [dict(check, direction=direction) for check in bars if not check['pass']]
     return failed
 
@@ -587,7 +557,7 @@ def environment() -> dict:
 
 def main() -> int:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument('--direction', choices=[*DIRECTIONS, 'both'], default='both',
+    p.add_argument('--direction', choices=[*(d.name for d in DIRECTIONS), 'both'], default='both',
                    help='which sync to measure (default both: domino_to_exchange, then exchange_to_domino)')
     p.add_argument('--mailboxes', type=int, default=20000,
                    help='source mailboxes in the large runs: Domino mailboxes for domino_to_exchange, Exchange '
@@ -631,23 +601,24 @@ def main() -> int:
     res = {'started': datetime.datetime.now().isoformat(timespec='seconds'),
            'args': vars(args) | {'output': str(args.output) if args.output else None, 'yardstick': str(args.yardstick)},
            'environment': environment(), 'bars': BARS}
-    d2e = args.direction in ('domino_to_exchange', 'both')
-    e2d = args.direction in ('exchange_to_domino', 'both')
+    d2e = args.direction in (D2E.name, 'both')
+    e2d = args.direction in (E2D.name, 'both')
     try:
+        # Domino -> Exchange's figures are under 'big' and 'small', Exchange -> Domino's under 'e2d'.
         if d2e and not args.skip_large:
             res['big'] = {}
-            scenario_20k(b, res['big'])
+            scenario_large(b, D2E, res['big'])
         if d2e and not args.skip_small:
             res['small'] = {}
             scenario_small(b, res['small'])
         if e2d and not args.skip_large:
             res['e2d'] = {}
-            scenario_e2d(b, res['e2d'])
+            scenario_large(b, E2D, res['e2d'])
     finally:
         log('restoring the lab to its seeded snapshot')
         lab.restore()
-        lab.drop_snapshot(SYNCED)
-        lab.drop_snapshot(E2D_SYNCED)
+        for d in DIRECTIONS:
+            lab.drop_snapshot(d.synced)
         if not args.keep_work:
             shutil.rmtree(b.work, ignore_errors=True)
     res['resets'] = b.resets
