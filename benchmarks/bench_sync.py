@@ -199,9 +199,10 @@ class Bench:
         """The three reads a sync needs, as plain paged python-ldap searches: the source's, then the
         target's, one yardstick process per server (it takes one --uri); their seconds summed
         (connect and bind excluded)."""
-        results = [self._yardstick(['read', *self._conn(side), *[arg for base, filt, attrs in side_reads
-                                                                for arg in ('--read', base, filt, attrs)]])
-                   for side, side_reads in zip((direction.source, direction.target), direction.reads(self))]
+        results = []
+        for side, side_reads in zip((direction.source, direction.target), direction.reads(self)):
+            argv = [arg for base, filt, attrs in side_reads for arg in ('--read', base, filt, attrs)]
+            results.append(self._yardstick(['read', *self._conn(side), *argv]))
         reads = [r for result in results for r in result['reads']]
         total = sum(result['seconds'] for result in results)
         parts = ', '.join(f'{r["entries"]} in {r["seconds"]:.2f} s' for r in reads)
@@ -311,8 +312,7 @@ D2E = Direction(name='domino_to_exchange', source='domino', target='ad', bulk=bu
                 load=lambda source, count, args: bulk.seed_bulk_offline(source, count),
                 reads=domino_to_exchange_reads, synced='bench-ad-synced', prefix='')
 E2D = Direction(name='exchange_to_domino', source='ad', target='domino', bulk=bulk_ad,
-                load=lambda source, count, args: bulk_ad.seed_bulk(source, count, args.ad_load,
-                                                                     args.ad_load_connections),
+                load=lambda source, count, args: bulk_ad.seed_bulk(source, count, args.ad_load, args.ad_load_connections),
                 reads=exchange_to_domino_reads, synced='bench-domino-synced', prefix='e2d ')
 DIRECTIONS = (D2E, E2D)
 

@@ -113,7 +113,7 @@ def new_address(old: str) -> str:
 def apply_changes(conn, changes: list[dict]) -> None:
     """Write a change set over a bound python-ldap connection: title, the new mail (and, where the
     change names them, proxyAddresses), or a modrdn followed by the new sn and displayName."""
-    import ldap  # pylint: disable=import-outside-toplevel  (the lab imports python-ldap lazily)
+    ldap = common.python_ldap()
     for change in changes:
         dn = change['dn']
         if change['kind'] == 'title':

@@ -432,11 +432,11 @@ class SampleOrganisation:
                  'member': admins, 'mail': ['exchange.admins@example.com'],
                  'displayName': ['Exchange Admins'], 'dominoUNID': [unid(dn)]}
         self.records.append(Record('foreign_in_contacts_base', dn, attrs,
-                                    'exchange.admins@example.com', attrs['dominoUNID'][0]))
+                                   'exchange.admins@example.com', attrs['dominoUNID'][0]))
         dn = f'ou=Archive,{CONTACTS_BASE}'
         self.records.append(Record('foreign_in_contacts_base', dn,
-                                    {'objectClass': ['top', 'organizationalUnit'], 'ou': ['Archive']},
-                                    None, None))
+                                   {'objectClass': ['top', 'organizationalUnit'], 'ou': ['Archive']},
+                                   None, None))
 
 
 def _hierarchy(parent: str) -> str:

@@ -252,7 +252,6 @@ class DominoSlapd:
         for key in ('ca.key', 'server.key'):
             (t / key).chmod(0o600)
 
-
     # ------------------------------------------------------------------------------ LDAP
     def connect(self, timeout: float = 10, bind_dn: str = ADMIN_DN, password: str = ADMIN_PASSWORD):
         """An LDAPS connection by host name, certificate checked against the lab CA."""
@@ -271,7 +270,6 @@ class DominoSlapd:
             conn.unbind_s()
             raise
         return _Conn(conn)
-
 
     # ------------------------------------------------------------------------ data (seed.py)
     def seed(self) -> None:
