@@ -35,6 +35,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
 
+from ansible.plugins.loader import init_plugin_loader
 from coexist_lab import bulk, bulk_ad, lab      # the lab's package (lab/pyproject.toml), installed in .venv
 
 HERE = Path(__file__).resolve().parent
@@ -118,11 +119,12 @@ class Bench:
         self.resets: list = []
         ad, domino = self.facts['ad'], self.facts['domino']
         self.env = dict(os.environ, BENCH_AD_PW=ad['bind_password'], BENCH_DOMINO_PW=domino['bind_password'])
-        sys.path.insert(0, str(self.work))
-        from ansible_collections.coexist.domino_exchange.plugins.module_utils._ad import MANAGED  # pylint: disable=import-outside-toplevel
-        self.contact_attrs = sorted(set(MANAGED + ['title', 'telephoneNumber', 'adminDescription']))
+        # The collection's constants, imported the way ansible-core imports collections (its collection
+        # finder over the work dir), so the yardstick reads what the modules read.
+        init_plugin_loader([str(self.work)])
         # pylint: disable-next=import-outside-toplevel
         from ansible_collections.coexist.domino_exchange.plugins.module_utils import _ad, _domino, _sync
+        self.contact_attrs = sorted(set(_ad.MANAGED + ['title', 'telephoneNumber', 'adminDescription']))
         self.mailbox_filter = _ad.MAILBOX_FILTER
         fields = _sync.attribute_fields(_sync.DEFAULT_ATTRIBUTE_MAP, 'domino')     # {Domino attribute: AD attribute}
         self.e2d_mailbox_attrs = sorted(set(E2D_MAILBOX_ATTRS + [_ad.DEFAULT_MARKER_ATTRIBUTE] + list(fields.values())))
