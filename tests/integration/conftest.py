@@ -57,8 +57,10 @@ def collections_path(tmp_path_factory) -> Path:
 def ansible_playbook(collections_path, tmp_path):
     """Run ansible-playbook with the installed collection, against the lab inventory unless another
     is given; the lab itself is not needed (a syntax check, a run against other servers)."""
-    def run(playbook: str, *args: str, env: dict | None = None, inventory: Path | None = None):
-        return run_ansible_playbook(collections_path, tmp_path, playbook, *args, env=env, inventory=inventory)
+    def run(playbook: str, *args: str, extra_vars: dict | None = None, env: dict | None = None,
+            inventory: Path | None = None):
+        return run_ansible_playbook(collections_path, tmp_path, playbook, *args, extra_vars=extra_vars, env=env,
+                                    inventory=inventory)
     return run
 
 

@@ -63,9 +63,7 @@ def run_sync(run_playbook, tmp_path, direction: str, *args, overrides: dict | No
     report_dir = tmp_path / f'reports-{uuid.uuid4().hex[:6]}'
     extra = {'coexist_report_dir': str(report_dir)}
     extra.update(overrides or {})
-    vars_file = tmp_path / f'vars-{uuid.uuid4().hex[:6]}.json'
-    vars_file.write_text(json.dumps(extra))
-    result = run_playbook(f'coexist.domino_exchange.{direction}', '-e', f'@{vars_file}', *args)
+    result = run_playbook(f'coexist.domino_exchange.{direction}', *args, extra_vars=extra)
     path = report_dir / direction / 'report.json'
     report = json.loads(path.read_text()) if path.exists() else None
     return result.returncode, report, result.stdout + result.stderr

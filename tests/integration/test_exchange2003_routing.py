@@ -33,9 +33,7 @@ def verify(run_playbook, tmp_path, **overrides):
     extra = {'coexist_report_dir': str(report_dir), 'coexist_last_hop': 'domino',
              'coexist_domino_smtp_hosts': DOMINO_SMTP_HOSTS}
     extra.update(overrides)
-    vars_file = tmp_path / f'vars-{uuid.uuid4().hex[:6]}.json'
-    vars_file.write_text(json.dumps(extra))
-    result = run_playbook(str(PLAYBOOK), '-e', f'@{vars_file}')
+    result = run_playbook(str(PLAYBOOK), extra_vars=extra)
     path = report_dir / 'exchange2003_routing.json'
     return result.returncode, json.loads(path.read_text()) if path.exists() else None, result.stdout + result.stderr
 

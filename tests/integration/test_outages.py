@@ -5,10 +5,7 @@ the end state of an uninterrupted run (whole OU dumps compared after dropping wh
 generates: GUIDs, USNs, timestamps)."""
 from __future__ import annotations
 
-import json
 import os
-import subprocess
-import sys
 import time
 import uuid
 from pathlib import Path
@@ -16,23 +13,18 @@ from pathlib import Path
 import pytest
 from coexist_lab import bulk
 from coexist_lab import lab as lab_control
-from lab_helpers import ldap3_admin
+from lab_helpers import ldap3_admin, run_ansible_playbook
 
-VENV_BIN = Path(sys.executable).parent
 MARKER = 'coexist.domino_exchange:'
 BULK = 1200                                       # Domino mailboxes added to the seed: 1,200+ writes to AD
 GENERATED = {'objectguid', 'usnchanged', 'usncreated', 'whenchanged', 'whencreated', 'dscorepropagationdata',
              'objectsid', 'replpropertymetadata'}
 
 
-def start(collections_path, tmp_path, playbook='coexist.domino_exchange.domino_to_exchange'):
-    vars_file = tmp_path / f'vars-{uuid.uuid4().hex[:6]}.json'
-    vars_file.write_text(json.dumps({'coexist_report_dir': str(tmp_path / f'reports-{uuid.uuid4().hex[:6]}')}))
-    env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=str(collections_path), ANSIBLE_NOCOLOR='1',
-               ANSIBLE_LOCAL_TEMP=str(tmp_path / f'tmp-{uuid.uuid4().hex[:6]}'), PATH=f'{VENV_BIN}:{os.environ["PATH"]}')
-    return subprocess.Popen([str(VENV_BIN / 'ansible-playbook'), '-i', str(lab_control.STATE_DIR / 'inventory'),
-                             playbook, '-e', f'@{vars_file}'],
-                            env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+def start(collections_path, tmp_path, playbook='coexist.domino_exchange.domino_to_exchange', **extra):
+    """The playbook started and not waited for (output and errors in ``stdout``)."""
+    extra_vars = dict(coexist_report_dir=str(tmp_path / f'reports-{uuid.uuid4().hex[:6]}'), **extra)
+    return run_ansible_playbook(collections_path, tmp_path, playbook, extra_vars=extra_vars, wait=False)
 
 
 def owned_ou(lab) -> dict:
@@ -99,14 +91,7 @@ def test_a_hung_samba_mid_run_ends_at_the_operation_timeout_and_says_so(large, c
     lab = large
     samba = lab_control.directory('ad')
     vars_ = lab_control.playbook_vars(lab)
-    vars_file = tmp_path / 'short-timeout.json'
-    vars_file.write_text(json.dumps({'coexist_ad': dict(vars_['coexist_ad'], timeout=5),
-                                     'coexist_report_dir': str(tmp_path / 'reports-hung')}))
-    env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=str(collections_path), ANSIBLE_NOCOLOR='1',
-               ANSIBLE_LOCAL_TEMP=str(tmp_path / 'tmp-hung'), PATH=f'{VENV_BIN}:{os.environ["PATH"]}')
-    process = subprocess.Popen([str(VENV_BIN / 'ansible-playbook'), '-i', str(lab_control.STATE_DIR / 'inventory'),
-                                'coexist.domino_exchange.domino_to_exchange', '-e', f'@{vars_file}'],
-                               env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    process = start(collections_path, tmp_path, coexist_ad=dict(vars_['coexist_ad'], timeout=5))
     while count_owned(lab) < 300:
         assert process.poll() is None, 'the run ended before the hang'
         time.sleep(0.05)

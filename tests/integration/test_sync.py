@@ -24,9 +24,7 @@ def run_sync(run_playbook, tmp_path, *args, overrides=None, env=None, inventory=
     """Run the sync playbook; return (returncode, {direction: report.json}, report dir, output)."""
     report_dir = tmp_path / f'reports-{uuid.uuid4().hex[:6]}'
     extra = dict(coexist_report_dir=str(report_dir), **(overrides or {}))
-    vars_file = tmp_path / f'vars-{uuid.uuid4().hex[:6]}.json'
-    vars_file.write_text(json.dumps(extra))
-    result = run_playbook('coexist.domino_exchange.sync', '-e', f'@{vars_file}', *args,
+    result = run_playbook('coexist.domino_exchange.sync', *args, extra_vars=extra,
                           env=dict({'ANSIBLE_SHOW_CUSTOM_STATS': '1'}, **(env or {})), inventory=inventory)
     reports = {}
     for direction in DIRECTIONS:

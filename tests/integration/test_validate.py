@@ -21,9 +21,7 @@ def validate(run_playbook, tmp_path, overrides=None):
     """Run the validate playbook; return (returncode, validate.json or None, output)."""
     report_dir = tmp_path / f'reports-{uuid.uuid4().hex[:6]}'
     extra = dict(coexist_report_dir=str(report_dir), **(overrides or {}))
-    vars_file = tmp_path / f'vars-{uuid.uuid4().hex[:6]}.json'
-    vars_file.write_text(json.dumps(extra))
-    result = run_playbook('coexist.domino_exchange.validate', '-e', f'@{vars_file}')
+    result = run_playbook('coexist.domino_exchange.validate', extra_vars=extra)
     path = report_dir / 'validate' / 'validate.json'
     return result.returncode, json.loads(path.read_text()) if path.exists() else None, result.stdout + result.stderr
 
