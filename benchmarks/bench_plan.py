@@ -2,7 +2,7 @@
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
 
-"""The planner alone (``plugins/module_utils/_plan.py``), timed on synthetic data: no LDAP, no lab.
+"""The planner alone (``plugins/module_utils/engine/plan.py``), timed on synthetic data: no LDAP, no lab.
 
 Two cases, both through the AD contact profile (the Domino one names contacts the same way):
 
@@ -68,8 +68,8 @@ def _import_collection():
 _import_collection()
 
 # pylint: disable=wrong-import-position
-from ansible_collections.coexist.domino_exchange.plugins.module_utils import _plan  # noqa: E402
-from ansible_collections.coexist.domino_exchange.plugins.module_utils._ad import AdContactProfile  # noqa: E402
+from ansible_collections.coexist.domino_exchange.plugins.module_utils.engine import plan as planner  # noqa: E402
+from ansible_collections.coexist.domino_exchange.plugins.module_utils.dialects.ad import AdContactProfile  # noqa: E402
 
 CONTACTS_OU = 'OU=Domino Contacts,DC=corp,DC=example,DC=com'
 PROFILE = AdContactProfile(contacts_ou=CONTACTS_OU, shared_domain='example.com',
@@ -84,21 +84,21 @@ def peak_rss_mib() -> float:
 
 
 def sources(count: int, name=lambda i: f'User {i:07d}') -> list:
-    return [_plan.SourceRecord(anchor=f'{i:032X}', dn=f'CN=User {i},O=Acme', display_name=name(i),
-                               mail=f'user{i}@example.com', given_name='User', surname=str(i), alias=f'user{i}',
-                               fields={'title': 'Engineer'}) for i in range(count)]
+    return [planner.SourceRecord(anchor=f'{i:032X}', dn=f'CN=User {i},O=Acme', display_name=name(i),
+                                 mail=f'user{i}@example.com', given_name='User', surname=str(i), alias=f'user{i}',
+                                 fields={'title': 'Engineer'}) for i in range(count)]
 
 
 def synced(records: list) -> list:
     """The owned contacts a first run of ``records`` into an empty container leaves."""
-    first = _plan.plan(records, [], {}, [], PROFILE)
-    return [_plan.OwnedContact(op.dn, op.anchor, {a: list(v) for a, v in op.attrs.items()}) for op in first.operations]
+    first = planner.plan(records, [], {}, [], PROFILE)
+    return [planner.OwnedContact(op.dn, op.anchor, {a: list(v) for a, v in op.attrs.items()}) for op in first.operations]
 
 
 def swap_renames(pairs: int) -> tuple:
     """(renames, remaining contacts): contact 2k takes the name of 2k+1 and the reverse."""
-    contacts = [_plan.OwnedContact(PROFILE.dn_for(f'User {i:07d}'), f'{i:032X}', {}) for i in range(2 * pairs)]
-    renames = [_plan.Operation('rename', c.anchor, c.dn, new_dn=contacts[i ^ 1].dn) for i, c in enumerate(contacts)]
+    contacts = [planner.OwnedContact(PROFILE.dn_for(f'User {i:07d}'), f'{i:032X}', {}) for i in range(2 * pairs)]
+    renames = [planner.Operation('rename', c.anchor, c.dn, new_dn=contacts[i ^ 1].dn) for i, c in enumerate(contacts)]
     return renames, contacts
 
 
@@ -150,7 +150,7 @@ def main() -> int:
     for size in (20_000,) if args.quick else (20_000, 100_000, 200_000):
         records = sources(size)
         owned = synced(records)
-        result, seconds = timed(_plan.plan, records, owned, {}, [], PROFILE)
+        result, seconds = timed(planner.plan, records, owned, {}, [], PROFILE)
         if result.operations or result.unchanged != size:
             failures.append(f'no-op at {size:,}: {len(result.operations)} operations, {result.unchanged} unchanged')
         previous = report('plan(), no-op', size, seconds, previous)
@@ -159,7 +159,7 @@ def main() -> int:
     previous = None
     for pairs in (8_000,) if args.quick else (8_000, 200_000):
         renames, remaining = swap_renames(pairs)
-        ordered, seconds = timed(_plan._order_renames, list(renames), remaining, PROFILE)  # pylint: disable=protected-access
+        ordered, seconds = timed(planner._order_renames, list(renames), remaining, PROFILE)  # pylint: disable=protected-access
         renames, remaining = swap_renames(pairs)                     # the ordering moved the parked ones
         problem = check_order(ordered, renames, remaining)
         if problem or len(ordered) != 3 * pairs:
@@ -173,7 +173,7 @@ def main() -> int:
     records = sources(2 * pairs)
     owned = synced(records)
     swapped = sources(2 * pairs, name=lambda i: f'User {i ^ 1:07d}')
-    result, seconds = timed(_plan.plan, swapped, owned, {}, [], PROFILE)
+    result, seconds = timed(planner.plan, swapped, owned, {}, [], PROFILE)
     if len(result.of_kind('rename')) != 3 * pairs:
         failures.append(f'plan() of {pairs:,} swaps: {len(result.of_kind("rename"))} renames, not {3 * pairs}')
     report('plan(), swaps', pairs, seconds, None)

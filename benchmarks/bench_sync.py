@@ -45,16 +45,16 @@ ANSIBLE_VENV = HERE / '.venv-ansible'          # the `ansible` package, for comm
 ANSIBLE_PACKAGE = 'ansible>=12,<13'              # the release that pairs with ansible-core 2.19
 YARDSTICK = HERE / 'yardstick.py'               # the default; --yardstick runs another with the same contract
 BARS = {'noop_vs_reads': 1.5, 'add_rate_vs_yardstick': 0.8, 'peak_rss_mb': 300.0}
-# What ad_contact_sync reads from Domino: plugins/module_utils/_domino.py read_mailboxes() with the
+# What ad_contact_sync reads from Domino: plugins/module_utils/dialects/domino.py read_mailboxes() with the
 # default attribute map (title, telephonenumber) and Domino marker (employeeType).
 DOMINO_ATTRS = sorted({'dominoUNID', 'cn', 'givenName', 'sn', 'mail', 'uid', 'mailfile', 'mailsystem',
                        'mailaddress', 'employeeType', 'title', 'telephonenumber'})
 MARKER_FILTER = '(adminDescription=coexist.domino_exchange:*)'
 ADDRESS_FILTER = '(|(mail=*)(proxyAddresses=*)(mailNickname=*))'
-# exchange_to_domino: what domino_contact_sync reads. The AD mailboxes: _ad.py
+# exchange_to_domino: what domino_contact_sync reads. The AD mailboxes: dialects/ad.py
 # read_exchange_mailboxes() (MAILBOX_FILTER; the attribute list below is the one it builds, with
 # the default marker attribute adminDescription and the default attribute map's AD side, title
-# and telephoneNumber). The owned contacts: _domino.py read_contacts() attributes (CONTACT_MANAGED,
+# and telephoneNumber). The owned contacts: dialects/domino.py read_contacts() attributes (CONTACT_MANAGED,
 # the map's Domino side, the marker employeeType, objectClass, dominoUNID). Both are completed
 # from plugins/module_utils in Bench.__init__.
 E2D_MAILBOX_ATTRS = ['objectGUID', 'objectClass', 'cn', 'displayName', 'givenName', 'sn', 'mail', 'proxyAddresses',
@@ -123,13 +123,17 @@ class Bench:
         # finder over the work dir), so the yardstick reads what the modules read.
         init_plugin_loader([str(self.work)])
         # pylint: disable-next=import-outside-toplevel
-        from ansible_collections.coexist.domino_exchange.plugins.module_utils import _ad, _domino, _sync
-        self.contact_attrs = sorted(set(_ad.MANAGED + ['title', 'telephoneNumber', 'adminDescription']))
-        self.mailbox_filter = _ad.MAILBOX_FILTER
-        fields = _sync.attribute_fields(_sync.DEFAULT_ATTRIBUTE_MAP, 'domino')     # {Domino attribute: AD attribute}
-        self.e2d_mailbox_attrs = sorted(set(E2D_MAILBOX_ATTRS + [_ad.DEFAULT_MARKER_ATTRIBUTE] + list(fields.values())))
-        self.e2d_contact_attrs = sorted(set(_domino.CONTACT_MANAGED + list(fields)
-                                            + [_domino.DEFAULT_MARKER_ATTRIBUTE, 'objectClass', 'dominoUNID']))
+        from ansible_collections.coexist.domino_exchange.plugins.module_utils.dialects import ad as ad_dialect
+        # pylint: disable-next=import-outside-toplevel
+        from ansible_collections.coexist.domino_exchange.plugins.module_utils.dialects import domino as domino_dialect
+        # pylint: disable-next=import-outside-toplevel
+        from ansible_collections.coexist.domino_exchange.plugins.module_utils.engine import run as sync_run
+        self.contact_attrs = sorted(set(ad_dialect.MANAGED + ['title', 'telephoneNumber', 'adminDescription']))
+        self.mailbox_filter = ad_dialect.MAILBOX_FILTER
+        fields = sync_run.attribute_fields(sync_run.DEFAULT_ATTRIBUTE_MAP, 'domino')     # {Domino attribute: AD attribute}
+        self.e2d_mailbox_attrs = sorted(set(E2D_MAILBOX_ATTRS + [ad_dialect.DEFAULT_MARKER_ATTRIBUTE] + list(fields.values())))
+        self.e2d_contact_attrs = sorted(set(domino_dialect.CONTACT_MANAGED + list(fields)
+                                            + [domino_dialect.DEFAULT_MARKER_ATTRIBUTE, 'objectClass', 'dominoUNID']))
 
     # ----------------------------------------------------------------------------- the lab
     def reset(self, snapshot: str, which: str) -> float:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 
 class ModuleDocFragment:
-    """The ``ad`` and ``domino`` options; the spec is plugins/module_utils/_options.py.
+    """The ``ad`` and ``domino`` options; the spec is plugins/module_utils/module/options.py.
 
     Written out in full (ansible-test wants literal strings); tests/unit checks that both
     fragments match the argument spec, key by key.

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 class ModuleDocFragment:
     """Which AD users are Exchange mailboxes; the spec is EXCHANGE_MAILBOX_OPTIONS in
-    plugins/module_utils/_options.py."""
+    plugins/module_utils/module/options.py."""
 
     DOCUMENTATION = r'''
 options:

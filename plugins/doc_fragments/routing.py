@@ -6,7 +6,7 @@ from __future__ import annotations
 
 
 class ModuleDocFragment:
-    """The routing design options; the spec is DESIGN_OPTIONS in plugins/module_utils/_routing.py."""
+    """The routing design options; the spec is DESIGN_OPTIONS in plugins/module_utils/routing/design.py."""
 
     DOCUMENTATION = r'''
 options:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 
 class ModuleDocFragment:
-    """Options every sync module takes; the spec is SYNC_OPTIONS in plugins/module_utils/_sync.py."""
+    """Options every sync module takes; the spec is SYNC_OPTIONS in plugins/module_utils/engine/run.py."""
 
     DOCUMENTATION = r'''
 options:

@@ -152,11 +152,11 @@ not_mailboxes:
   sample: {hidden from address lists: 4, arbitration mailbox (never synced): 3, not a mailbox (recipient type 128): 3}
 '''
 
-from ..module_utils._ad import ExchangeMailboxRule, read_exchange_mailboxes
-from ..module_utils._ldap import DirectoryError
-from ..module_utils._module import CoexistModule
-from ..module_utils._options import EXCHANGE_MAILBOX_OPTIONS
-from ..module_utils._sync import DEFAULT_ATTRIBUTE_MAP, attribute_fields
+from ..module_utils.dialects.ad import ExchangeMailboxRule, read_exchange_mailboxes
+from ..module_utils.directory.errors import DirectoryError
+from ..module_utils.module.coexist_module import CoexistModule
+from ..module_utils.module.options import EXCHANGE_MAILBOX_OPTIONS
+from ..module_utils.engine.run import DEFAULT_ATTRIBUTE_MAP, attribute_fields
 
 
 def main():

@@ -136,18 +136,19 @@ domino:
       supports_paging: true
 '''
 
-from ..module_utils._ad import read_effective_rights
-from ..module_utils._domino import contacts_base_missing
-from ..module_utils._ldap import DirectoryError, LdapClient
-from ..module_utils._module import CoexistModule
+from ..module_utils.dialects.ad import read_effective_rights
+from ..module_utils.dialects.domino import contacts_base_missing
+from ..module_utils.directory.connection import open_directory
+from ..module_utils.directory.errors import DirectoryError
+from ..module_utils.module.coexist_module import CoexistModule
 
 
-def describe(settings, container: str | None, side: str) -> dict:
+def describe(side: str, params: dict, container: str | None) -> dict:
     """Connect, bind and read the root DSE of one directory (and check its contacts container);
     errors become data, not exceptions, so both directories are always reported."""
-    result = {'server': settings.server, 'reachable': False}
+    result = {'server': params['server'], 'reachable': False}
     try:
-        with LdapClient(settings) as client:
+        with open_directory(side, params) as client:
             result.update(reachable=True, encryption=client.encryption, bind_method=client.bind_method,
                           root_dse=client.root_dse().as_dict())
             if container is not None:
@@ -177,10 +178,10 @@ def main():
     result = {'changed': False}
     containers = {'ad': 'contacts_ou', 'domino': 'contacts_base'}
     for side in cm.sides:
-        settings = cm.settings(side, required=False)
-        if settings is not None:
-            container = cm.params[side].get(containers[side]) if side in cm.params['check_containers'] else None
-            result[side] = describe(settings, container, side)
+        params = cm.params[side]
+        if params and params.get('server'):
+            container = params.get(containers[side]) if side in cm.params['check_containers'] else None
+            result[side] = describe(side, params, container)
     if not any(side in result for side in cm.sides):
         cm.module.fail_json(msg='Neither ad.server nor domino.server is set (nor COEXIST_AD_SERVER / '
                                 'COEXIST_DOMINO_SERVER): nothing to check', **result)

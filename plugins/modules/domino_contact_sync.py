@@ -181,10 +181,10 @@ errors:
   elements: dict
 '''
 
-from ..module_utils._directions import prepare_exchange_to_domino, run_direction
-from ..module_utils._module import CoexistModule
-from ..module_utils._options import EXCHANGE_MAILBOX_OPTIONS
-from ..module_utils._sync import DEFAULT_ATTRIBUTE_MAP, SYNC_OPTIONS
+from ..module_utils.directions.prepare import prepare_exchange_to_domino, run_direction
+from ..module_utils.module.coexist_module import CoexistModule
+from ..module_utils.module.options import EXCHANGE_MAILBOX_OPTIONS
+from ..module_utils.engine.run import DEFAULT_ATTRIBUTE_MAP, SYNC_OPTIONS
 
 
 def main():

@@ -139,10 +139,10 @@ not_mailboxes:
   sample: {no mail file: 6, 'forwarded (has a forwarding address)': 5}
 '''
 
-from ..module_utils._domino import MailboxRule, read_mailboxes
-from ..module_utils._ldap import DirectoryError
-from ..module_utils._module import CoexistModule
-from ..module_utils._sync import DEFAULT_ATTRIBUTE_MAP, attribute_fields
+from ..module_utils.dialects.domino import MailboxRule, read_mailboxes
+from ..module_utils.directory.errors import DirectoryError
+from ..module_utils.module.coexist_module import CoexistModule
+from ..module_utils.engine.run import DEFAULT_ATTRIBUTE_MAP, attribute_fields
 
 
 def main():

@@ -97,7 +97,8 @@ routing_warnings:
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ..module_utils._routing import CURRENT_OPTION, DESIGN_OPTIONS, check_design, design_from, domino_desired, plan_domino, unid_of
+from ..module_utils.routing.design import (
+    CURRENT_OPTION, DESIGN_OPTIONS, check_design, design_from, domino_desired, plan_domino, unid_of)
 
 
 def main():

@@ -141,13 +141,14 @@ connectors:
   elements: dict
 '''
 
-from ..module_utils._ad import discover_exchange
-from ..module_utils._ldap import DirectoryError, LdapClient, parse_dn, rdn
-from ..module_utils._module import CoexistModule
-from ..module_utils._options import connection_settings
-from ..module_utils._routing import DESIGN_OPTIONS, design_from
-from ..module_utils._routing2003 import check, configured, esm_steps, read_state
-from ..module_utils._validate import ReadOnlyDirectory
+from ..module_utils.dialects.ad import discover_exchange
+from ..module_utils.directory.dn import parse_dn, rdn
+from ..module_utils.directory.errors import DirectoryError
+from ..module_utils.module.coexist_module import CoexistModule
+from ..module_utils.directory.connection import open_directory
+from ..module_utils.routing.design import DESIGN_OPTIONS, design_from
+from ..module_utils.routing.exchange2003 import check, configured, esm_steps, read_state
+from ..module_utils.directory.read_only import ReadOnlyDirectory
 
 
 def argument_spec() -> dict:
@@ -176,16 +177,13 @@ def main():
     if not hosts:
         cm.module.fail_json(msg='domino_smtp_hosts is empty: name the Domino SMTP hosts the SMTP connector forwards to')
     # read_only: the connection refuses every write before it is sent (see LdapClient._write).
-    settings = connection_settings('ad', dict(p['ad'] or {}, read_only=True))
-    if settings is None:
-        cm.module.fail_json(msg='ad.server is not set: give the AD directory URI in the ad option or in COEXIST_AD_SERVER')
     try:
-        with LdapClient(settings) as client:
+        with open_directory('ad', p['ad'], read_only=True) as client:
             directory = ReadOnlyDirectory(client)
             root = directory.root_dse().entry
             config = root.get('configurationNamingContext')
             if not config:
-                cm.module.fail_json(msg=f'{settings.where} has no configurationNamingContext in its root DSE: is it an '
+                cm.module.fail_json(msg=f'{client.settings.where} has no configurationNamingContext in its root DSE: is it an '
                                         f'Active Directory domain controller?')
             exchange = discover_exchange(directory, config, p['exchange_organization'])
             if not exchange['organisation']:

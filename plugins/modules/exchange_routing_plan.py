@@ -95,7 +95,7 @@ routing_warnings:
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ..module_utils._routing import (
+from ..module_utils.routing.design import (
     CURRENT_OPTION, DESIGN_OPTIONS, check_design, design_from, exchange_desired, for_exchange_online, plan_exchange)
 
 

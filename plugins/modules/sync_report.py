@@ -100,8 +100,8 @@ import os
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ..module_utils._report import summary_lines, write_text_atomically
-from ..module_utils._report_html import render_html
+from ..module_utils.engine.report import summary_lines, write_text_atomically
+from ..module_utils.engine.report_html import render_html
 
 ORDER = ['domino_to_exchange', 'exchange_to_domino']   # the classic run-profile order
 

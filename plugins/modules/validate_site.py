@@ -200,13 +200,13 @@ files:
 import json
 import os
 
-from ..module_utils._directions import SetupError, prepare_domino_to_exchange, prepare_exchange_to_domino
-from ..module_utils._ldap import DirectoryError
-from ..module_utils._module import CoexistModule
-from ..module_utils._options import EXCHANGE_MAILBOX_OPTIONS
-from ..module_utils._report import write_text_atomically
-from ..module_utils._sync import DEFAULT_ATTRIBUTE_MAP
-from ..module_utils._validate import FAIL, WARN, Check, read_only, run_checks, table
+from ..module_utils.directions.prepare import SetupError, prepare_domino_to_exchange, prepare_exchange_to_domino
+from ..module_utils.directory.errors import DirectoryError
+from ..module_utils.module.coexist_module import CoexistModule
+from ..module_utils.module.options import EXCHANGE_MAILBOX_OPTIONS
+from ..module_utils.engine.report import write_text_atomically
+from ..module_utils.engine.run import DEFAULT_ATTRIBUTE_MAP
+from ..module_utils.validate.checks import Check, FAIL, WARN, read_only, run_checks, table
 
 PLAN_COUNTS = ('sources', 'managed', 'create', 'update', 'rename', 'delete', 'conflict', 'skip')
 

@@ -17,7 +17,7 @@ VENV_BIN = Path(sys.executable).parent
 def settings_for(facts: dict, side: str, **overrides):
     """ConnectionSettings for the sync account of one lab directory."""
     # Imported here: pytest-ansible puts the collection on the path after conftest files load.
-    from ansible_collections.coexist.domino_exchange.plugins.module_utils._ldap import ConnectionSettings
+    from ansible_collections.coexist.domino_exchange.plugins.module_utils.directory.settings import ConnectionSettings
 
     f = facts[side]
     values = dict(server=f['server'], label={'ad': 'AD', 'domino': 'Domino'}[side], bind_dn=f['bind_dn'],
@@ -36,7 +36,7 @@ def ldap3_admin(facts: dict, side: str) -> ldap3.Connection:
 
 
 def run_ansible_playbook(collections_path: Path, tmp_path: Path, playbook: str, *args: str, extra_vars: dict | None = None,
-                     env: dict | None = None, inventory: Path | None = None, wait: bool = True, timeout: int = 300):
+                         env: dict | None = None, inventory: Path | None = None, wait: bool = True, timeout: int = 300):
     """The one way the tests run ansible-playbook: the installed collection, the lab inventory (or
     ``inventory``), ``extra_vars`` passed as a JSON vars file. ``wait``: a CompletedProcess with
     stdout and stderr captured; else the started Popen (stderr folded into stdout), for runs the

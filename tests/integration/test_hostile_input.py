@@ -16,10 +16,10 @@ from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 from lab_helpers import LOGON_ATTRIBUTES, ldap3_admin
 
-from ansible_collections.coexist.domino_exchange.plugins.module_utils._apply import apply_plan
-from ansible_collections.coexist.domino_exchange.plugins.module_utils._directions import (
+from ansible_collections.coexist.domino_exchange.plugins.module_utils.engine.apply import apply_plan
+from ansible_collections.coexist.domino_exchange.plugins.module_utils.directions.prepare import (
     SetupError, prepare_domino_to_exchange, prepare_exchange_to_domino)
-from ansible_collections.coexist.domino_exchange.plugins.module_utils._ldap import DirectoryError
+from ansible_collections.coexist.domino_exchange.plugins.module_utils.directory.errors import DirectoryError
 
 MARKER = 'coexist.domino_exchange:'
 MARKER_ATTRIBUTE = {'ad': 'adminDescription', 'domino': 'employeeType'}
@@ -39,8 +39,9 @@ LOCALS = st.one_of(st.text(alphabet=st.sampled_from(NASTY + list('abc019')), min
 DOMAINS = st.sampled_from(['example.com', 'exam*ple.com', 'ex(am)ple.com', 'EXAMPLE.COM', '', 'e\u0445ample.com'])
 
 # Clean yet hostile: every character above but the ASCII controls, which a directory may refuse
-# (DN and filter metacharacters, look-alikes, right-to-left and zero-width marks, emoji); an address of RFC 5321 dot-atom characters (filter metacharacters among them) made
-# unique by a random part, so no recipient of the lab and no other source holds it.
+# (DN and filter metacharacters, look-alikes, right-to-left and zero-width marks, emoji); an
+# address of RFC 5321 dot-atom characters (filter metacharacters among them) made unique by a
+# random part, so no recipient of the lab and no other source holds it.
 PRINTABLE = st.text(alphabet=st.sampled_from([c for c in NASTY if c not in '\x00\x01\x1b\n\t'] + list('abcXYZ019')),
                     min_size=0, max_size=40).map(lambda s: ' '.join(s.split()))
 ATOM = st.text(alphabet=st.sampled_from(list("*+=#'-/?{}|~!$%&^_`") + list('abcXYZ019')), min_size=1, max_size=30)

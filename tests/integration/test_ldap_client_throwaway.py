@@ -10,8 +10,9 @@ from pathlib import Path
 import pytest
 import slapdtest
 
-from ansible_collections.coexist.domino_exchange.plugins.module_utils._ldap import (
-    ConnectionSettings, DirectoryError, LdapClient)
+from ansible_collections.coexist.domino_exchange.plugins.module_utils.directory.client import LdapClient
+from ansible_collections.coexist.domino_exchange.plugins.module_utils.directory.errors import DirectoryError
+from ansible_collections.coexist.domino_exchange.plugins.module_utils.directory.settings import ConnectionSettings
 
 # A server that does not advertise paging: the root DSE hides supportedControl. The database
 # returns at most 5 entries a search, except to cn=reader (the sync account's stand-in).
@@ -144,9 +145,9 @@ def test_contact_writes_answered_with_a_referral_stop_the_run_naming_the_admin_s
     """Domino answers writes to a directory it does not hold with a referral to the directory's
     administration server: the first one stops the run (every later write would get the same),
     the rest is reported as not attempted, nothing is written anywhere."""
-    from ansible_collections.coexist.domino_exchange.plugins.module_utils._apply import apply_plan
-    from ansible_collections.coexist.domino_exchange.plugins.module_utils._domino import DominoContactProfile
-    from ansible_collections.coexist.domino_exchange.plugins.module_utils._plan import SourceRecord, plan
+    from ansible_collections.coexist.domino_exchange.plugins.module_utils.engine.apply import apply_plan
+    from ansible_collections.coexist.domino_exchange.plugins.module_utils.dialects.domino import DominoContactProfile
+    from ansible_collections.coexist.domino_exchange.plugins.module_utils.engine.plan import SourceRecord, plan
 
     s = referral_server
     profile = DominoContactProfile(contacts_base=f'ou=remote,{s.suffix}', exchange_routing_domain='exchange.example.com')

@@ -15,7 +15,7 @@ import pytest
 import yaml
 from coexist_lab import lab as lab_control
 
-from ansible_collections.coexist.domino_exchange.plugins.module_utils._options import ad_option, domino_option
+from ansible_collections.coexist.domino_exchange.plugins.module_utils.module.options import ad_option, domino_option
 
 REPO = Path(__file__).resolve().parents[2]
 VENV_BIN = Path(sys.executable).parent

@@ -9,7 +9,8 @@ import subprocess
 
 import pytest
 
-from ansible_collections.coexist.domino_exchange.plugins.module_utils._report_html import COUNT_COLUMNS, render_html
+from ansible_collections.coexist.domino_exchange.plugins.module_utils.engine.report_html import (
+    COUNT_COLUMNS, render_html)
 
 CHROMIUM = shutil.which('chromium')
 

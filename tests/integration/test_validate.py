@@ -12,9 +12,11 @@ from coexist_lab import lab as lab_control
 from lab_helpers import dump_both, expected_creates, ldap3_admin, manifest
 from test_ldap_client_throwaway import NoPagingSlapd, PlainSlapd, _people, _settings
 
-from ansible_collections.coexist.domino_exchange.plugins.module_utils._ldap import DirectoryError, LdapClient
-from ansible_collections.coexist.domino_exchange.plugins.module_utils._validate import (
-    DOMINO_NEEDED, ReadOnlyDirectory, check_domino_schema, check_root_dse)
+from ansible_collections.coexist.domino_exchange.plugins.module_utils.directory.client import LdapClient
+from ansible_collections.coexist.domino_exchange.plugins.module_utils.directory.errors import DirectoryError
+from ansible_collections.coexist.domino_exchange.plugins.module_utils.directory.read_only import ReadOnlyDirectory
+from ansible_collections.coexist.domino_exchange.plugins.module_utils.validate.checks import (
+    DOMINO_NEEDED, check_domino_schema, check_root_dse)
 
 
 def validate(run_playbook, tmp_path, overrides=None):
@@ -123,8 +125,9 @@ def test_a_server_without_paging_is_a_warning(tmp_path):
 
 def test_validate_connections_cannot_write(seeded):
     """Read-only by construction: the connections validate builds refuse a write before sending it."""
-    from ansible_collections.coexist.domino_exchange.plugins.module_utils._options import connection_settings
-    from ansible_collections.coexist.domino_exchange.plugins.module_utils._validate import read_only
+    from ansible_collections.coexist.domino_exchange.plugins.module_utils.directory.connection import (
+        connection_settings)
+    from ansible_collections.coexist.domino_exchange.plugins.module_utils.validate.checks import read_only
 
     vars_ = lab_control.playbook_vars(seeded)['coexist_domino']
     params = dict(vars_, validate_certs=True, start_tls=False, allow_plaintext_bind=False, timeout=30,

@@ -14,7 +14,7 @@ before and after it, the rules the directory enforces and the ones the design pr
 * names are neither empty nor over the target's limit;
 * after every operation no two objects under one parent share a name under
   ``profile.name_key``: AD refuses a duplicate RDN accent- and case-insensitively, Samba does
-  not, so this model is the check the lab cannot make (Domino: the same rule, see _naming.py).
+  not, so this model is the check the lab cannot make (Domino: the same rule, see engine/naming.py).
 
 The marker (``profile.marker_attribute``: ``profile.marker_prefix`` + anchor) is what makes a
 created or updated contact owned, and by which anchor. A violation raises
@@ -27,10 +27,10 @@ from __future__ import annotations
 import copy
 import functools
 
-from ansible_collections.coexist.domino_exchange.plugins.module_utils._ad import AdContactProfile
-from ansible_collections.coexist.domino_exchange.plugins.module_utils._domino import DominoContactProfile
-from ansible_collections.coexist.domino_exchange.plugins.module_utils._ldap import normalize_dn
-from ansible_collections.coexist.domino_exchange.plugins.module_utils._plan import OwnedContact
+from ansible_collections.coexist.domino_exchange.plugins.module_utils.dialects.ad import AdContactProfile
+from ansible_collections.coexist.domino_exchange.plugins.module_utils.dialects.domino import DominoContactProfile
+from ansible_collections.coexist.domino_exchange.plugins.module_utils.directory.dn import normalize_dn
+from ansible_collections.coexist.domino_exchange.plugins.module_utils.engine.plan import OwnedContact
 
 
 class ModelViolation(AssertionError):

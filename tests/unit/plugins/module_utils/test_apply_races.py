@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from ansible_collections.coexist.domino_exchange.plugins.module_utils._apply import Ownership, apply_plan
-from ansible_collections.coexist.domino_exchange.plugins.module_utils._ldap import DirectoryError, Entry
-from ansible_collections.coexist.domino_exchange.plugins.module_utils._plan import Operation, Plan
+from ansible_collections.coexist.domino_exchange.plugins.module_utils.engine.apply import Ownership, apply_plan
+from ansible_collections.coexist.domino_exchange.plugins.module_utils.directory.client import Entry
+from ansible_collections.coexist.domino_exchange.plugins.module_utils.directory.errors import DirectoryError
+from ansible_collections.coexist.domino_exchange.plugins.module_utils.engine.plan import Operation, Plan
 
 PREFIX = 'coexist.domino_exchange:'
 OWNERSHIP = Ownership('employeeType', lambda v: v[len(PREFIX):] if v.startswith(PREFIX) else '')

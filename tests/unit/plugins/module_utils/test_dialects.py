@@ -6,9 +6,11 @@ from __future__ import annotations
 import pytest
 from hypothesis import given, settings, strategies as st
 
-from ansible_collections.coexist.domino_exchange.plugins.module_utils import _ad, _addresses, _apply, _domino, _naming
-from ansible_collections.coexist.domino_exchange.plugins.module_utils._ldap import Entry, dn_key
-from ansible_collections.coexist.domino_exchange.plugins.module_utils._plan import SourceRecord
+from ansible_collections.coexist.domino_exchange.plugins.module_utils.dialects import ad as _ad, domino as _domino
+from ansible_collections.coexist.domino_exchange.plugins.module_utils.engine import addresses as _addresses, apply as _apply, naming as _naming
+from ansible_collections.coexist.domino_exchange.plugins.module_utils.directory.client import Entry
+from ansible_collections.coexist.domino_exchange.plugins.module_utils.directory.dn import dn_key
+from ansible_collections.coexist.domino_exchange.plugins.module_utils.engine.plan import SourceRecord
 
 
 def person(dn='cn=Anna Abbott,ou=Sales,o=Acme', **attrs) -> Entry:
@@ -343,7 +345,7 @@ def test_domino_address_holders_are_described():
 
 
 def test_the_attribute_map_turns_round_per_direction():
-    from ansible_collections.coexist.domino_exchange.plugins.module_utils._sync import attribute_fields
+    from ansible_collections.coexist.domino_exchange.plugins.module_utils.engine.run import attribute_fields
     mapping = {'title': 'title', 'telephoneNumber': 'telephonenumber', 'department': None}
     assert attribute_fields(mapping, 'ad') == {'title': 'title', 'telephoneNumber': 'telephonenumber'}
     assert attribute_fields(mapping, 'domino') == {'title': 'title', 'telephonenumber': 'telephoneNumber'}

@@ -9,10 +9,13 @@ import ldap
 import pytest
 from hypothesis import given, settings, strategies as st
 
-from ansible_collections.coexist.domino_exchange.plugins.module_utils import _ldap
-from ansible_collections.coexist.domino_exchange.plugins.module_utils._ldap import (
-    ConnectionSettings, DirectoryError, LdapClient, dn_is_within, escape_dn_value, escape_filter_value,
-    filter_equals, normalize_dn, parse_dn, rdn, translate_error)
+from ansible_collections.coexist.domino_exchange.plugins.module_utils.directory import client as _ldap
+from ansible_collections.coexist.domino_exchange.plugins.module_utils.directory.client import LdapClient
+from ansible_collections.coexist.domino_exchange.plugins.module_utils.directory.dn import (
+    dn_is_within, escape_dn_value, escape_filter_value, filter_equals, normalize_dn, parse_dn, rdn)
+from ansible_collections.coexist.domino_exchange.plugins.module_utils.directory.errors import (
+    DirectoryError, translate_error)
+from ansible_collections.coexist.domino_exchange.plugins.module_utils.directory.settings import ConnectionSettings
 
 AD = ConnectionSettings(server='ldaps://dc1.corp.example.com', label='AD', bind_dn='CN=svc,DC=corp', bind_password='s3cret',
                         timeout=7, connect_timeout=3)
@@ -220,7 +223,7 @@ def test_keytab_from_the_environment_becomes_a_private_client_keytab(monkeypatch
 def test_keytab_variable_that_is_not_base64_is_a_clear_error(monkeypatch):
     monkeypatch.delenv('KRB5_CLIENT_KTNAME', raising=False)
     monkeypatch.setenv(_ldap.KEYTAB_ENV, 'this is not base64!')
-    with pytest.raises(_ldap.DirectoryError) as exc:
+    with pytest.raises(DirectoryError) as exc:
         _ldap.client_keytab_from_environment('AD server ldaps://dc1')
     assert exc.value.kind == 'credentials' and _ldap.KEYTAB_ENV in exc.value.message and 'dc1' in exc.value.message
 
@@ -242,7 +245,7 @@ def test_without_the_variable_nothing_changes(monkeypatch):
     ('cn=x', '', True),
 ])
 def test_dn_is_within_fast_paths_agree_with_parsing(dn, container, within):
-    assert _ldap.dn_is_within(dn, container) is within
+    assert dn_is_within(dn, container) is within
 
 
 @pytest.mark.parametrize('write', [

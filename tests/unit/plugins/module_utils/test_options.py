@@ -9,7 +9,8 @@ from ansible.module_utils.basic import AnsibleModule
 from ansible.module_utils.testing import patch_module_args
 
 from ansible_collections.coexist.domino_exchange.plugins.doc_fragments.directories import ModuleDocFragment
-from ansible_collections.coexist.domino_exchange.plugins.module_utils import _options
+from ansible_collections.coexist.domino_exchange.plugins.module_utils.directory import connection
+from ansible_collections.coexist.domino_exchange.plugins.module_utils.module import options as _options
 
 ENV_KEYS = ['SERVER', 'BIND_DN', 'BIND_PASSWORD', 'SASL_MECH', 'CA_FILE', 'VALIDATE_CERTS', 'START_TLS',
             'ALLOW_PLAINTEXT_BIND', 'TIMEOUT', 'CONNECT_TIMEOUT', 'PAGE_SIZE']
@@ -54,11 +55,11 @@ def test_option_left_out_entirely_still_reads_the_environment(monkeypatch):
     params = validated({})
     assert params['domino']['server'] == 'ldaps://env.example.com'
     assert params['domino']['mailbox_base'] == ''
-    assert _options.connection_settings('ad', params['ad']) is None
+    assert connection.connection_settings('ad', params['ad']) is None
 
 
 def test_defaults_are_safe():
-    s = _options.connection_settings('ad', validated({'ad': {'server': 'ldaps://dc1'}})['ad'])
+    s = connection.connection_settings('ad', validated({'ad': {'server': 'ldaps://dc1'}})['ad'])
     assert s.validate_certs is True and s.allow_plaintext_bind is False and s.start_tls is False
     assert s.page_size == 1000 and s.timeout == 60 and s.label == 'AD'
 
@@ -102,7 +103,7 @@ def test_empty_variables_from_an_awx_credential_count_as_not_given(monkeypatch):
     for key in ('BIND_DN', 'BIND_PASSWORD', 'CA_FILE'):
         monkeypatch.setenv(f'COEXIST_AD_{key}', '')
     params = validated({'ad': {'server': 'ldaps://dc1.example.com'}})
-    settings = _options.connection_settings('ad', params['ad'])
+    settings = connection.connection_settings('ad', params['ad'])
     assert not settings.ca_file and not settings.bind_dn and not settings.bind_password
     # given in the inventory, the inventory's values stand
     params = validated({'ad': {'server': 'ldaps://dc1.example.com', 'bind_dn': 'CN=svc,DC=corp', 'ca_file': '/ca.pem'}})

@@ -12,7 +12,8 @@ import re
 
 import pytest
 
-from ansible_collections.coexist.domino_exchange.plugins.module_utils._plan import Limits, OwnedContact, SourceRecord, plan
+from ansible_collections.coexist.domino_exchange.plugins.module_utils.engine.plan import (
+    Limits, OwnedContact, SourceRecord, plan)
 
 from plan_simulator import ALL_CONTACTS, CONTACTS_OU, GAL, Container, ad_profile
 

@@ -31,7 +31,8 @@ import os
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ansible_collections.coexist.domino_exchange.plugins.module_utils._plan import Limits, OwnedContact, SourceRecord, plan
+from ansible_collections.coexist.domino_exchange.plugins.module_utils.engine.plan import (
+    Limits, OwnedContact, SourceRecord, plan)
 
 from plan_simulator import CONTACTS_OU, Container, ad_profile, domino_profile
 

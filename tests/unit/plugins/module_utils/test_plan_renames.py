@@ -12,7 +12,8 @@ import random as random_module
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ansible_collections.coexist.domino_exchange.plugins.module_utils._plan import Operation, OwnedContact, _order_renames
+from ansible_collections.coexist.domino_exchange.plugins.module_utils.engine.plan import (
+    Operation, OwnedContact, _order_renames)
 
 from plan_simulator import ad_profile, domino_profile
 

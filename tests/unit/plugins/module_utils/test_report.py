@@ -17,11 +17,12 @@ from pathlib import Path
 import jsonschema
 import pytest
 
-from ansible_collections.coexist.domino_exchange.plugins.module_utils import _report
-from ansible_collections.coexist.domino_exchange.plugins.module_utils._ad import AdContactProfile
-from ansible_collections.coexist.domino_exchange.plugins.module_utils._ldap import DirectoryError
-from ansible_collections.coexist.domino_exchange.plugins.module_utils._report_html import COUNT_COLUMNS, render_html
-from ansible_collections.coexist.domino_exchange.plugins.module_utils._plan import (
+from ansible_collections.coexist.domino_exchange.plugins.module_utils.engine import report as _report
+from ansible_collections.coexist.domino_exchange.plugins.module_utils.dialects.ad import AdContactProfile
+from ansible_collections.coexist.domino_exchange.plugins.module_utils.directory.errors import DirectoryError
+from ansible_collections.coexist.domino_exchange.plugins.module_utils.engine.report_html import (
+    COUNT_COLUMNS, render_html)
+from ansible_collections.coexist.domino_exchange.plugins.module_utils.engine.plan import (
     Limits, OwnedContact, SourceRecord, plan)
 
 SCHEMA_PATH = Path(__file__).parents[4] / 'docs' / 'report-schema-v1.json'

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from ansible_collections.coexist.domino_exchange.plugins.module_utils._routing import (
+from ansible_collections.coexist.domino_exchange.plugins.module_utils.routing.design import (
     Design, domino_desired, exchange_desired, plan_domino, plan_exchange, routing_check, routing_problems)
 
 FIXTURES = Path(__file__).parent / 'fixtures'
@@ -171,7 +171,7 @@ def test_domino_without_its_documents_is_an_error():
 
 
 def test_exchange_online_gets_an_onpremises_outbound_connector_and_no_policy_change():
-    from ansible_collections.coexist.domino_exchange.plugins.module_utils._routing import for_exchange_online
+    from ansible_collections.coexist.domino_exchange.plugins.module_utils.routing.design import for_exchange_online
     calls = for_exchange_online(exchange_plan(design(), {'address_policies': []}))
     assert [c['cmdlet'] for c in calls] == ['fail', 'fail', 'New-OutboundConnector']     # domains: admin center
     assert 'Microsoft 365 admin center' in calls[0]['why']

@@ -13,9 +13,10 @@ import pytest
 import yaml
 from ansible.module_utils.testing import patch_module_args
 
-from ansible_collections.coexist.domino_exchange.plugins.module_utils._ldap import Entry
-from ansible_collections.coexist.domino_exchange.plugins.module_utils._routing import Design
-from ansible_collections.coexist.domino_exchange.plugins.module_utils._routing2003 import (
+from ansible_collections.coexist.domino_exchange.plugins.module_utils.directory import connection
+from ansible_collections.coexist.domino_exchange.plugins.module_utils.directory.client import Entry
+from ansible_collections.coexist.domino_exchange.plugins.module_utils.routing.design import Design
+from ansible_collections.coexist.domino_exchange.plugins.module_utils.routing.exchange2003 import (
     MISSING, OK, check, configured, esm_steps, policy_from, read_state, smart_hosts)
 from ansible_collections.coexist.domino_exchange.plugins.modules import exchange2003_routing_info
 
@@ -382,6 +383,9 @@ class FakeClient:
                                          'routingList': c['routingList'],
                                          'msExchSmtpSmartHost': [c['msExchSmtpSmartHost']]}) for c in connectors]
 
+    def connect(self):
+        return self
+
     def __enter__(self):
         return self
 
@@ -404,7 +408,7 @@ class FakeClient:
 
 
 def test_the_module_reads_through_a_read_only_connection_and_reports(no_env, capsys, monkeypatch):
-    monkeypatch.setattr(exchange2003_routing_info, 'LdapClient', FakeClient)
+    monkeypatch.setattr(connection, 'LdapClient', FakeClient)
     result = run_module(dict(MODULE_ARGS, domino_routing_domain='domino.example.com',
                              exchange_routing_domain='exchange.example.com',
                              ad={'server': 'ldaps://dc1.corp.example.com'}), capsys)
@@ -420,6 +424,6 @@ def test_the_module_fails_without_an_exchange_organisation(no_env, capsys, monke
         def __init__(self, settings):
             super().__init__(settings)
             self.entries = []
-    monkeypatch.setattr(exchange2003_routing_info, 'LdapClient', NoExchange)
+    monkeypatch.setattr(connection, 'LdapClient', NoExchange)
     result = run_module(dict(MODULE_ARGS, ad={'server': 'ldaps://dc1.corp.example.com'}), capsys)
     assert result['failed'] and 'no single Exchange organisation found' in result['msg']

@@ -7,7 +7,7 @@ import json
 import pytest
 from ansible.module_utils.testing import patch_module_args
 
-from ansible_collections.coexist.domino_exchange.plugins.module_utils import _module
+from ansible_collections.coexist.domino_exchange.plugins.module_utils.module import coexist_module as _module
 from ansible_collections.coexist.domino_exchange.plugins.modules import directory_info
 
 

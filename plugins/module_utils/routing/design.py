@@ -186,6 +186,18 @@ def routing_problems(routes: list) -> list:
 
 # --- Exchange 2010-2019/SE (and Exchange Online where the cmdlets agree) ---
 
+def address_space_covers(address_space: str, domain: str) -> bool:
+    """Whether a send connector address space (routingList 'SMTP:example.com;1', '*.x', with an
+    optional 'Local:' scope) names ``domain``."""
+    space = address_space.strip()
+    if space.lower().startswith('local:'):             # a scoped connector: the same address space
+        space = space[len('local:'):]
+    space = space.split(':', 1)[-1].split(';', 1)[0].strip().lower()
+    domain = domain.lower()
+    # '*' (the Internet connector, usually by DNS) is not a route to Domino: only named spaces count.
+    return space == domain or (space.startswith('*.') and domain.endswith(space[1:]))
+
+
 def _space(domain: str) -> str:
     return f'SMTP:{domain};1'
 

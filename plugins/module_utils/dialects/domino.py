@@ -42,10 +42,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from ._addresses import address_problem, in_domain, is_valid_alias, local_part
-from ._ldap import LdapClient, dn_is_within, dn_key, parse_dn
-from ._naming import ContainerNaming
-from ._plan import AddressIndex, ContainerContents, MailboxRead, OwnedContact, SourceRecord
+from ..engine.addresses import address_problem, in_domain, is_valid_alias, local_part
+from ..directory.client import LdapClient
+from ..directory.dn import dn_is_within, dn_key, parse_dn
+from ..engine.naming import ContainerNaming
+from ..engine.plan import AddressIndex, ContainerContents, MailboxRead, OwnedContact, SourceRecord
 
 DEFAULT_MAIL_SYSTEMS = ('1',)        # MailSystem "1" = Notes [inferred]; the LDAP-created default [verified]
 DEFAULT_MARKER_ATTRIBUTE = 'employeeType'   # the Domino contacts' ownership marker (standard inetOrgPerson)
@@ -124,7 +125,7 @@ def read_mailboxes(client: LdapClient, base: str, rule: MailboxRule, field_map: 
 
 @dataclass(frozen=True)
 class DominoContactProfile(ContainerNaming):
-    """The planner's view of an Exchange mailbox's contact in Domino (see ContactProfile in _plan.py)."""
+    """The planner's view of an Exchange mailbox's contact in Domino (see ContactProfile in engine/plan.py)."""
 
     contacts_base: str
     exchange_routing_domain: str

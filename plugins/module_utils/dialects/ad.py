@@ -40,10 +40,11 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass, field, replace
 
-from ._addresses import address_problem, domain_of, in_domain, is_valid_alias, local_part
-from ._ldap import LdapClient, dn_is_within, dn_key, escape_filter_value, normalize_dn, parse_dn
-from ._naming import ContainerNaming, first_rdn_value
-from ._plan import AddressIndex, ContainerContents, MailboxRead, OwnedContact, SourceRecord
+from ..engine.addresses import address_problem, domain_of, in_domain, is_valid_alias, local_part
+from ..directory.client import LdapClient
+from ..directory.dn import dn_is_within, dn_key, escape_filter_value, normalize_dn, parse_dn
+from ..engine.naming import ContainerNaming, first_rdn_value
+from ..engine.plan import AddressIndex, ContainerContents, MailboxRead, OwnedContact, SourceRecord
 
 POLICY_EXCLUDED = '{26491cfc-9e50-4857-861b-0cb8df22b5d7}'   # email address policies: not applied
 MSEXCH_VERSION_2013 = '88218628259840'                        # "0.20 (15.0.0.0)": Exchange 2013 and later
@@ -100,7 +101,7 @@ def guid_to_string(raw: bytes) -> str:
 
 @dataclass(frozen=True)
 class AdContactProfile(ContainerNaming):
-    """The planner's view of a Domino user's contact in AD (see ContactProfile in _plan.py)."""
+    """The planner's view of a Domino user's contact in AD (see ContactProfile in engine/plan.py)."""
 
     contacts_ou: str
     shared_domain: str

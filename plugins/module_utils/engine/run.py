@@ -16,9 +16,9 @@ from __future__ import annotations
 import resource
 import time
 
-from ._apply import apply_plan
-from ._plan import Limits, Plan
-from ._report import build_report, diff, samples, summary_lines, write_report
+from .apply import apply_plan
+from .plan import Limits, Plan
+from .report import build_report, diff, samples, summary_lines, write_report
 
 # Options every sync module takes (documented in plugins/doc_fragments/sync.py).
 SYNC_OPTIONS = {

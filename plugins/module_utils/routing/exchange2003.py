@@ -31,8 +31,7 @@ from __future__ import annotations
 import re
 from dataclasses import asdict, dataclass, field
 
-from ._routing import Design
-from ._validate import _covers
+from .design import Design, address_space_covers
 
 OK, MISSING = 'ok', 'missing'
 DEFAULT_POLICY_ORDER = 2147483647           # msExchPolicyOrder of the Default Policy: the lowest priority
@@ -361,14 +360,14 @@ def _check_connectors(design: Design, connectors: list, domino_smtp_hosts: list)
              smart_hosts(c.get('msExchSmtpSmartHost'))) for c in connectors]
     to_domino_connectors = [name for name, _spaces, hosts in read if to_domino(hosts)]
     hosts_wanted = [h.strip() for h in domino_smtp_hosts if h.strip()]
-    missing_new = [d for d in spaces if not any(any(_covers(s, d) for s in routing) for _n, routing, _h in read)]
+    missing_new = [d for d in spaces if not any(any(address_space_covers(s, d) for s in routing) for _n, routing, _h in read)]
     nowhere = 'no connector has it as an address space' if read else 'no SMTP connector found'
     findings = []
     for domain in spaces:
         why = ('the Domino routing domain' if domain == design.domino_routing_domain.lower()
                else 'the shared domain: Exchange forwards its unknown recipients to Domino')
         check = f'SMTP connector to the Domino smart hosts for {domain} ({why})'
-        covering = [(name, routing, hosts) for name, routing, hosts in read if any(_covers(s, domain) for s in routing)]
+        covering = [(name, routing, hosts) for name, routing, hosts in read if any(address_space_covers(s, domain) for s in routing)]
         good = [name for name, _routing, hosts in covering if to_domino(hosts)]
         elsewhere = [(name, routing) for name, routing, hosts in covering if not to_domino(hosts)]
         shown = '; '.join(f'"{name}" -> {", ".join(hosts) or "DNS"}' for name, _routing, hosts in covering)

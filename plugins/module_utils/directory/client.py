@@ -7,7 +7,7 @@
 # and may not remain stable to outside uses. Changes may be made in ANY release, even a bugfix
 # release. See also: https://github.com/ansible/community/issues/539#issuecomment-780839686
 
-"""The collection's one LDAP client: the only code that imports python-ldap.
+"""The collection's one LDAP client (python-ldap comes in through :mod:`.python_ldap`).
 
 Everything a module needs from a directory goes through :class:`LdapClient`: connecting by URI
 with certificate validation, simple or Kerberos binds, paged search that copes with servers that
@@ -21,28 +21,17 @@ from __future__ import annotations
 import atexit
 import base64
 import binascii
-import functools
 import os
 import socket
 import ssl
 import tempfile
-import traceback
 import typing as t
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-try:
-    import ldap
-    import ldap.dn
-    import ldap.filter
-    import ldap.sasl
-    from ldap.controls import SimplePagedResultsControl
-except ImportError:
-    HAS_LDAP = False
-    LDAP_IMPORT_ERROR: str | None = traceback.format_exc()
-else:
-    HAS_LDAP = True
-    LDAP_IMPORT_ERROR = None
+from .errors import DirectoryError, error_info, translate_error
+from .python_ldap import SimplePagedResultsControl, ldap
+from .settings import ConnectionSettings
 
 PAGED_RESULTS_OID = '1.2.840.113556.1.4.319'
 SERVER_SIDE_SORT_OID = '1.2.840.113556.1.4.473'
@@ -57,58 +46,6 @@ BINARY_ATTRIBUTES = frozenset(a.lower() for a in (
 SCOPES = {'base': 0, 'onelevel': 1, 'subtree': 2}   # ldap.SCOPE_BASE/ONELEVEL/SUBTREE
 # A client keytab handed over as text (AWX credential file injectors can only write text).
 KEYTAB_ENV = 'COEXIST_KRB5_KEYTAB_BASE64'
-
-
-class DirectoryError(Exception):
-    """An LDAP failure as a sentence that names the server and, where it matters, the entry.
-
-    ``kind`` is a stable keyword that callers and tests can branch on: ``credentials``,
-    ``tls_required``, ``plaintext_refused``, ``certificate``, ``unreachable``, ``timeout``,
-    ``no_such_object``, ``already_exists``, ``constraint``, ``schema``, ``access``, ``referral``,
-    ``size_limit``, ``configuration`` or ``ldap`` (anything else).
-    """
-
-    def __init__(self, message: str, *, kind: str = 'ldap', server: str | None = None,
-                 dn: str | None = None, details: dict | None = None):
-        super().__init__(message)
-        self.message = message
-        self.kind = kind
-        self.server = server
-        self.dn = dn
-        self.details = details or {}
-
-    def as_dict(self) -> dict:
-        """The error for a module result or a report (no secrets are ever part of it)."""
-        return {'msg': self.message, 'kind': self.kind, 'server': self.server, 'dn': self.dn,
-                'details': self.details}
-
-
-@dataclass(frozen=True)
-class ConnectionSettings:
-    """How to reach and bind to one directory; built from a module's ``ad``/``domino`` option."""
-
-    server: str
-    label: str = 'LDAP'                      # 'AD' or 'Domino': named in every message
-    bind_dn: str | None = None
-    bind_password: str | None = field(default=None, repr=False)
-    sasl_mech: str | None = None             # 'GSSAPI' for Kerberos
-    ca_file: str | None = None
-    validate_certs: bool = True
-    start_tls: bool = False
-    timeout: float = 60                      # seconds one operation (a bind, a page, a write) may take
-    connect_timeout: float = 10              # seconds to open the TCP connection
-    allow_plaintext_bind: bool = False
-    page_size: int = 1000                    # AD's MaxPageSize; 0 turns paging off
-    read_only: bool = False                  # True: every write is refused before it is sent (validate)
-
-    @property
-    def scheme(self) -> str:
-        return urlsplit(self.server).scheme.lower()
-
-    @property
-    def where(self) -> str:
-        """How messages name this server, e.g. ``AD server ldaps://dc1.corp.example.com``."""
-        return f'{self.label} server {self.server}'
 
 
 class Entry:
@@ -189,168 +126,6 @@ class RootDSE:
         }
 
 
-# --- escaping and DN helpers (RFC 4514 / RFC 4515), all through python-ldap's own functions ---
-
-def escape_filter_value(value: str) -> str:
-    """Escape a value for use inside a search filter (RFC 4515): ``*()\\`` and NUL."""
-    return ldap.filter.escape_filter_chars(value, escape_mode=0)
-
-
-def filter_equals(attribute: str, value: str) -> str:
-    """``(attribute=value)`` with the value escaped."""
-    return f'({attribute}={escape_filter_value(value)})'
-
-
-def escape_dn_value(value: str) -> str:
-    """Escape an attribute value for use in a DN (RFC 4514).
-
-    python-ldap escapes the RFC's special characters; control characters are hex-escaped on
-    top, because libldap's DN parser would otherwise take a newline or tab for spacing.
-    """
-    escaped = ldap.dn.escape_dn_chars(value)
-    return ''.join(f'\\{ord(ch):02x}' if ord(ch) < 0x20 or ord(ch) == 0x7f else ch for ch in escaped)
-
-
-def rdn(attribute: str, value: str) -> str:
-    """A single-valued RDN such as ``CN=Doe\\, John``."""
-    return f'{attribute}={escape_dn_value(value)}'
-
-
-def parse_dn(dn: str) -> list:
-    """Split a DN into RDNs (lists of (type, value, flags)); raises DirectoryError if malformed."""
-    try:
-        return ldap.dn.str2dn(dn)
-    except ldap.DECODING_ERROR:
-        raise DirectoryError(f'{dn!r} is not a valid LDAP distinguished name', kind='configuration', dn=dn) from None
-
-
-@functools.lru_cache(maxsize=65536)
-def normalize_dn(dn: str) -> str:
-    """A DN in one canonical spelling, for comparing DNs: attribute types lower-cased, values
-    re-escaped, spaces around separators dropped, values case-folded (both AD and Domino compare
-    DN values case-insensitively).
-
-    Memoised: a run compares the same DNs (the container, the address lists on every contact)
-    tens of thousands of times, and parsing and re-escaping dominated a 20,000-contact plan."""
-    parts = parse_dn(dn)
-    return ldap.dn.dn2str([[(a.lower(), v.casefold(), f) for a, v, f in rdn_] for rdn_ in parts])
-
-
-@functools.lru_cache(maxsize=262144)
-def dn_key(dn: str) -> tuple:
-    """A DN as a comparable key, cheaper than normalize_dn (no re-escaping): the RDNs as tuples of
-    (type lower-cased, value case-folded)."""
-    return tuple(tuple((a.lower(), v.casefold()) for a, v, _f in rdn_) for rdn_ in parse_dn(dn))
-
-
-def parent_dn(dn: str) -> str:
-    """The DN one level up ('' for a single RDN)."""
-    return ldap.dn.dn2str(parse_dn(dn)[1:])
-
-
-def dn_is_within(dn: str, container: str) -> bool:
-    """True if ``dn`` is ``container`` or below it (the empty container holds everything)."""
-    if '\\' not in dn and '\\' not in container and container:
-        # Without escapes the values are spelled literally: a suffix settles "yes", and a DN
-        # that does not even contain the container's top value settles "no", without parsing
-        # (a read of 40,000 entries asks this for each).
-        lowered, top = dn.lower(), container.rsplit('=', 1)[-1].strip().lower()
-        if lowered.endswith(',' + container.lower()) or lowered == container.lower():
-            return True
-        if top not in lowered:
-            return False
-    inner, outer = parse_dn(dn), parse_dn(container)
-    if not outer:
-        return True
-    if len(inner) < len(outer):
-        return False
-    return normalize_dn(ldap.dn.dn2str(inner[len(inner) - len(outer):])) == normalize_dn(container)
-
-
-# --- error translation ---
-
-def _info(exc: Exception) -> dict:
-    arg = exc.args[0] if exc.args else {}
-    return arg if isinstance(arg, dict) else {'desc': str(arg)}
-
-
-def _referral_target(info: dict) -> str | None:
-    """The URL a referral points at ('Referral:\\nldap://host/dn' in python-ldap's info)."""
-    for line in (info.get('info') or '').splitlines():
-        line = line.strip()
-        if '://' in line:
-            return line
-    return None
-
-
-def translate_error(exc: Exception, settings: ConnectionSettings, action: str, dn: str | None = None) -> DirectoryError:
-    """Turn a python-ldap exception into a DirectoryError that says what to do about it."""
-    info = _info(exc)
-    desc = info.get('desc') or type(exc).__name__
-    detail = (info.get('info') or '').strip()
-    where = settings.where
-    said = f'{desc}: {detail}' if detail else desc
-    details = {'result': info.get('result'), 'desc': desc, 'info': detail or None,
-               'matched': info.get('matched') or None}
-    on = f' on {dn}' if dn is not None else ''
-
-    def err(message: str, kind: str) -> DirectoryError:
-        return DirectoryError(message, kind=kind, server=settings.server, dn=dn, details=details)
-
-    if action == 'bind' and settings.sasl_mech and isinstance(
-            exc, (ldap.LOCAL_ERROR, ldap.AUTH_UNKNOWN, ldap.INAPPROPRIATE_AUTH, ldap.INVALID_CREDENTIALS, ldap.OTHER)):
-        return err(f'Kerberos ({settings.sasl_mech}) bind to {where} failed ({said}). Get a ticket first (kinit, '
-                   f'or a client keytab in KRB5_CLIENT_KTNAME), check that KRB5CCNAME names it, and that the URI '
-                   f'names the host of the server\'s ldap/ service principal', 'credentials')
-    if isinstance(exc, ldap.INVALID_CREDENTIALS):
-        return err(f'{where} rejected the credentials of {settings.bind_dn or "the bind account"} '
-                   f'({said}); check bind_dn and bind_password', 'credentials')
-    if isinstance(exc, (ldap.STRONG_AUTH_REQUIRED, ldap.CONFIDENTIALITY_REQUIRED)):
-        return err(f'{where} requires TLS for this bind ({said}): use an ldaps:// URI or start_tls: true', 'tls_required')
-    if isinstance(exc, ldap.TIMEOUT):
-        return err(f'{where} did not answer within the operation timeout of {settings.timeout:g} s while it was '
-                   f'asked to {action}{on}; the server may be hung or overloaded (raise timeout if it is just slow)',
-                   'timeout')
-    if isinstance(exc, ldap.TIMELIMIT_EXCEEDED):
-        return err(f'{where} stopped the request to {action}{on} at its time limit ({said})', 'timeout')
-    if isinstance(exc, (ldap.SERVER_DOWN, ldap.CONNECT_ERROR)):
-        low = detail.lower()
-        if 'certificate' in low or 'tls' in low or 'ssl' in low or 'handshake' in low:
-            return err(f'TLS with {where} failed: {said}. Check that ca_file holds the CA that signed the '
-                       f'server certificate and that the URI names the host the certificate was issued to',
-                       'certificate')
-        if 'timed out' in low or 'timeout' in low:
-            return err(f'{where} did not complete the connection within the connect timeout of '
-                       f'{settings.connect_timeout:g} s ({said}): the server is unreachable, hung or overloaded',
-                       'timeout')
-        return err(f'{where} is unreachable ({said}); check the URI, the port and the firewall', 'unreachable')
-    if isinstance(exc, ldap.REFERRAL):
-        target = _referral_target(info)
-        return err(f'{where} answered the request to {action}{on} with a referral to {target or "another server"}: '
-                   f'it does not hold this entry locally (on Domino: a directory that is not local to this server); '
-                   f'point the connection at {target or "the server that holds it"}', 'referral')
-    if isinstance(exc, ldap.NO_SUCH_OBJECT):
-        matched = info.get('matched')
-        hint = f' (the nearest existing entry is {matched})' if matched else ''
-        return err(f'{dn if dn is not None else "The entry"} does not exist on {where}{hint}', 'no_such_object')
-    if isinstance(exc, ldap.ALREADY_EXISTS):
-        return err(f'{dn} already exists on {where}', 'already_exists')
-    if isinstance(exc, ldap.INSUFFICIENT_ACCESS):
-        return err(f'{settings.bind_dn or "The bind account"} lacks the rights to {action}{on} on {where} ({said})',
-                   'access')
-    if isinstance(exc, (ldap.CONSTRAINT_VIOLATION, ldap.NOT_ALLOWED_ON_RDN, ldap.NOT_ALLOWED_ON_NONLEAF,
-                        ldap.UNWILLING_TO_PERFORM, ldap.TYPE_OR_VALUE_EXISTS, ldap.NO_SUCH_ATTRIBUTE)):
-        return err(f'{where} refused to {action}{on}: {said}', 'constraint')
-    if isinstance(exc, (ldap.OBJECT_CLASS_VIOLATION, ldap.UNDEFINED_TYPE, ldap.INVALID_SYNTAX,
-                        ldap.INVALID_DN_SYNTAX, ldap.NAMING_VIOLATION)):
-        return err(f'{where} refused to {action}{on} as a schema violation: {said}', 'schema')
-    if isinstance(exc, (ldap.SIZELIMIT_EXCEEDED, ldap.ADMINLIMIT_EXCEEDED)):
-        return err(f'{where} stopped the search{on} at its size limit ({said})', 'size_limit')
-    return err(f'{where} failed to {action}{on}: {said}', 'ldap')
-
-
-# --- the client ---
-
 class LdapClient:
     """One connection to one directory. Use as a context manager::
 
@@ -373,7 +148,8 @@ class LdapClient:
     # connection lifecycle
 
     def __enter__(self) -> 'LdapClient':
-        self.connect()
+        if self._conn is None:              # open_directory hands over clients already connected
+            self.connect()
         return self
 
     def __exit__(self, *exc_info) -> None:
@@ -426,7 +202,7 @@ class LdapClient:
             self._bind()
         except ldap.LDAPError as exc:
             self.close()
-            timed_out = 'timed out' in str(_info(exc).get('info', '')).lower()
+            timed_out = 'timed out' in str(error_info(exc).get('info', '')).lower()
             if (isinstance(exc, (ldap.SERVER_DOWN, ldap.CONNECT_ERROR)) and not timed_out
                     and self.encryption in ('ldaps', 'start_tls')):
                 diagnosis = self._diagnose_tls_failure(exc)
@@ -494,7 +270,7 @@ class LdapClient:
     def _library_refused_tls(self, exc: Exception) -> DirectoryError:
         """TCP and a validated TLS handshake work from Python, yet libldap could not connect."""
         s = self.settings
-        info = _info(exc)
+        info = error_info(exc)
         said = ': '.join(part for part in (info.get('desc'), (info.get('info') or '').strip()) if part)
         try:
             package = ldap.get_option(ldap.OPT_X_TLS_PACKAGE)

@@ -22,8 +22,8 @@ import json
 import os
 import tempfile
 
-from ._plan import Plan
-from ._report_html import render_html
+from .plan import Plan
+from .report_html import render_html
 
 REPORT_SCHEMA = 'coexist.domino_exchange.report'
 REPORT_VERSION = 1

@@ -9,14 +9,14 @@
 
 """Names of contacts in a container, the part both targets share: ``CN=<name>,<container>``,
 how names compare, and the DN arithmetic the planner asks a profile for (see ContactProfile in
-_plan.py). Each target's profile (_ad.py, _domino.py) adds its limits and attributes."""
+plan.py). Each target's profile (dialects/ad.py, dialects/domino.py) adds its limits and attributes."""
 
 from __future__ import annotations
 
 import functools
 import unicodedata
 
-from ._ldap import dn_key, parse_dn, rdn
+from ..directory.dn import dn_key, parse_dn, rdn
 
 
 @functools.lru_cache(maxsize=262144)

@@ -22,10 +22,7 @@ import copy
 
 from ansible.module_utils.basic import env_fallback
 
-from ._ad import DEFAULT_MAILBOX_KINDS, MAILBOX_KINDS, PRE_2007
-from ._ldap import ConnectionSettings
-
-SIDES = {'ad': 'AD', 'domino': 'Domino'}
+from ..dialects.ad import DEFAULT_MAILBOX_KINDS, MAILBOX_KINDS, PRE_2007
 
 
 def _connection_spec(prefix: str) -> dict:
@@ -80,25 +77,3 @@ def ad_option() -> dict:
 def domino_option() -> dict:
     """The ``domino`` option: a dict with the shape of ``coexist_domino``."""
     return {'type': 'dict', 'options': copy.deepcopy(_DOMINO_SPEC), 'apply_defaults': True}
-
-
-def connection_settings(side: str, params: dict | None) -> ConnectionSettings | None:
-    """ConnectionSettings from a validated ``ad``/``domino`` option, or None when no server is set."""
-    if not params or not params.get('server'):
-        return None
-    return ConnectionSettings(
-        server=params['server'],
-        label=SIDES[side],
-        bind_dn=params.get('bind_dn'),
-        bind_password=params.get('bind_password'),
-        sasl_mech=params.get('sasl_mech'),
-        ca_file=params.get('ca_file'),
-        validate_certs=params['validate_certs'],
-        start_tls=params['start_tls'],
-        allow_plaintext_bind=params['allow_plaintext_bind'],
-        timeout=params['timeout'],
-        connect_timeout=params['connect_timeout'],
-        page_size=params['page_size'],
-        # Not a user option: validate sets it on the connection dicts it builds internally.
-        read_only=bool(params.get('read_only', False)),
-    )

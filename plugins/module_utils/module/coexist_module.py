@@ -14,8 +14,11 @@ from __future__ import annotations
 
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 
-from ._ldap import HAS_LDAP, LDAP_IMPORT_ERROR, DirectoryError, LdapClient
-from ._options import SIDES, ad_option, connection_settings, domino_option
+from ..directory.client import LdapClient
+from ..directory.connection import open_directory
+from ..directory.errors import DirectoryError
+from ..directory.python_ldap import HAS_LDAP, LDAP_IMPORT_ERROR
+from .options import ad_option, domino_option
 
 
 class CoexistModule:
@@ -44,18 +47,10 @@ class CoexistModule:
     def check_mode(self) -> bool:
         return self.module.check_mode
 
-    def settings(self, side: str, required: bool = True):
-        """The ConnectionSettings of one side; fails the module if required and not configured."""
-        settings = connection_settings(side, self.params.get(side))
-        if settings is None and required:
-            self.module.fail_json(msg=f'{side}.server is not set: give the {SIDES[side]} directory URI in the '
-                                      f'{side} option or in COEXIST_{side.upper()}_SERVER')
-        return settings
-
     def client(self, side: str) -> LdapClient:
         """A connected client for one side; fails the module with a clear message if it cannot."""
         try:
-            return LdapClient(self.settings(side)).connect()
+            return open_directory(side, self.params.get(side))
         except DirectoryError as exc:
             self.fail(exc)
 

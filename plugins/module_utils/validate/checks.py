@@ -25,9 +25,14 @@ import re
 import typing as t
 from dataclasses import asdict, dataclass
 
-from ._ad import MANAGED, discover_exchange, read_effective_rights
-from ._domino import CONTACT_CLASSES, CONTACT_MANAGED, contacts_base_missing
-from ._ldap import PAGED_RESULTS_OID, SERVER_SIDE_SORT_OID, DirectoryError, LdapClient, escape_filter_value
+from ..dialects.ad import MANAGED, discover_exchange, read_effective_rights
+from ..dialects.domino import CONTACT_CLASSES, CONTACT_MANAGED, contacts_base_missing
+from ..directory.client import PAGED_RESULTS_OID, SERVER_SIDE_SORT_OID
+from ..directory.connection import connect, connection_settings
+from ..directory.dn import escape_filter_value
+from ..directory.errors import DirectoryError
+from ..directory.read_only import ReadOnlyDirectory
+from ..routing.design import address_space_covers
 
 PASS, WARN, FAIL, INFO = 'pass', 'warn', 'fail', 'info'
 
@@ -44,47 +49,12 @@ class Check:
         return asdict(self)
 
 
-class ReadOnlyDirectory:
-    """The read side of an LdapClient, and nothing else: what a probe may do."""
-
-    def __init__(self, client: LdapClient):
-        self._client = client
-        self.where = client.settings.where
-        self.server = client.settings.server
-
-    def root_dse(self):
-        return self._client.root_dse()
-
-    def search(self, base: str, filterstr: str = '(objectClass=*)', attrs=None, **kwargs):
-        return self._client.search(base, filterstr, attrs, **kwargs)
-
-    def exists(self, dn: str) -> bool:
-        return self._client.exists(dn)
-
-    @property
-    def bind_method(self) -> str:
-        return self._client.bind_method
-
-    @property
-    def encryption(self) -> str:
-        return self._client.encryption
-
-    @property
-    def pages_read(self) -> int:
-        return self._client.pages_read
-
-    @property
-    def page_size(self) -> int:
-        return self._client.settings.page_size
-
-
 # --- both directories ---
 
 def check_bind(settings, label: str) -> tuple:
     """(an open LdapClient or None, [Check]): connect and bind exactly as the sync does."""
-    client = LdapClient(settings)
     try:
-        client.connect()
+        client = connect(settings)
     except DirectoryError as exc:
         return None, [Check(FAIL, settings.server, f'{label}: connect and bind', exc.message,
                             'fix the connection settings (guide: Connecting to the directories)')]
@@ -338,7 +308,7 @@ def check_global_catalog(settings) -> list:
     if settings is None:
         return [Check(INFO, '', 'AD: Global Catalog', 'not configured: addresses are unique in the domain read')]
     try:
-        with LdapClient(settings) as client:
+        with connect(settings) as client:
             ready = (client.root_dse().entry.get('isGlobalCatalogReady') or '').upper() == 'TRUE'
     except DirectoryError as exc:
         return [Check(FAIL, settings.server, 'AD: Global Catalog answers', exc.message, 'fix ad.global_catalog')]
@@ -351,18 +321,6 @@ def check_global_catalog(settings) -> list:
 # --- Exchange routing (configuration partition) ---
 
 ACCEPTED_TYPES = {0: 'Authoritative', 1: 'ExternalRelay', 2: 'InternalRelay'}
-
-
-def _covers(address_space: str, domain: str) -> bool:
-    """Whether a send connector address space (routingList 'SMTP:example.com;1', '*.x', with an
-    optional 'Local:' scope) names ``domain``."""
-    space = address_space.strip()
-    if space.lower().startswith('local:'):             # a scoped connector: the same address space
-        space = space[len('local:'):]
-    space = space.split(':', 1)[-1].split(';', 1)[0].strip().lower()
-    domain = domain.lower()
-    # '*' (the Internet connector, usually by DNS) is not a route to Domino: only named spaces count.
-    return space == domain or (space.startswith('*.') and domain.endswith(space[1:]))
 
 
 def check_routing(directory: ReadOnlyDirectory, org_dn: str, shared_domain: str, domino_routing_domain: str,
@@ -404,7 +362,7 @@ def check_routing(directory: ReadOnlyDirectory, org_dn: str, shared_domain: str,
         if not domain:
             continue
         covering = [f'{name} -> {smart_host or "DNS"}' for name, spaces, smart_host in connectors
-                    if any(_covers(space, domain) for space in spaces)]
+                    if any(address_space_covers(space, domain) for space in spaces)]
         checks.append(Check(PASS if covering else WARN, server, f'Exchange routing: send connector for {domain} ({why})',
                             '; '.join(covering) or 'none covers it',
                             '' if covering else 'add a send connector to the Domino SMTP hosts for it'))
@@ -449,12 +407,10 @@ def run_checks(p: dict, full: bool, directions: t.Sequence[str] = ('domino_to_ex
     that read a directory in full (limits, MailSystem histogram, dominoUNID). The container a
     direction writes to, and what only that direction needs, are checked only for the
     ``directions`` given. Every connection is read-only."""
-    from ._options import connection_settings           # here: _options imports the dialects
-
     checks = []
     directories = {}
     for side, label in (('ad', 'AD'), ('domino', 'Domino')):
-        settings = connection_settings(side, read_only(p[side]))
+        settings = connection_settings(side, p[side], read_only=True)
         if settings is None:
             checks.append(Check(FAIL, '', f'{label}: connection', f'{side}.server is not set',
                                 f'set coexist_{side}.server or COEXIST_{side.upper()}_SERVER'))
@@ -494,7 +450,7 @@ def run_checks(p: dict, full: bool, directions: t.Sequence[str] = ('domino_to_ex
                 _probe(checks, 'AD: contacts OU', server, check_ad_contacts_ou, ad, p['ad'].get('contacts_ou') or '',
                        p['ad_marker_attribute'], p['marker_prefix'], MANAGED + mapped + [p['ad_marker_attribute']])
             gc = p['ad'].get('global_catalog')
-            checks += check_global_catalog(connection_settings('ad', read_only(dict(p['ad'], server=gc))) if gc else None)
+            checks += check_global_catalog(connection_settings('ad', p['ad'], server=gc, read_only=True) if gc else None)
             if full:
                 for base in p['ad']['mailbox_bases'] or [ad.root_dse().entry.get('defaultNamingContext')]:
                     _probe(checks, f'AD: full read of the users under {base}', server, check_full_read, ad, 'AD', base,

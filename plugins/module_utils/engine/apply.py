@@ -22,8 +22,10 @@ import time
 import typing as t
 from dataclasses import dataclass, field
 
-from ._ldap import DirectoryError, LdapClient, normalize_dn, parent_dn, parse_dn, rdn
-from ._plan import Operation, Plan
+from ..directory.client import LdapClient
+from ..directory.dn import normalize_dn, parent_dn, parse_dn, rdn
+from ..directory.errors import DirectoryError
+from .plan import Operation, Plan
 
 # Errors every later operation would meet the same way: the connection is gone, or the server
 # refers writes elsewhere (Domino: the directory is not local to it; all contacts live in one

@@ -22,18 +22,18 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
-from ._ad import (
-    AdContactProfile, ExchangeMailboxRule, discover_exchange, read_address_index, read_container,
-    read_effective_rights, read_exchange_mailboxes)
-from ._domino import (
-    CONTACT_MANAGED, NEVER_WRITTEN, DominoContactProfile, MailboxRule, contacts_base_missing, read_mailboxes)
-from ._domino import read_address_index as read_domino_address_index
-from ._domino import read_contacts as read_domino_contacts
-from ._apply import Ownership
-from ._ldap import DirectoryError, LdapClient
-from ._options import connection_settings
-from ._plan import Plan, SourceRecord, plan
-from ._sync import Stopwatch, attribute_fields, finish, limits_from, marked_outside_message
+from ..dialects.ad import (
+    AdContactProfile, ExchangeMailboxRule, discover_exchange, read_address_index, read_container, read_effective_rights, read_exchange_mailboxes)
+from ..dialects.domino import (
+    DominoContactProfile, MailboxRule, CONTACT_MANAGED, NEVER_WRITTEN, contacts_base_missing, read_mailboxes)
+from ..dialects.domino import read_address_index as read_domino_address_index
+from ..dialects.domino import read_contacts as read_domino_contacts
+from ..directory.client import LdapClient
+from ..directory.connection import connect, connection_settings, open_directory
+from ..directory.errors import DirectoryError
+from ..engine.apply import Ownership
+from ..engine.plan import Plan, SourceRecord, plan
+from ..engine.run import Stopwatch, attribute_fields, finish, limits_from, marked_outside_message
 
 
 class SetupError(Exception):
@@ -70,14 +70,6 @@ def _timed(phases: dict, name: str, function, *args):
         phases[name] = round(time.monotonic() - started, 3)
 
 
-def _connect(side: str, params: dict) -> LdapClient:
-    settings = connection_settings(side, params)
-    if settings is None:
-        raise SetupError(f'{side}.server is not set: give the directory URI in the {side} option or in '
-                         f'COEXIST_{side.upper()}_SERVER')
-    return LdapClient(settings).connect()
-
-
 # --- Domino -> Exchange ---
 
 def _read_domino_mailboxes(p: dict) -> tuple:
@@ -87,7 +79,7 @@ def _read_domino_mailboxes(p: dict) -> tuple:
         return [SourceRecord.from_dict(r) for r in p['records']], {'directory': 'records', 'mailboxes': len(p['records'])}
     rule = MailboxRule(mail_systems=tuple(p['mail_systems']), contacts_base=p['domino'].get('contacts_base') or '',
                        marker_attribute=p['domino_marker_attribute'], marker_prefix=p['marker_prefix'])
-    with _connect('domino', p['domino']) as client:
+    with open_directory('domino', p['domino']) as client:
         read = read_mailboxes(client, p['domino']['mailbox_base'], rule, fields)
         settings = client.settings
     return read.records, {'directory': 'domino', 'server': settings.server, 'base': p['domino']['mailbox_base'],
@@ -95,7 +87,7 @@ def _read_domino_mailboxes(p: dict) -> tuple:
 
 
 def _read_ad_index(settings, base: str, profile: AdContactProfile):
-    with LdapClient(settings) as client:
+    with connect(settings) as client:
         return read_address_index(client, base, profile)
 
 
@@ -114,7 +106,7 @@ def prepare_domino_to_exchange(p: dict) -> Prepared:
     try:
         reads: dict = {}
         sources_read = pool.submit(_timed, reads, 'read_source', _read_domino_mailboxes, p)
-        client = _connect('ad', p['ad'])
+        client = open_directory('ad', p['ad'])
         root = client.root_dse().entry
         base, config = root.get('defaultNamingContext'), root.get('configurationNamingContext')
         if not client.exists(contacts_ou):
@@ -140,7 +132,7 @@ def prepare_domino_to_exchange(p: dict) -> Prepared:
             address_lists=tuple(address_lists), attribute_map=tuple(fields.items()),
             msexch_version=p['msexch_version'], marker_attribute=p['marker_attribute'], marker_prefix=p['marker_prefix'])
         # Where addresses must be unique: the whole forest through a Global Catalog when given.
-        gc_settings = connection_settings('ad', dict(p['ad'], server=p['ad']['global_catalog'])) \
+        gc_settings = connection_settings('ad', p['ad'], server=p['ad']['global_catalog']) \
             if p['ad'].get('global_catalog') else None
         index_read = pool.submit(_timed, reads, 'read_addresses', _read_ad_index, gc_settings or client.settings,
                                  '' if gc_settings else base, profile)
@@ -182,7 +174,7 @@ def _read_exchange_mailboxes(p: dict) -> tuple:
     rule = ExchangeMailboxRule(kinds=tuple(p['mailbox_types']), include_hidden=p['include_hidden'],
                                include_disabled=p['include_disabled'], marker_attribute=p['ad_marker_attribute'],
                                marker_prefix=p['marker_prefix'])
-    with _connect('ad', p['ad']) as client:
+    with open_directory('ad', p['ad']) as client:
         bases = p['ad']['mailbox_bases'] or [client.root_dse().entry.get('defaultNamingContext')]
         read = read_exchange_mailboxes(client, bases, rule, attribute_fields(p['attribute_map'], 'domino'),
                                        p['exchange_routing_domain'])
@@ -192,7 +184,7 @@ def _read_exchange_mailboxes(p: dict) -> tuple:
 
 
 def _read_domino_index(settings, profile: DominoContactProfile, rule: MailboxRule):
-    with LdapClient(settings) as client:
+    with connect(settings) as client:
         return read_domino_address_index(client, '', profile, rule)
 
 
@@ -232,7 +224,7 @@ def prepare_exchange_to_domino(p: dict) -> Prepared:
     try:
         reads: dict = {}
         sources_read = pool.submit(_timed, reads, 'read_source', _read_exchange_mailboxes, p)
-        client = _connect('domino', p['domino'])
+        client = open_directory('domino', p['domino'])
         if not client.exists(contacts_base):
             raise SetupError(contacts_base_missing(contacts_base, client.settings.where))
         index_read = pool.submit(_timed, reads, 'read_addresses', _read_domino_index, client.settings, profile, rule)
