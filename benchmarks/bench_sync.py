@@ -38,6 +38,8 @@ from types import ModuleType
 from ansible.plugins.loader import init_plugin_loader
 from coexist_lab import bulk, bulk_ad, lab      # the lab's package (lab/pyproject.toml), installed in .venv
 
+import growth                                   # beside this file: the growth curve (--sizes)
+
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
 VENV_BIN = REPO / '.venv' / 'bin'
@@ -156,17 +158,18 @@ class Bench:
         return dict(info, mailboxes_total=mailboxes, seeded_mailboxes=mailboxes - extra)
 
     # ---------------------------------------------------------------------------- the product
-    def run_product(self, label: str, playbook: str) -> dict:
-        """ansible-playbook coexist.domino_exchange.<playbook>: wall time and the module result."""
+    def run_product(self, label: str, playbook: str, extra: list = (), env_extra: dict = None) -> dict:
+        """ansible-playbook coexist.domino_exchange.<playbook> (``extra``: more arguments, e.g.
+        --check): wall time and the module result."""
         self.run_no += 1
         self.results_file.unlink(missing_ok=True)
         env = dict(self.env, ANSIBLE_COLLECTIONS_PATH=str(self.work),
                    ANSIBLE_CALLBACK_PLUGINS=str(HERE / 'callback_plugins'),
                    ANSIBLE_CALLBACKS_ENABLED='coexist_bench', COEXIST_BENCH_RESULT=str(self.results_file),
-                   ANSIBLE_NOCOLOR='1')
+                   ANSIBLE_NOCOLOR='1', **(env_extra or {}))
         out = self.work / f'run{self.run_no:02d}-{label}.log'
         cmd = [str(VENV_BIN / 'ansible-playbook'), '-i', str(self.inventory),
-               f'coexist.domino_exchange.{playbook}', '-e', f'coexist_report_dir={self.work / "reports"}']
+               f'coexist.domino_exchange.{playbook}', '-e', f'coexist_report_dir={self.work / "reports"}', *extra]
         t = time.monotonic()
         with open(out, 'w', encoding='utf-8') as f:
             rc = subprocess.run(cmd, cwd=self.work, env=env, stdout=f, stderr=subprocess.STDOUT, check=False).returncode
@@ -184,6 +187,18 @@ class Bench:
             f'failed {counts["failed"]}')
         return {'wall': round(wall, 3), 'timings': timings, 'counts': counts, 'outcome': result.get('outcome'),
                 'changed': result.get('changed')}
+
+    def memtrace_run(self, label: str, playbook: str) -> dict:
+        """One more product run with tracemalloc in the module process (memtrace/sitecustomize.py):
+        where its memory is near the peak. Its times are not figures (tracing slows it)."""
+        trace = self.work / f'memtrace-{self.run_no + 1:02d}.json'
+        path = os.pathsep.join(p for p in (growth.MEMTRACE_DIR, os.environ.get('PYTHONPATH')) if p)
+        run = self.run_product(label, playbook, env_extra={'PYTHONPATH': path,
+                                                           'COEXIST_BENCH_TRACEMALLOC': str(trace)})
+        if not trace.exists():
+            log(f'{label}: no tracemalloc output (the module process did not load memtrace/sitecustomize.py)')
+            return {'run': run}
+        return dict(json.loads(trace.read_text()), run=run)
 
     def report_creates(self, direction: str) -> list[dict]:
         """The create operations of the last run's report.json: dn and attributes, as written."""
@@ -489,7 +504,7 @@ def failed_bars(summary: dict) -> list:
 
 def verdict(summary: dict) -> int:
     """The exit status: 1, listing the failed bars, when any bar failed; else 0."""
-    failed = failed_bars(summary)
+    failed = failed_bars(summary) + growth.failed_growth_bars(summary.get('growth') or {})
     if not failed:
         return 0
     print(f'\nFAILED: {len(failed)} bar(s)')
@@ -545,6 +560,8 @@ def print_summary(summary: dict) -> None:
             print(f'AD bulk load: {load["count"]} mailboxes {load["method"]} in {load["seconds"]:.1f} s '
                   f'({load["per_second"]}/s; outside the timings)')
         print_bars(e2d['bars'])
+    if summary.get('growth'):
+        growth.print_growth(summary['growth'])
 
 
 def environment() -> dict:
@@ -585,6 +602,13 @@ def main() -> int:
     p.add_argument('--skip-small', action='store_true', help='only the large runs')
     p.add_argument('--skip-ldap-entry', action='store_true', help='no ldap_entry loop at the small size')
     p.add_argument('--ldap-entry-max', type=int, default=0, help='cap the ldap_entry loop (quick trials; default all)')
+    p.add_argument('--sizes', type=growth.parse_sizes, default=None,
+                   help='the growth curve instead of the scenarios above: these source sizes per direction, '
+                        'comma-separated (e.g. 20000,100000,200000; see growth.py); default none')
+    p.add_argument('--growth-reps', type=int, default=3,
+                   help='no-op and 1%% change runs per growth point (default 3)')
+    p.add_argument('--memtrace', action='store_true',
+                   help='growth curve: one more no-op run at the largest size with tracemalloc in the module')
     p.add_argument('--keep-work', action='store_true', help='keep the work dir (logs, reports, entry files)')
     p.add_argument('--output', type=Path, help='result JSON (default benchmarks/results/<date>.json)')
     p.add_argument('--yardstick', type=Path, default=YARDSTICK,
@@ -610,14 +634,19 @@ def main() -> int:
     d2e = args.direction in (D2E.name, 'both')
     e2d = args.direction in (E2D.name, 'both')
     try:
+        if args.sizes:              # the growth curve only: under 'growth', {direction: {size: point}}
+            res['growth'] = {}
+            for d in DIRECTIONS:
+                if args.direction in (d.name, 'both'):
+                    res['growth'][d.name] = growth.scenario_growth(b, d, args.sizes, args.growth_reps, args.memtrace)
         # Domino -> Exchange's figures are under 'big' and 'small', Exchange -> Domino's under 'e2d'.
-        if d2e and not args.skip_large:
+        if d2e and not args.skip_large and not args.sizes:
             res['big'] = {}
             scenario_large(b, D2E, res['big'])
-        if d2e and not args.skip_small:
+        if d2e and not args.skip_small and not args.sizes:
             res['small'] = {}
             scenario_small(b, res['small'])
-        if e2d and not args.skip_large:
+        if e2d and not args.skip_large and not args.sizes:
             res['e2d'] = {}
             scenario_large(b, E2D, res['e2d'])
     finally:
@@ -629,6 +658,8 @@ def main() -> int:
             shutil.rmtree(b.work, ignore_errors=True)
     res['resets'] = b.resets
     res['summary'] = summarise(res, args)
+    if 'growth' in res:
+        res['summary']['growth'] = growth.summarise_growth(res['growth'])
     res['seconds'] = round(time.monotonic() - started, 1)
     print_summary(res['summary'])
     print(f'benchmark took {res["seconds"] / 60:.1f} min')
