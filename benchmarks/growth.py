@@ -39,6 +39,7 @@ import json
 import math
 import os
 import statistics
+import sys
 import time
 
 from coexist_lab import bulk_ad, lab
@@ -207,8 +208,8 @@ def print_growth(summary: dict) -> None:
             how = fill['method'] or '-'
             if fill.get('seconds'):
                 how += f', {fill["seconds"]:.0f} s ({fill["per_second"]}/s)'
-            elif fill.get('module_s'):
-                how += f', module {fill["module_s"]:.1f} s'
+            if fill.get('module_s'):
+                how += f'; its run: module {fill["module_s"]:.1f} s, peak {fill["peak_rss_mb"]} MB'
             print(f'{r["size"]:>8} {_f(noop["module_s"]):>12} {_f(noop["reads_s"]):>11} {_f(ratio):>6} '
                   f'{_f(change["module_s"]):>10} {_f(change["reads_s"]):>9} {_f(noop["plan_s"]):>10} '
                   f'{_f(change["plan_s"]):>8} {_f(r["peak_rss_mb"], ".1f"):>11}  {how}')
@@ -230,6 +231,19 @@ def print_growth(summary: dict) -> None:
                 print(f'  {item["mb"]:>7.1f} MB {item["blocks"]:>9} blocks  {item["where"]}')
 
 
+def main(argv: list) -> int:
+    """``growth.py RESULTS.json``: print a finished run's growth table and bars again."""
+    with open(argv[0], encoding='utf-8') as f:
+        res = json.load(f)
+    summary = summarise_growth(res.get('growth') or {})
+    print_growth(summary)
+    return 1 if failed_growth_bars(summary) else 0
+
+
 def failed_growth_bars(summary: dict) -> list:
     return [dict(check, direction=direction) for direction, part in summary.items()
             for check in part['bars'] if not check['pass']]
+
+
+if __name__ == '__main__':
+    sys.exit(main(sys.argv[1:]))
