@@ -11,7 +11,8 @@ The parts:
   ``__main__``: its command line; ``common``: paths, commands, /etc/hosts, name pools.
 * ``ad``: the Active Directory. ``server`` (Samba: provision, start, stop), ``schema``
   (Exchange's schema extension and configuration tree), ``seed`` (the sample organisation and
-  its manifest), ``names`` (DNs, accounts, Exchange values), ``ldapio`` (python-ldap helpers).
+  its manifest), ``names`` (DNs, accounts, Exchange values), ``ldapio`` (python-ldap helpers),
+  ``gc_front`` (the Global Catalog as Windows serves it: the partial attribute set only).
 * ``domino``: the Domino Directory stand-in. ``server`` (slapd: certificates, provision, start,
   stop), ``schema`` (slapd.conf: Domino's schema, root DSE, access rules), ``seed`` (the base
   entries, the sample organisation and its manifest), ``names``.

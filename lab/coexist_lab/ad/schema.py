@@ -62,6 +62,9 @@ _ATTRIBUTES = [
     for n in range(1, 16)
 ]
 
+# Base-schema attributes Exchange's schema preparation puts in the Global Catalog (vendor facts X-6.1).
+EXCHANGE_ADDS_TO_GC = ('Proxy-Addresses', 'Show-In-Address-Book')
+
 # (lDAPDisplayName, cn, governsID, objectClassCategory (1 structural, 3 auxiliary), subClassOf)
 _CLASSES = [
     ('msExchBaseClass', 'ms-Exch-Base-Class', '1.2.840.113556.1.5.7000.62.14', 3, 'top'),
@@ -146,6 +149,12 @@ def extend(ad) -> None:
         if upper is not None:
             lines.append(f'rangeUpper: {upper}')
         blocks.append('\n'.join(lines))
+    # Windows' base schema keeps proxyAddresses and showInAddressBook out of the Global Catalog
+    # ("In Global Catalog: False"); Exchange's schema preparation adds them to the partial
+    # attribute set, so recipients' addresses are read forest-wide (vendor facts X-6.1).
+    for cn in EXCHANGE_ADDS_TO_GC:
+        blocks.append(f'dn: CN={cn},{SCHEMA_DN}\nchangetype: modify\nreplace: isMemberOfPartialAttributeSet\n'
+                      'isMemberOfPartialAttributeSet: TRUE\n-')
     ad.ldbmodify('\n\n'.join(blocks) + '\n', 'schema-1-attributes')
 
     blocks = []

@@ -9,6 +9,8 @@ One Samba 4 DC on 127.0.0.1 (Debian ``samba-ad-dc``), everything under ``<state>
 * the reduced service list from the lab notes (``rpc, ldap, cldap, kdc, drepl``): LDAP on 389
   (StartTLS; a plain simple bind is refused with strongerAuthRequired), LDAPS on 636, the
   Global Catalog on 3268 (StartTLS) and 3269 (TLS), Kerberos on 88. No DNS, no SMB;
+* before Samba's Global Catalog, which returns every attribute, a front on 3270 (gc_front.py)
+  that serves only the partial attribute set, as Windows does: the lab's ``global_catalog``;
 * Exchange's schema: the recipient attributes the collection reads and writes, under their
   real OIDs, made available on ``mailRecipient`` (so on user, contact and group), and the
   classes of Exchange's configuration tree;
@@ -38,20 +40,21 @@ import os
 import signal
 import stat
 import subprocess
+import sys
 import time
 from pathlib import Path
 
 import ldap
 
 from .. import common
-from . import schema, seed
+from . import gc_front, schema, seed
 from .ldapio import add, ldap_message, sid_string, unicode_pwd
 from .names import (ADMIN_DN, ADMIN_PASSWORD, ALL_CONTACTS_DN, ALL_USERS_DN, BASE_DN, CONFIG_DN, CONTACTS_OU,
                     DC_ACCOUNT, EXCHANGE_ORG, EXTERNAL_CONTACTS_OU, FQDN, GAL_DN, HOST, MAILBOX_OU, MAILBOX_SUB_OU,
                     NETBIOS_DOMAIN, ORG_DN, OTHER_USERS_OU, REALM, SERVICE_OU, SYNC_ACCOUNT, SYNC_DN, SYNC_PASSWORD,
                     UAC_ENABLED, UPN_SUFFIX)
 
-PORTS = (389, 636, 3268, 3269, 88)
+PORTS = (389, 636, 3268, 3269, 88, gc_front.FRONT_PORT)
 START_TIMEOUT = 30.0
 
 # Rights granted to the sync account (SDDL; CI = inherited by everything below).
@@ -74,6 +77,7 @@ class SambaAD:
         self.sam_ldb = self.dir / 'private' / 'sam.ldb'
         self.ca_file = self.dir / 'private' / 'tls' / 'ca.pem'
         self.pid_file = self.dir / 'run' / 'samba.pid'
+        self.gc_pid_file = self.dir / 'run' / 'gc-front.pid'
         self.log_file = self.dir / 'log' / 'samba.log'
         self.krb5_conf = self.dir / 'krb5.conf'
         self.manifest = self.dir / 'manifest.json'
@@ -128,8 +132,10 @@ class SambaAD:
                    f'settings {t2 - t1:.1f}, first start {t3 - t2:.1f}, OUs/accounts/ACLs {t4 - t3:.1f})')
 
     def start(self) -> None:
-        """Start samba in the background and wait until an LDAPS bind works."""
+        """Start samba in the background and wait until an LDAPS bind works, then the Global
+        Catalog front (gc_front.py) that serves the GC as Windows does."""
         if self.running():
+            self._start_gc_front()
             return
         if not self.smb_conf.exists():
             raise common.LabError(f'ad: not provisioned ({self.smb_conf} missing)')
@@ -154,6 +160,7 @@ class SambaAD:
             if self.ca_file.exists():        # written by samba itself at first start
                 try:
                     self.connect().unbind_s()
+                    self._start_gc_front()
                     return
                 except ldap.LDAPError as exc:
                     last_error = ldap_message(exc)
@@ -169,6 +176,7 @@ class SambaAD:
 
     def stop(self) -> None:
         """Stop samba (SIGTERM to the pid in its pid file) and wait until its ports close."""
+        self._stop_gc_front()
         pid = self._pid()
         if pid is not None:
             os.kill(pid, signal.SIGTERM)
@@ -182,6 +190,50 @@ class SambaAD:
                 time.sleep(0.1)
         self._proc = None
         self._remove_stale_files()
+
+    # --- the Global Catalog front (gc_front.py) ------------------------------------------------
+    def _gc_front_pid(self) -> int | None:
+        try:
+            pid = int(self.gc_pid_file.read_text().split()[0])
+            cmdline = Path(f'/proc/{pid}/cmdline').read_bytes().split(b'\0')
+        except (OSError, ValueError, IndexError):
+            return None
+        ours = b'coexist_lab.ad.gc_front' in cmdline and str(self.gc_pid_file).encode() in cmdline
+        return pid if ours and not _gone(pid) else None
+
+    def _start_gc_front(self) -> None:
+        """Start the front on FRONT_PORT unless it runs; wait until it listens."""
+        if self._gc_front_pid() is not None:
+            return
+        self.gc_pid_file.unlink(missing_ok=True)
+        tls = self.dir / 'private' / 'tls'
+        log = open(self.dir / 'log' / 'gc-front.out', 'ab')
+        try:
+            proc = subprocess.Popen(
+                [sys.executable, '-m', 'coexist_lab.ad.gc_front', '--host', FQDN, '--ca-file', str(self.ca_file),
+                 '--cert', str(tls / 'cert.pem'), '--key', str(tls / 'key.pem'), '--bind-dn', ADMIN_DN,
+                 '--pid-file', str(self.gc_pid_file)],
+                env=dict(os.environ, COEXIST_LAB_GC_FRONT_PASSWORD=ADMIN_PASSWORD),
+                stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+                close_fds=True)
+        finally:
+            log.close()
+        deadline = time.monotonic() + START_TIMEOUT
+        while not self.gc_pid_file.exists():
+            if proc.poll() is not None or time.monotonic() > deadline:
+                if proc.poll() is None:
+                    proc.kill()
+                raise common.LabError(f'ad: the Global Catalog front did not start\n{self._log_tail()}')
+            time.sleep(0.1)
+
+    def _stop_gc_front(self) -> None:
+        pid = self._gc_front_pid()
+        if pid is not None:
+            os.kill(pid, signal.SIGTERM)
+            if not self._wait_exit(pid, 10):
+                os.kill(pid, signal.SIGKILL)
+                self._wait_exit(pid, 5)
+        self.gc_pid_file.unlink(missing_ok=True)
 
     def pid(self) -> int | None:
         """The pid of this lab's running server, or None (fault tests pause it with SIGSTOP)."""
@@ -210,8 +262,10 @@ class SambaAD:
         return {
             'server': f'ldaps://{FQDN}',
             'start_tls_server': f'ldap://{FQDN}',
-            # Samba serves the Global Catalog with TLS on 3269 (measured), as Windows does.
-            'global_catalog': f'ldaps://{FQDN}:3269',
+            # The Global Catalog as Windows serves it (only the partial attribute set): the
+            # front of gc_front.py. Samba's own (3269, TLS) returns every attribute.
+            'global_catalog': f'ldaps://{FQDN}:{gc_front.FRONT_PORT}',
+            'samba_global_catalog': f'ldaps://{FQDN}:{gc_front.SAMBA_GC_TLS_PORT}',
             'hostname': FQDN,
             'ca_file': str(self.ca_file),
             'bind_dn': SYNC_DN,
@@ -364,7 +418,7 @@ class SambaAD:
 
     def _log_tail(self, lines: int = 30) -> str:
         out = []
-        for path in (self.dir / 'log' / 'samba.out', self.log_file):
+        for path in (self.dir / 'log' / 'samba.out', self.log_file, self.dir / 'log' / 'gc-front.out'):
             try:
                 out.append(f'--- {path}\n' + '\n'.join(path.read_text(errors='replace').splitlines()[-lines:]))
             except OSError:
