@@ -251,37 +251,108 @@ def is_mailbox(entry) -> bool:
     return bool(entry.get('homeMDB') or entry.get('msExchHomeServerName'))
 
 
-def read_address_index(client: LdapClient, base: str, profile: AdContactProfile) -> AddressIndex:
-    """Every address and alias in the directory except those of the owned contacts, in one read.
+# Exchange recipients: only these hold an address (vendor facts X-6.2). A user whose mail an
+# HR or identity tool filled in, without any of them, is not mail-enabled: its mail is reported
+# as information, never a conflict.
+RECIPIENT_ATTRIBUTES = ('mailNickname', 'proxyAddresses', 'targetAddress', 'homeMDB')
 
-    ``base`` is the domain, or "" on a Global Catalog for the whole forest. The same read finds
-    objects carrying the marker outside the contacts OU (a moved or renamed OU), which make the
-    sync refuse to run: one pass over the recipients instead of two.
+
+def is_recipient(entry) -> bool:
+    return any(entry.values(a) for a in RECIPIENT_ATTRIBUTES)
+
+
+@dataclass
+class ForestAddresses:
+    """The forest's addresses as read, before the contacts OU's read says which of the objects
+    inside the OU are the owned contacts (the two reads run side by side).
+
+    Owned contacts are known by place and object id, never by their marker as read here: through
+    a Global Catalog the marker (adminDescription) is not returned (vendor facts X-6.1).
     """
-    index = AddressIndex({}, set(), set(), [])
+
+    index: AddressIndex
+    in_container: list = field(default_factory=list)     # (objectGUID, DN, addresses, aliases, mailbox)
+    not_recipients: dict = field(default_factory=dict)   # lower-case mail -> DN of a non-recipient
+
+    def excluding(self, owned: list) -> AddressIndex:
+        """The index of every recipient but the owned contacts (by objectGUID, else by DN)."""
+        guids = {c.object_id.lower() for c in owned if c.object_id}
+        dns = {dn_key(c.dn) for c in owned}
+        for guid, dn, held, aliases, mailbox in self.in_container:
+            if (guid and guid.lower() in guids) or dn_key(dn) in dns:
+                continue
+            _hold(self.index, dn, held, aliases, mailbox)
+        self.in_container = []
+        return self.index
+
+
+def _hold(index: AddressIndex, dn: str, held: list, aliases: list, mailbox: bool) -> None:
+    holder = f'{dn} ({"mailbox" if mailbox else "recipient"})'
+    for address in held:
+        index.addresses.setdefault(address, holder)
+    if mailbox:
+        index.mailboxes.update(held)
+    index.aliases.update(aliases)
+
+
+def read_address_index(client: LdapClient, base: str, profile: AdContactProfile,
+                       find_marked: bool = True) -> ForestAddresses:
+    """Every Exchange recipient's addresses and aliases, in one read.
+
+    ``base`` is the domain, or "" on a Global Catalog for the whole forest. Objects inside the
+    contacts OU are kept aside until ForestAddresses.excluding() is given the owned contacts.
+    ``find_marked`` (a read of the domain partition, not a Global Catalog): the same read finds
+    objects carrying the marker outside the contacts OU (a moved or renamed OU), which make the
+    sync refuse to run; through a Global Catalog the marker is not there to find, and
+    read_marked_outside() reads the domain partition instead.
+    """
+    read = ForestAddresses(AddressIndex({}, set(), set(), []))
     marker = profile.marker_attribute
     container_suffix = ',' + profile.contacts_ou.lower()
-    filterstr = (f'(|(mail=*)(proxyAddresses=*)(mailNickname=*)'
-                 f'({marker}={escape_filter_value(profile.marker_prefix)}*))')
-    for entry in client.search(base, filterstr, ['mail', 'proxyAddresses', 'mailNickname', marker,
-                                                 'msExchRecipientTypeDetails', 'homeMDB', 'msExchHomeServerName']):
-        if any(v.startswith(profile.marker_prefix) for v in entry.values(marker)):
-            # The server spells DNs the same way in both reads, so a suffix test settles most;
-            # the parsed comparison covers the rest (spacing, case, escaping).
-            if entry.dn.lower().endswith(container_suffix) or dn_is_within(entry.dn, profile.contacts_ou):
-                continue                                  # an owned contact: not "another recipient"
-            index.marked_outside.append(entry.dn)
+    container_rdn = first_rdn_value(profile.contacts_ou).lower()
+    terms = '(mail=*)(proxyAddresses=*)(mailNickname=*)(targetAddress=*)'
+    attributes = ['mail', 'proxyAddresses', 'mailNickname', 'targetAddress', 'msExchRecipientTypeDetails', 'homeMDB',
+                  'msExchHomeServerName', 'objectGUID']
+    if find_marked:
+        terms += f'({marker}={escape_filter_value(profile.marker_prefix)}*)'
+        attributes.append(marker)
+    for entry in client.search(base, f'(|{terms})', attributes):
+        # The server spells DNs the same way in both reads, so a suffix test settles most;
+        # the parsed comparison covers the rest (spacing, case, escaping).
+        lower = entry.dn.lower()
+        inside = lower.endswith(container_suffix) or (container_rdn in lower and dn_is_within(entry.dn, profile.contacts_ou))
+        if find_marked and not inside and any(v.startswith(profile.marker_prefix) for v in entry.values(marker)):
+            read.index.marked_outside.append(entry.dn)
+            continue
+        if not is_recipient(entry):
+            for value in entry.values('mail'):
+                read.not_recipients.setdefault(value.lower(), entry.dn)
             continue
         mailbox = is_mailbox(entry)
-        holder = f'{entry.dn} ({"mailbox" if mailbox else "recipient"})'
         held = [v.lower() for v in entry.values('mail')]
         held += [v[5:].lower() for v in entry.values('proxyAddresses') if v[:5].lower() == 'smtp:']
-        for address in held:
-            index.addresses.setdefault(address, holder)
-        if mailbox:
-            index.mailboxes.update(held)
-        index.aliases.update(v.lower() for v in entry.values('mailNickname'))
-    return index
+        aliases = [v.lower() for v in entry.values('mailNickname')]
+        if inside:
+            guid = entry.get('objectGUID')
+            read.in_container.append((guid_to_string(guid) if isinstance(guid, bytes) and len(guid) == 16 else '',
+                                      entry.dn, held, aliases, mailbox))
+            continue
+        _hold(read.index, entry.dn, held, aliases, mailbox)
+    return read
+
+
+def read_marked_outside(client: LdapClient, base: str, profile: AdContactProfile) -> list:
+    """DNs carrying this sync's marker outside the contacts OU, read from the domain partition
+    that holds the OU (``base``): the marker is not in the Global Catalog (vendor facts X-6.1)."""
+    marker = profile.marker_attribute
+    outside = []
+    for entry in client.search(base, f'({marker}={escape_filter_value(profile.marker_prefix)}*)', [marker]):
+        if not any(v.startswith(profile.marker_prefix) for v in entry.values(marker)):
+            continue
+        if entry.dn.lower().endswith(',' + profile.contacts_ou.lower()) or dn_is_within(entry.dn, profile.contacts_ou):
+            continue
+        outside.append(entry.dn)
+    return outside
 
 
 def discover_exchange(client: LdapClient, config_dn: str, organisation: str | None = None) -> dict:

@@ -23,7 +23,8 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 from ..dialects.ad import (
-    AdContactProfile, ExchangeMailboxRule, discover_exchange, read_address_index, read_container, read_effective_rights, read_exchange_mailboxes)
+    AdContactProfile, ExchangeMailboxRule, discover_exchange, read_address_index, read_container, read_effective_rights, read_exchange_mailboxes,
+    read_marked_outside)
 from ..dialects.domino import (
     DominoContactProfile, MailboxRule, CONTACT_MANAGED, NEVER_WRITTEN, contacts_base_missing, read_mailboxes)
 from ..dialects.domino import read_address_index as read_domino_address_index
@@ -86,9 +87,9 @@ def _read_domino_mailboxes(p: dict) -> tuple:
                           'mailboxes': len(read.records), 'persons': read.entries, 'not_mailboxes': read.not_mailboxes}
 
 
-def _read_ad_index(settings, base: str, profile: AdContactProfile):
+def _read_ad_index(settings, base: str, profile: AdContactProfile, find_marked: bool):
     with connect(settings) as client:
-        return read_address_index(client, base, profile)
+        return read_address_index(client, base, profile, find_marked)
 
 
 def prepare_domino_to_exchange(p: dict) -> Prepared:
@@ -135,11 +136,23 @@ def prepare_domino_to_exchange(p: dict) -> Prepared:
         gc_settings = connection_settings('ad', p['ad'], server=p['ad']['global_catalog']) \
             if p['ad'].get('global_catalog') else None
         index_read = pool.submit(_timed, reads, 'read_addresses', _read_ad_index, gc_settings or client.settings,
-                                 '' if gc_settings else base, profile)
+                                 '' if gc_settings else base, profile, not gc_settings)
         container = _timed(reads, 'read_container', read_container, client, profile, list(fields))
         rights = read_effective_rights(client, contacts_ou)
-        index = index_read.result()
+        if gc_settings:
+            # The marker is not in the Global Catalog: look for it outside the OU in the domain
+            # partition that holds the OU (vendor facts ).
+            marked_outside = _timed(reads, 'read_marked_outside', read_marked_outside, client, base, profile)
+        forest = index_read.result()
+        # Owned contacts are those of the contacts OU's read (DN, objectGUID), whatever the
+        # address read returned for them.
+        index = forest.excluding(container.owned)
+        if gc_settings:
+            index.marked_outside = marked_outside
         sources, source_info = sources_read.result()
+        source_addresses = {s.mail.lower() for s in sources if s.mail}
+        not_recipients = [{'address': a, 'holder': dn} for a, dn in sorted(forest.not_recipients.items())
+                          if a in source_addresses]
         stopwatch.lap('read')
         stopwatch.phases.update(reads)
         if index.marked_outside:
@@ -160,7 +173,10 @@ def prepare_domino_to_exchange(p: dict) -> Prepared:
                   f'(allowedChildClassesEffective): grant it the right to create and delete contacts there')
     target = {'directory': 'ad', 'server': client.settings.server, 'container': contacts_ou,
               'organisation': organisation, 'address_lists': address_lists, 'rights': rights,
-              'foreign_objects': container.foreign, 'global_catalog': bool(gc_settings)}
+              'foreign_objects': container.foreign, 'global_catalog': bool(gc_settings),
+              # Information, not conflicts: AD objects that are not Exchange recipients whose mail
+              # is a source's address (an HR-filled mail on a logon account; vendor facts ).
+              'not_recipients': not_recipients}
     return Prepared('domino_to_exchange', the_plan, client, source_info, target, list(profile.merged()),
                     refuse, stopwatch, Ownership(profile.marker_attribute, profile.anchor_of))
 

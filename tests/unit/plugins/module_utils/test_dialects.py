@@ -10,6 +10,7 @@ from ansible_collections.coexist.domino_exchange.plugins.module_utils.dialects i
 from ansible_collections.coexist.domino_exchange.plugins.module_utils.engine import addresses as _addresses, apply as _apply, naming as _naming
 from ansible_collections.coexist.domino_exchange.plugins.module_utils.directory.client import Entry
 from ansible_collections.coexist.domino_exchange.plugins.module_utils.directory.dn import dn_key
+from ansible_collections.coexist.domino_exchange.plugins.module_utils.engine import plan as _plan
 from ansible_collections.coexist.domino_exchange.plugins.module_utils.engine.plan import SourceRecord
 
 
@@ -380,3 +381,69 @@ def test_a_derived_forwarding_address_someone_else_holds_is_a_problem():
     assert 'jo@exchange.example.com (where its contact would forward) belongs to CN=Jo Other' in \
         problems['CN=Jo,OU=Exchange Users,DC=corp'][0]
     assert read.entries == 3 and read.not_mailboxes == {}
+
+
+# --- AD: the forest's address read (issue 12, items 1 and 2) ---
+
+OU = 'OU=Domino Contacts,DC=corp,DC=example,DC=com'
+OWNED_GUID = bytes(range(16, 32))
+
+
+def forest_entries(marker=True):
+    """What the address read returns: an owned contact (its marker gone when read through a Global
+    Catalog), a foreign contact in the OU, a mailbox, and a logon account whose mail HR filled in."""
+    owned = {'mail': ['kim.owned@example.com'], 'proxyAddresses': ['SMTP:kim.owned@example.com'],
+             'mailNickname': ['kim.owned'], 'targetAddress': ['SMTP:kim.owned@domino.example.com'],
+             'objectGUID': [OWNED_GUID]}
+    if marker:
+        owned['adminDescription'] = ['coexist.domino_exchange:C0FFEE']
+    return [
+        Entry(f'CN=Kim Owned,{OU}', owned),
+        Entry(f'CN=By Hand,{OU}', {'mail': ['by.hand@example.com'], 'targetAddress': ['SMTP:x@partner.example.net'],
+                                   'objectGUID': [bytes(16)]}),
+        ad_user(),
+        Entry('CN=Lee Logon,OU=Staff,DC=corp,DC=example,DC=com', {'mail': ['lee.logon@example.com'],
+                                                                   'objectGUID': [bytes(range(1, 17))]}),
+    ]
+
+
+@pytest.mark.parametrize('through_gc', [False, True])
+def test_owned_contacts_are_known_by_the_container_read_not_by_a_marker_read_through_the_gc(through_gc):
+    read = _ad.read_address_index(FakeClient(forest_entries(marker=not through_gc)), '', profile(),
+                                  find_marked=not through_gc)
+    owned = [_plan.OwnedContact(dn=f'CN=Kim Owned,{OU}', anchor='C0FFEE', attrs={},
+                                object_id=_ad.guid_to_string(OWNED_GUID))]
+    index = read.excluding(owned)
+    assert 'kim.owned@example.com' not in index.addresses and 'kim.owned' not in index.aliases
+    assert index.addresses['by.hand@example.com'].startswith(f'CN=By Hand,{OU}')     # foreign: a holder
+    assert 'anna.hartley@example.com' in index.mailboxes
+    assert index.marked_outside == []
+
+
+def test_an_owned_contact_is_recognised_by_its_dn_when_the_read_has_no_guid():
+    entries = forest_entries()
+    entries[0].attrs.pop('objectguid')
+    index = _ad.read_address_index(FakeClient(entries), '', profile()).excluding(
+        [_plan.OwnedContact(dn=f'cn=kim owned,{OU.lower()}', anchor='C0FFEE', attrs={})])
+    assert 'kim.owned@example.com' not in index.addresses
+
+
+def test_mail_alone_does_not_hold_an_address():
+    read = _ad.read_address_index(FakeClient(forest_entries()), '', profile())
+    index = read.excluding([])
+    assert 'lee.logon@example.com' not in index.addresses
+    assert read.not_recipients == {'lee.logon@example.com': 'CN=Lee Logon,OU=Staff,DC=corp,DC=example,DC=com'}
+    # every one of Exchange's recipient attributes makes a holder
+    for attribute, value in [('mailNickname', 'lee'), ('proxyAddresses', 'SMTP:lee.logon@example.com'),
+                             ('targetAddress', 'SMTP:lee@elsewhere.example.net'), ('homeMDB', 'CN=DB1')]:
+        entry = Entry('CN=Lee Logon,OU=Staff,DC=corp', {'mail': ['lee.logon@example.com'], attribute: [value]})
+        assert 'lee.logon@example.com' in _ad.read_address_index(FakeClient([entry]), '', profile()).excluding([]).addresses
+
+
+def test_the_marker_outside_the_ou_is_found_on_the_domain_read_and_by_read_marked_outside():
+    moved = Entry('CN=Kim Owned,OU=Moved,DC=corp,DC=example,DC=com',
+                  {'mail': ['kim.owned@example.com'], 'adminDescription': ['coexist.domino_exchange:C0FFEE']})
+    inside = Entry(f'CN=Kim Two,{OU}', {'adminDescription': ['coexist.domino_exchange:BEEF']})
+    index = _ad.read_address_index(FakeClient([moved, inside]), 'DC=corp,DC=example,DC=com', profile()).excluding([])
+    assert index.marked_outside == [moved.dn]
+    assert _ad.read_marked_outside(FakeClient([moved, inside]), 'DC=corp,DC=example,DC=com', profile()) == [moved.dn]
