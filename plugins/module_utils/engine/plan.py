@@ -136,10 +136,16 @@ class ContactProfile(t.Protocol):
 
 @dataclass(frozen=True)
 class Limits:
-    """The deletion guard and the per-operation switches."""
+    """The guards (deletes, renames, address changes) and the per-operation switches."""
 
     max_deletes: int = 500
     max_delete_percent: float = 10.0
+    # Mass rewrites: a source-side read problem (a changed name format, a wrong routing domain,
+    # a half-read directory) can rename or readdress every contact in one run.
+    max_renames: int = 500
+    max_rename_percent: float = 10.0
+    max_address_changes: int = 500
+    max_address_change_percent: float = 10.0
     allow_create: bool = True
     allow_update: bool = True
     allow_rename: bool = True
@@ -758,17 +764,39 @@ def _order_renames(renames: list, remaining: list, profile) -> list:
     return ordered
 
 
+# The attributes that carry a contact's addresses, on either target (lower case): an update that
+# changes one of them re-routes mail and counts for the address-change guard.
+ADDRESS_ATTRIBUTES = frozenset({'mail', 'proxyaddresses', 'targetaddress', 'mailaddress'})
+
+
+def changes_addresses(op: Operation) -> bool:
+    """Whether an update changes where mail for the contact goes (an address attribute)."""
+    return op.kind == 'update' and any(a.lower() in ADDRESS_ATTRIBUTES for a in op.changes)
+
+
+def guard_counts(result: Plan) -> dict:
+    """What each guard counts in a plan: deletes, renames, address-changing updates."""
+    return {'deletes': len(result.of_kind('delete')), 'renames': len(result.of_kind('rename')),
+            'address_changes': sum(1 for op in result.operations if changes_addresses(op))}
+
+
 def _guard(result: Plan, source_count: int, limits: Limits) -> str:
     """Why the plan must not run at all, or '' when it may."""
-    deletes = len(result.of_kind('delete'))
     if source_count == 0 and result.managed:
         return (f'the source returned no mailboxes while {result.managed} contacts are managed: refusing to '
                 f'delete them all (check the source connection and mailbox_base)')
-    if deletes > limits.max_deletes:
-        return (f'{deletes} deletes exceed max_deletes ({limits.max_deletes}) out of {result.managed} managed '
-                f'contacts: nothing was written; review the report, then raise max_deletes for one run')
-    if deletes > 10 and deletes * 100 > limits.max_delete_percent * result.managed:
-        return (f'{deletes} deletes are more than max_delete_percent ({limits.max_delete_percent:g} %) of '
-                f'{result.managed} managed contacts: nothing was written; review the report, then raise '
-                f'max_delete_percent for one run')
+    counts = guard_counts(result)
+    # Each guard: more than its count, or more than 10 and more than its share of the managed set.
+    for what, label, count_limit, percent_limit in (
+            ('deletes', 'delete', limits.max_deletes, limits.max_delete_percent),
+            ('renames', 'rename', limits.max_renames, limits.max_rename_percent),
+            ('address_changes', 'address_change', limits.max_address_changes, limits.max_address_change_percent)):
+        n, shown = counts[what], what.replace('_', ' ')
+        if n > count_limit:
+            return (f'{n} {shown} exceed max_{what} ({count_limit}) out of {result.managed} managed '
+                    f'contacts: nothing was written; review the report, then raise max_{what} for one run')
+        if n > 10 and n * 100 > percent_limit * result.managed:
+            return (f'{n} {shown} are more than max_{label}_percent ({percent_limit:g} %) of '
+                    f'{result.managed} managed contacts: nothing was written; review the report, then raise '
+                    f'max_{label}_percent for one run')
     return ''

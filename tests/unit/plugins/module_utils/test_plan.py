@@ -492,6 +492,51 @@ def test_blocked_plan_writes_nothing_but_lists_every_operation():
     assert len(after.applied) == 0
 
 
+# --- the guards on mass rewrites (issue 12, item 6) ---
+
+def renamed_all(sources):
+    """Every source's display name rewritten (a name format changed at the source)."""
+    return [dataclasses.replace(s, display_name=f'{s.display_name} (Sales)') for s in sources]
+
+
+def readdressed_all(sources):
+    """Every source's address rewritten (a half-read or misconfigured source)."""
+    return [dataclasses.replace(s, mail=s.mail.replace('@example.com', '@example.org')) for s in sources]
+
+
+@pytest.mark.parametrize('rewrite, limit, label', [
+    (renamed_all, 'max_renames', 'max_renames (29)'),
+    (readdressed_all, 'max_address_changes', 'max_address_changes (29)'),
+])
+def test_mass_rewrites_past_their_count_write_nothing(rewrite, limit, label):
+    sources, owned = population(30)
+    percent = limit.replace('changes', 'change').replace('renames', 'rename') + '_percent'
+    result, after = run(rewrite(sources), owned, limits=Limits(**{limit: 29, percent: 100}))
+    assert label in result.blocked and 'nothing was written' in result.blocked
+    assert result.writes == [] and len(after.applied) == 0
+    assert len(result.operations) >= 30                                 # still listed, for the report
+    allowed, _after = run(rewrite(sources), owned, limits=Limits(**{limit: 30, percent: 100}))
+    assert allowed.blocked == ''
+
+
+@pytest.mark.parametrize('rewrite, label', [(renamed_all, 'max_rename_percent'),
+                                            (readdressed_all, 'max_address_change_percent')])
+@pytest.mark.parametrize('managed, changed, blocked', [(100, 11, True), (110, 11, False), (50, 10, False)])
+def test_mass_rewrites_past_their_percentage_write_nothing(rewrite, label, managed, changed, blocked):
+    sources, owned = population(managed)
+    result, after = run(rewrite(sources[:changed]) + sources[changed:], owned)       # the defaults: 500, 10 %
+    assert bool(result.blocked) is blocked
+    if blocked:
+        assert label in result.blocked and result.writes == [] and len(after.applied) == 0
+
+
+def test_updates_that_keep_the_addresses_are_not_address_changes():
+    sources, owned = population(30)
+    retitled = [dataclasses.replace(s, given_name='Changed') for s in sources]
+    result, _after = run(retitled, owned, limits=Limits(max_address_changes=0, max_renames=0))
+    assert len(result.of_kind('update')) == 30 and result.blocked == ''
+
+
 # --- per-operation switches ---
 
 @pytest.mark.parametrize('kind, count', [('create', 1), ('update', 2), ('rename', 1), ('delete', 1)])
