@@ -14,6 +14,7 @@ brings it up); one lab per machine, so run this with nothing else using the lab.
     .venv/bin/python tests/mutations/run_mutations.py                 # all, default tests
     .venv/bin/python tests/mutations/run_mutations.py --only plan-skips-renames --tests tests/unit
     .venv/bin/python tests/mutations/run_mutations.py --list
+    .venv/bin/python tests/mutations/run_mutations.py --ref HEAD       # the last commit, not the work tree
 
 Exit status: 0 when every mutation was killed, 1 when one survived, 2 on an error.
 """
@@ -41,8 +42,14 @@ def load(path: Path) -> tuple:
     return data['mutations'], data['default_tests']
 
 
-def copy_checkout(target: Path) -> None:
-    """The files git knows of or would add (tracked, and untracked but not ignored)."""
+def copy_checkout(target: Path, ref: str | None) -> None:
+    """The files git knows of or would add (tracked, and untracked but not ignored); with
+    ``ref``, the files of that commit instead (a run not disturbed by edits in progress)."""
+    if ref:
+        archive = subprocess.run(['git', '-C', str(REPO), 'archive', '--format=tar', ref],
+                                 capture_output=True, check=True).stdout
+        subprocess.run(['tar', '-x', '-C', str(target)], input=archive, check=True)
+        return
     listed = subprocess.run(['git', '-C', str(REPO), 'ls-files', '--cached', '--others', '--exclude-standard', '-z'],
                             capture_output=True, check=True).stdout.decode().split('\0')
     for name in filter(None, listed):
@@ -68,11 +75,11 @@ def apply(mutation: dict, root: Path) -> str:
     return ''
 
 
-def run_one(mutation: dict, tests: list, verbose: bool) -> tuple:
+def run_one(mutation: dict, tests: list, verbose: bool, ref: str | None) -> tuple:
     with tempfile.TemporaryDirectory(prefix=f"mutant-{mutation['id']}-") as scratch:
         root = Path(scratch) / 'checkout'
         root.mkdir()
-        copy_checkout(root)
+        copy_checkout(root, ref)
         problem = apply(mutation, root) if 'file' in mutation else ''
         if problem:
             return 'ERROR', problem, 0.0
@@ -100,6 +107,7 @@ def main() -> int:
     parser.add_argument('--only', nargs='+', metavar='ID', help='run these mutations only')
     parser.add_argument('--tests', nargs='+', metavar='PATH', help='pytest paths instead of each mutation\'s own')
     parser.add_argument('--list', action='store_true', help='list the mutations and exit')
+    parser.add_argument('--ref', metavar='COMMIT', help='mutate this commit instead of the work tree (e.g. HEAD)')
     parser.add_argument('--verbose', action='store_true', help="print the end of each pytest run's output")
     args = parser.parse_args()
     mutations, default_tests = load(HERE / 'mutations.yml')
@@ -114,7 +122,7 @@ def main() -> int:
         return 0
     # The control: the same tests on an unmutated copy must pass, or no verdict below means anything.
     baseline_tests = args.tests or sorted({t for m in mutations for t in (m.get('tests') or default_tests)})
-    verdict, detail, seconds = run_one({'id': 'baseline'}, baseline_tests, args.verbose)
+    verdict, detail, seconds = run_one({'id': 'baseline'}, baseline_tests, args.verbose, args.ref)
     print(f"{'PASSED' if verdict == 'SURVIVED' else 'FAILED':8} {'(baseline, no mutation)':40} {seconds:6.0f} s  "
           f"{detail}", flush=True)
     if verdict != 'SURVIVED':
@@ -123,7 +131,7 @@ def main() -> int:
     results = []
     for m in mutations:
         tests = args.tests or m.get('tests') or default_tests
-        verdict, detail, seconds = run_one(m, tests, args.verbose)
+        verdict, detail, seconds = run_one(m, tests, args.verbose, args.ref)
         results.append(verdict)
         print(f"{verdict:8} {m['id']:40} {seconds:6.0f} s  {detail}", flush=True)
     print(f"\n{results.count('KILLED')} killed, {results.count('SURVIVED')} survived, "
