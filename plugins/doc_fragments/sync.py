@@ -24,6 +24,35 @@ options:
         block the plan. A source that returns no mailboxes while contacts are managed always does.
     type: float
     default: 10.0
+  max_renames:
+    description:
+      - The rename guard's count limit (C(coexist_max_renames)). A plan with more renames writes
+        nothing at all and fails with the counts, as the deletion guard does: a changed name format
+        at the source would otherwise rename every contact in one run. Raise it for one run after
+        reading the report.
+    type: int
+    default: 500
+  max_rename_percent:
+    description:
+      - The rename guard's share limit (C(coexist_max_rename_percent)). More than 10 renames that
+        are also more than this percentage of the managed contacts block the plan.
+    type: float
+    default: 10.0
+  max_address_changes:
+    description:
+      - The address-change guard's count limit (C(coexist_max_address_changes)). Updates that change
+        an address attribute (C(mail), C(proxyAddresses), C(targetAddress); on Domino C(mailaddress))
+        re-route mail; a plan with more of them writes nothing at all and fails with the counts
+        (a half-read source or a mistyped routing domain would otherwise re-address every contact).
+    type: int
+    default: 500
+  max_address_change_percent:
+    description:
+      - The address-change guard's share limit (C(coexist_max_address_change_percent)). More than 10
+        address-changing updates that are also more than this percentage of the managed contacts
+        block the plan.
+    type: float
+    default: 10.0
   allow_create:
     description: Create contacts. When false, planned creates are reported as suppressed.
     type: bool

@@ -158,10 +158,12 @@ summary:
   type: list
   elements: str
 guard:
-  description: The deletion guard's inputs and decision.
+  description: The guards' (deletes, renames, address changes) limits, inputs and decision.
   returned: always
   type: dict
-  sample: {blocked: false, reason: null, managed: 251, deletes: 0, max_deletes: 500, max_delete_percent: 10.0}
+  sample: {blocked: false, reason: null, managed: 251, deletes: 0, renames: 0, address_changes: 0,
+           max_deletes: 500, max_delete_percent: 10.0, max_renames: 500, max_rename_percent: 10.0,
+           max_address_changes: 500, max_address_change_percent: 10.0}
 timings:
   description:
     - Seconds per phase (read, the three reads running side by side; plan; apply; report; total)

@@ -22,7 +22,7 @@ import json
 import os
 import tempfile
 
-from .plan import Plan
+from .plan import Plan, guard_counts
 from .report_html import render_html
 
 REPORT_SCHEMA = 'coexist.domino_exchange.report'
@@ -87,7 +87,7 @@ def build_report(direction: str, plan: Plan, outcome, *, check_mode: bool, sourc
         'target': target,
         'counts': counts,
         'guard': dict(limits, blocked=bool(plan.blocked), reason=plan.blocked or None, managed=plan.managed,
-                      deletes=len(plan.of_kind('delete'))),
+                      **guard_counts(plan)),
         'refused': refused or None,
         'operations': operations,
         'suppressed': [op.as_dict() for op in plan.suppressed],

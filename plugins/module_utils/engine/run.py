@@ -20,10 +20,18 @@ from .apply import apply_plan
 from .plan import Limits, Plan
 from .report import build_report, diff, samples, summary_lines, write_report
 
+# The guards' limits, in the order the report lists them (deletes, renames, address changes).
+GUARD_LIMITS = ('max_deletes', 'max_delete_percent', 'max_renames', 'max_rename_percent', 'max_address_changes',
+                'max_address_change_percent')
+
 # Options every sync module takes (documented in plugins/doc_fragments/sync.py).
 SYNC_OPTIONS = {
     'max_deletes': {'type': 'int', 'default': 500},
     'max_delete_percent': {'type': 'float', 'default': 10.0},
+    'max_renames': {'type': 'int', 'default': 500},
+    'max_rename_percent': {'type': 'float', 'default': 10.0},
+    'max_address_changes': {'type': 'int', 'default': 500},
+    'max_address_change_percent': {'type': 'float', 'default': 10.0},
     'allow_create': {'type': 'bool', 'default': True},
     'allow_update': {'type': 'bool', 'default': True},
     'allow_rename': {'type': 'bool', 'default': True},
@@ -53,7 +61,9 @@ def marked_outside_message(outside: list, marker_attribute: str, marker_prefix: 
 
 
 def limits_from(params: dict) -> Limits:
-    return Limits(max_deletes=params['max_deletes'], max_delete_percent=params['max_delete_percent'],
+    # The rewrite guards' limits: validate_site plans with the deletion guard's alone (Limits' defaults).
+    rewrites = {k: params[k] for k in GUARD_LIMITS[2:] if params.get(k) is not None}
+    return Limits(max_deletes=params['max_deletes'], max_delete_percent=params['max_delete_percent'], **rewrites,
                   allow_create=params['allow_create'], allow_update=params['allow_update'],
                   allow_rename=params['allow_rename'], allow_delete=params['allow_delete'])
 
@@ -90,7 +100,7 @@ def finish(cm, *, direction: str, plan: Plan, client, merged, source: dict, targ
         outcome = apply_plan(client, plan, merged, ownership=ownership)
     if stopwatch is not None:
         stopwatch.lap('apply')
-    limits = {'max_deletes': p['max_deletes'], 'max_delete_percent': p['max_delete_percent']}
+    limits = {k: p[k] for k in GUARD_LIMITS}
     report = build_report(direction, plan, outcome, check_mode=cm.check_mode, source=source, target=target,
                           limits=limits, refused=refuse_writes)
     result = {

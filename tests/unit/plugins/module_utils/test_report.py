@@ -159,7 +159,8 @@ def test_check_mode_report(validator):
     assert counts['conflict'] == len(report['conflicts']) and counts['skip'] == len(report['skips'])
     assert counts['warning'] == len(report['warnings']) == 1
     assert report['guard'] == {'max_deletes': 500, 'max_delete_percent': 10.0, 'blocked': False, 'reason': None,
-                               'managed': 4, 'deletes': len(p.of_kind('delete'))}
+                               'managed': 4, 'deletes': len(p.of_kind('delete')), 'renames': len(p.of_kind('rename')),
+                               'address_changes': 1}
     assert report['errors'] == [] and report['suppressed'] == []
     assert report['source'] == SOURCE and report['target'] == TARGET
     assert re.fullmatch(r'\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ', report['generated'])
