@@ -23,3 +23,13 @@ NOTES_DOMAIN = 'Acme'                   # maildomain: the Notes domain of the ma
 MAILSYSTEM_NOTES = '1'
 MAILSYSTEM_OTHER_INTERNET = '5'
 MAILSYSTEM_NONE = '100'
+
+# Replication and save conflicts (vendor facts D-4.3): Domino can return two documents, with two
+# dominoUNIDs, under one DN. slapd cannot hold two entries with one DN, so the lab stores the
+# second document one level down, below ou=<CONFLICTS_OU> under the DN's parent, and slapd's rwm
+# overlay presents it under the first one's DN in every search result (schema.py). A write by
+# that DN reaches the first document only, one plausible reading of "Domino may apply it to either".
+CONFLICTS_OU = 'lab-conflicts'
+# Groups below this OU (tests create it) may be read but not changed by the sync account: Group
+# documents it has no right to edit (schema.py).
+RESTRICTED_GROUPS_OU = 'ou=Restricted,o=Acme'

@@ -1,6 +1,7 @@
 """Domino's shape in slapd: the Domino LDAP schema (lab/domino/domino.schema), a root DSE that
-looks like Domino 12.0.2, one database with an empty suffix, AD's page limit, and the access rules
-that keep dominoUNID and displayName read-only for the sync account, written as slapd.conf."""
+looks like Domino 12.0.2, one database with an empty suffix, AD's page limit, the access rules
+that keep dominoUNID and displayName read-only for the sync account, and the rwm rewrite that
+shows a replication conflict's second document under the first one's DN, written as slapd.conf."""
 from __future__ import annotations
 
 import base64
@@ -8,7 +9,7 @@ import hashlib
 import secrets
 
 from .. import common
-from .names import ADMIN_DN, ADMIN_PASSWORD, SYNC_DN
+from .names import ADMIN_DN, ADMIN_PASSWORD, CONFLICTS_OU, RESTRICTED_GROUPS_OU, SYNC_DN
 
 SCHEMA_FILE = common.LAB_ROOT / 'domino' / 'domino.schema'
 DOMINO_VERSION = '120020'               # dominoMajMinVersion for Domino 12.0.2 (see rootdse)
@@ -51,6 +52,7 @@ include  {SCHEMA_FILE}
 
 modulepath /usr/lib/ldap
 moduleload back_mdb
+moduleload rwm
 
 pidfile  {d}/slapd.pid
 argsfile {d}/slapd.args
@@ -89,6 +91,27 @@ index objectClass,cn,mail,uid,dominoUNID eq
 # without it size.hard would cap paged searches too). Unlike AD, which caps a larger page
 # size at 1000, slapd refuses a page size over 1000 with adminLimitExceeded.
 limits users size.soft=1000 size.hard=1000 size.pr=1000 size.prtotal=unlimited
+
+# Replication and save conflicts (vendor facts D-4.3): Domino returns two documents under one
+# DN. slapd cannot store that, so a conflict's second document lives one level down, below
+# ou={CONFLICTS_OU} under the DN's parent, and rwm presents it under the first one's DN in search
+# results (the entry DN only: no other context is defined, so DNs in requests pass unchanged, and
+# a modify, rename or delete by that DN reaches the first document). The container itself is
+# hidden from everyone but the rootdn (the lab's own setup and read-back).
+overlay rwm
+rwm-rewriteEngine on
+rwm-rewriteContext searchEntryDN
+rwm-rewriteRule "^(.+),ou={CONFLICTS_OU},(.+)$" "%1,%2" ":"
+
+access to dn.regex="^ou={CONFLICTS_OU},.*$"
+    by * none
+
+# Group documents the sync account may read but not change (in Domino: no GroupModifier role and
+# not in the group's Administrators field): every group under {RESTRICTED_GROUPS_OU}, an OU tests
+# create. Elsewhere it may write groups as the rule at the end allows.
+access to dn.subtree="{RESTRICTED_GROUPS_OU}" attrs=member
+    by users read
+    by * none
 
 # Check attribute ACLs on adds too, so the sync account cannot add an entry with dominoUNID
 # or displayName (by default slapd checks only the right to create the entry).

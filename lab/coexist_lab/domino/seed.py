@@ -27,6 +27,18 @@ The sample organisation ``seed()`` writes (deterministic: ``random.Random(SEED)`
   duplicate_address         two mailboxes claiming the same mail address
   foreign_in_contacts_base  objects in ou=Exchange,o=Acme the sync does not own: a hand-made
                             forwarding Person, a dominoGroup, an organizationalUnit
+  synthesized_mail          mailboxes without an Internet address: LDAP returns the mail Domino
+                            synthesizes (John_Q_Public/Sales/Acme@example.com, the form of HCL's
+                            ldap_msc sample; Samantha Daryn/Marketing/Sales/Acme%Acme@example.com,
+                            the last resort of HCL's mail-attribute topic; vendor facts D-2.2)
+  unrouted_mail             a mailbox whose Internet address is in a domain the sync does not route
+  replication_conflict      one mailbox as two documents under one DN (two dominoUNIDs, one mail
+                            address): a replication or save conflict (vendor facts D-4.3)
+
+Every Person seeded without an Internet address (``mail=None``: invalid_mail, no_mailbox) returns
+a synthesized ``mail`` as Domino's would: the manifest's ``mail`` is the Internet address (None),
+the directory's ``mail`` the synthesized value (``synthesized_mail()``). A replication conflict's
+second document is stored below ou=lab-conflicts and shown under the first one's DN (names.py).
   base                      what provision() creates: o=Acme, the OUs, the server cn=Mail1,o=Acme
                             and the sync account cn=LDAP Sync,o=Acme
 
@@ -42,8 +54,8 @@ import time
 
 from .. import common
 from ..common import python_ldap
-from .names import (CONTACTS_BASE, MAIL_SERVER_DN, MAILSYSTEM_NONE, MAILSYSTEM_NOTES, MAILSYSTEM_OTHER_INTERNET,
-                    NOTES_DOMAIN, ORGANISATION, SYNC_DN, SYNC_PASSWORD)
+from .names import (CONFLICTS_OU, CONTACTS_BASE, HOSTNAME, MAIL_SERVER_DN, MAILSYSTEM_NONE, MAILSYSTEM_NOTES,
+                    MAILSYSTEM_OTHER_INTERNET, NOTES_DOMAIN, ORGANISATION, SYNC_DN, SYNC_PASSWORD)
 from .schema import ssha
 
 SEED = 20240521                         # random.Random seed: the organisation is reproducible
@@ -53,10 +65,12 @@ BULK_MAILBOXES = 300
 # mailsystem Notes, no forwarding address); invalid_mail ones are mailboxes with a bad source.
 MAILBOX_CATEGORIES = ['mailboxes', 'invalid_mail', 'awkward_names', 'non_ascii', 'accent_twins',
                       'same_fullname', 'long_name', 'migrated_address', 'contested_address',
-                      'duplicate_address']
+                      'duplicate_address', 'synthesized_mail', 'unrouted_mail', 'replication_conflict']
 CATEGORIES = ['base'] + MAILBOX_CATEGORIES + ['no_mailbox', 'migrated', 'forwarding_contacts',
                                               'groups', 'mail_in_databases',
-                                              'foreign_in_contacts_base']
+                                              'foreign_in_contacts_base', 'lab_conflict_containers']
+# A domain the lab's syncs do not route (not the shared domain nor an alias of it).
+UNROUTED_DOMAIN = 'acme-legacy.example.org'
 
 # Where bulk mailboxes live (DN suffix after cn=..., the Notes hierarchy for displayName) and
 # how often: mostly ou=Sales, some in ou=Marketing,ou=Sales, some /Acme only, some flat.
@@ -107,12 +121,20 @@ def seed(slapd) -> None:
     started = time.monotonic()
     with slapd.connect() as conn:
         # Back to the provisioned state: delete everything but the base, leaves first.
+        # Conflict documents first: each is shown under another's DN (names.CONFLICTS_OU), so a
+        # delete by the DN a search returns would reach the other; the container's DN is not
+        # rewritten, and a child's stored DN is its RDN under it.
+        ldap = python_ldap()
+        for container, _unused in conn.search('', f'(ou={CONFLICTS_OU})', ['1.1']):
+            for shown, _unused in conn.search(container, '(objectClass=*)', ['1.1'], scope=ldap.SCOPE_ONELEVEL):
+                conn.delete(f'{ldap.dn.dn2str(ldap.dn.str2dn(shown)[:1])},{container}')
+            conn.delete(container)
         old = [dn for dn, _unused in conn.search('', '(objectClass=*)', ['1.1'])
                if _norm(dn) not in base]
         for dn in sorted(old, key=lambda x: -len(python_ldap().dn.str2dn(x))):
             conn.delete(dn)
         for rec in records:
-            conn.add(rec.dn, rec.attrs)
+            conn.add(rec.stored_dn or rec.dn, rec.attrs)
         # Read back: the manifest carries DNs in the server's form, keyed by dominoUNID.
         server_dn = {}
         for dn, attrs in conn.search('', '(objectClass=*)', ['dominoUNID']):
@@ -234,8 +256,10 @@ def _norm(dn: str) -> str:
 
 # ===================================================================== the sample organisation
 class Record:
-    def __init__(self, category: str, dn: str, attrs: dict, mail: str | None, unid: str | None):
+    def __init__(self, category: str, dn: str, attrs: dict, mail: str | None, unid: str | None,
+                 stored_dn: str = ''):
         self.category, self.dn, self.attrs, self.mail, self.unid = category, dn, attrs, mail, unid
+        self.stored_dn = stored_dn          # where slapd keeps it, when it is shown under ``dn``
 
 
 class SampleOrganisation:
@@ -253,6 +277,7 @@ class SampleOrganisation:
         self._bulk()
         self._other_recipients()
         self._foreign_in_contacts_base()
+        self._domino_behaviours()   # last: the random draws of the categories above stay the same
         return self.records
 
     # ------------------------------------------------------------------- building blocks
@@ -260,7 +285,7 @@ class SampleOrganisation:
                mail: str | None, short: str, hierarchy: str | None = None,
                mailbox: bool = True, mailsystem: str | None = None, mailaddress: str | None = None,
                extra_cn: list[str] = (), extra_uid: list[str] = (), uid_first: str | None = None,
-               title: bool = True) -> Record:
+               title: bool = True, synthesized: str = 'conversion') -> Record:
         """A dominoPerson. mailbox=True gives the Notes mailbox fields (mailfile, mailserver)."""
         dn = _rdn('cn', cn) + (f',{parent}' if parent else '')
         if hierarchy is None:
@@ -272,7 +297,8 @@ class SampleOrganisation:
             'givenName': [given] if given else [],
             'sn': [sn],
             'uid': uids,
-            'mail': [mail] if mail else [],
+            # No Internet address: Domino's LDAP service returns a synthesized mail instead.
+            'mail': [mail] if mail else [synthesized_mail(cn, hierarchy, synthesized if hierarchy else 'hostname')],
             # Domino's abbreviated name: John Doe/Sales/Acme (a flat name is just the name).
             'displayName': [f'{cn}/{hierarchy}' if hierarchy else cn],
             'dominoUNID': [unid(dn)],
@@ -437,6 +463,35 @@ class SampleOrganisation:
         self.records.append(Record('foreign_in_contacts_base', dn,
                                    {'objectClass': ['top', 'organizationalUnit'], 'ou': ['Archive']},
                                    None, None))
+
+    def _domino_behaviours(self) -> None:
+        """What a real Domino Directory returns that a plain slapd would not (vendor facts D-2.2,
+        D-4.3): mailboxes without an Internet address, whose mail is synthesized; an address in a
+        domain nobody routes; one mailbox as two documents under one DN."""
+        n = self.named
+        n('synthesized_mail', 'John', 'Q Public', cn='John Q Public', mail=None, short='jpublic')
+        n('synthesized_mail', 'Samantha', 'Daryn', 'ou=Marketing,ou=Sales,o=Acme', mail=None,
+          short='sdaryn', synthesized='hostname')
+        n('unrouted_mail', 'Oskar', 'Brandt', local='oskar.brandt', mail=f'oskar.brandt@{UNROUTED_DOMAIN}')
+        first = n('replication_conflict', 'Ruth', 'Conley', local='ruth.conley')
+        second = dict(first.attrs, dominoUNID=[unid(f'conflict:{first.dn}')])
+        rdn_, parent = first.dn.split(',', 1)
+        self.records.append(Record('lab_conflict_containers', f'ou={CONFLICTS_OU},{parent}',
+                                   {'objectClass': ['top', 'organizationalUnit'], 'ou': [CONFLICTS_OU]}, None, None))
+        self.records.append(Record('replication_conflict', first.dn, second, first.mail,
+                                   second['dominoUNID'][0], stored_dn=f'{rdn_},ou={CONFLICTS_OU},{parent}'))
+
+
+def synthesized_mail(cn: str, hierarchy: str, form: str = 'conversion') -> str:
+    """The mail Domino's LDAP service returns for a document without an Internet address
+    (HCL, "How the LDAP service forms a value for the mail attribute"; vendor facts D-2.2):
+    ``conversion`` the form HCL's ldap_msc sample shows (John_Q_Public/API@lotus.com), here in
+    the shared domain; ``hostname`` the last resort, hierarchical name%Notes domain@the DNS
+    domain of the server's host (Samantha Daryn/Marketing/East/Renovations%Renovations@...)."""
+    name = '/'.join([cn] + (hierarchy.split('/') if hierarchy else []))
+    if form == 'hostname':
+        return f'{name}%{NOTES_DOMAIN}@{HOSTNAME.split(".", 1)[1]}'
+    return f'{name.replace(" ", "_")}@{common.SHARED_DOMAIN}'
 
 
 def _hierarchy(parent: str) -> str:

@@ -299,8 +299,8 @@ class _Conn:
     def delete(self, dn: str) -> None:
         self.conn.delete_s(dn)
 
-    def search(self, base: str, filt: str, attrs: list[str]) -> list[tuple[str, dict]]:
+    def search(self, base: str, filt: str, attrs: list[str], scope: int | None = None) -> list[tuple[str, dict]]:
         ldap = python_ldap()
-        res = self.conn.search_ext_s(base, ldap.SCOPE_SUBTREE, filt, attrs)
+        res = self.conn.search_ext_s(base, ldap.SCOPE_SUBTREE if scope is None else scope, filt, attrs)
         return [(dn, {k: [v.decode() for v in vs] for k, vs in a.items()})
                 for dn, a in res if dn is not None]
