@@ -89,9 +89,22 @@ options:
     type: str
     default: adminDescription
   marker_prefix:
-    description: The marker's value is this prefix followed by the source anchor.
+    description:
+      - The marker's value is this prefix, the sync's identity (O(instance)), a colon and the source anchor.
+      - A marker of this prefix without an identity (what version 0.1 wrote) is adopted by the first run
+        and rewritten with the identity; a marker with another identity is another sync's contact,
+        reported and never touched.
     type: str
     default: 'coexist.domino_exchange:'
+  instance:
+    description:
+      - The identity of this sync in the ownership marker (C(coexist_instance)), so that two syncs
+        pointed at one contacts OU (two Domino domains, or test and production) never treat each
+        other's contacts as their own.
+      - Default the host name of O(domino.server). Set it when that name may change (a replacement
+        server, a cluster name), and keep it for the life of the sync; contacts marked with another
+        identity are foreign to this one.
+    type: str
   domino_marker_attribute:
     description: The attribute marking the Domino-side contacts of this collection (never read as mailboxes).
     type: str
@@ -214,6 +227,7 @@ def main():
         'msexch_version': {'type': 'str', 'default': '88218628259840'},
         'marker_attribute': {'type': 'str', 'default': 'adminDescription'},
         'marker_prefix': {'type': 'str', 'default': 'coexist.domino_exchange:'},
+        'instance': {'type': 'str'},
         'domino_marker_attribute': {'type': 'str', 'default': 'employeeType'},
     })
     cm = CoexistModule(argument_spec=spec, supports_check_mode=True)

@@ -43,6 +43,7 @@ from dataclasses import dataclass, field, replace
 from ..engine.addresses import address_problem, domain_of, in_domain, is_valid_alias, local_part
 from ..directory.client import LdapClient
 from ..directory.dn import dn_is_within, dn_key, escape_filter_value, normalize_dn, parse_dn
+from ..engine.marker import OTHER, Marker
 from ..engine.naming import ContainerNaming, first_rdn_value
 from ..engine.plan import AddressIndex, ContainerContents, MailboxRead, OwnedContact, SourceRecord
 
@@ -113,6 +114,7 @@ class AdContactProfile(ContainerNaming):
     msexch_version: str = MSEXCH_VERSION_2013
     marker_attribute: str = DEFAULT_MARKER_ATTRIBUTE
     marker_prefix: str = DEFAULT_MARKER_PREFIX
+    identity: str = ''                  # of the source, in the marker (engine/marker.py); '' = the 0.1 marker
     rdn_attribute: str = 'cn'
     name_limit: int = NAME_LIMIT
     alias_attribute: str = 'mailNickname'
@@ -180,11 +182,16 @@ class AdContactProfile(ContainerNaming):
                                  f'cn={source.anchor.replace("-", "").lower()}'],
         }
 
+    @property
+    def ownership(self) -> Marker:
+        return Marker(self.marker_prefix, self.identity)
+
     def marker(self, anchor: str) -> dict:
-        return {self.marker_attribute: [f'{self.marker_prefix}{anchor}']}
+        return {self.marker_attribute: [self.ownership.value(anchor)]}
 
     def anchor_of(self, marker_value: str) -> str:
-        return marker_value[len(self.marker_prefix):] if marker_value.startswith(self.marker_prefix) else ''
+        """The anchor of this sync's marker (or of an identity-less 0.1 marker, adopted), else ''."""
+        return self.ownership.anchor_of(marker_value)
 
     def limits(self) -> dict:
         return LIMITS
@@ -237,7 +244,10 @@ def read_container(client: LdapClient, profile: AdContactProfile, extra_attribut
                                       object_id=guid_to_string(guid) if isinstance(guid, bytes) else '',
                                       hold=frozenset({'showInAddressBook'}) if hidden else frozenset()))
             continue
-        foreign.append({'dn': entry.dn, 'objectClass': entry.values('objectClass')[-1:] or ['?']})
+        other = [f for f in (profile.ownership.read(v) for v in entry.values(profile.marker_attribute)) if f[1] == OTHER]
+        foreign.append({'dn': entry.dn, 'objectClass': entry.values('objectClass')[-1:] or ['?'],
+                        # another sync's contact (two syncs, one OU): never touched, its name taken
+                        **({'owner': other[0][2] or '(no identity)'} if other else {})})
         if profile.parent_key(entry.dn) == dn_key(profile.contacts_ou):
             names.append(profile.rdn_value(entry.dn))
     return ContainerContents(owned, foreign, names)
@@ -321,7 +331,7 @@ def read_address_index(client: LdapClient, base: str, profile: AdContactProfile,
         # the parsed comparison covers the rest (spacing, case, escaping).
         lower = entry.dn.lower()
         inside = lower.endswith(container_suffix) or (container_rdn in lower and dn_is_within(entry.dn, profile.contacts_ou))
-        if find_marked and not inside and any(v.startswith(profile.marker_prefix) for v in entry.values(marker)):
+        if find_marked and not inside and any(profile.anchor_of(v) for v in entry.values(marker)):
             read.index.marked_outside.append(entry.dn)
             continue
         if not is_recipient(entry):
@@ -347,8 +357,8 @@ def read_marked_outside(client: LdapClient, base: str, profile: AdContactProfile
     marker = profile.marker_attribute
     outside = []
     for entry in client.search(base, f'({marker}={escape_filter_value(profile.marker_prefix)}*)', [marker]):
-        if not any(v.startswith(profile.marker_prefix) for v in entry.values(marker)):
-            continue
+        if not any(profile.anchor_of(v) for v in entry.values(marker)):
+            continue                     # not a marker, or another sync's (its own OU elsewhere)
         if entry.dn.lower().endswith(',' + profile.contacts_ou.lower()) or dn_is_within(entry.dn, profile.contacts_ou):
             continue
         outside.append(entry.dn)

@@ -21,6 +21,7 @@ from __future__ import annotations
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from urllib.parse import urlparse
 
 from ..dialects.ad import (
     AdContactProfile, ExchangeMailboxRule, discover_exchange, read_address_index, read_container, read_effective_rights, read_exchange_mailboxes,
@@ -33,6 +34,7 @@ from ..directory.client import LdapClient
 from ..directory.connection import connect, connection_settings, open_directory
 from ..directory.errors import DirectoryError
 from ..engine.apply import Ownership
+from ..engine.marker import identity_name
 from ..engine.plan import Plan, SourceRecord, plan
 from ..engine.run import Stopwatch, attribute_fields, finish, limits_from, marked_outside_message
 
@@ -87,6 +89,12 @@ def _read_domino_mailboxes(p: dict) -> tuple:
                           'mailboxes': len(read.records), 'persons': read.entries, 'not_mailboxes': read.not_mailboxes}
 
 
+def source_identity(instance, server) -> str:
+    """The identity the marker carries (engine/marker.py): ``instance`` when set, else the source
+    directory's host name; '' (the identity-less 0.1 marker) when neither is known."""
+    return identity_name(instance or urlparse(server or '').hostname or '')
+
+
 def _read_ad_index(settings, base: str, profile: AdContactProfile, find_marked: bool):
     with connect(settings) as client:
         return read_address_index(client, base, profile, find_marked)
@@ -131,7 +139,8 @@ def prepare_domino_to_exchange(p: dict) -> Prepared:
             contacts_ou=contacts_ou, shared_domain=p['shared_domain'], domino_routing_domain=p['domino_routing_domain'],
             exchange_routing_domain=p['exchange_routing_domain'], organisation=organisation,
             address_lists=tuple(address_lists), attribute_map=tuple(fields.items()),
-            msexch_version=p['msexch_version'], marker_attribute=p['marker_attribute'], marker_prefix=p['marker_prefix'])
+            msexch_version=p['msexch_version'], marker_attribute=p['marker_attribute'], marker_prefix=p['marker_prefix'],
+            identity=source_identity(p.get('instance'), p['domino'].get('server')))
         # Where addresses must be unique: the whole forest through a Global Catalog when given.
         gc_settings = connection_settings('ad', p['ad'], server=p['ad']['global_catalog']) \
             if p['ad'].get('global_catalog') else None

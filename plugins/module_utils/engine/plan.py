@@ -467,8 +467,11 @@ def _compare(run: _Run) -> None:
             continue
         held_back = {a: v for a, v in desired.items() if a not in contact.hold}
         changes = _changes(contact.attrs, held_back, merged, compare_keys)
-        if contact.anchor != source.anchor:                          # re-joined after an anchor change
-            changes.update({a: (contact.attrs.get(a, []), v) for a, v in profile.marker(source.anchor).items()})
+        marker = profile.marker(source.anchor)
+        # Re-joined after an anchor change, or a marker without the sync's identity (0.1) adopted.
+        if contact.anchor != source.anchor or any(a in contact.attrs and not set(v) <= set(contact.attrs[a])
+                                                  for a, v in marker.items()):
+            changes.update({a: (contact.attrs.get(a, []), v) for a, v in marker.items()})
         if changes:
             run.updates.append(Operation('update', source.anchor, contact.dn, changes=changes, source_dn=source.dn,
                                          reason='re-joined by address after the source anchor changed'

@@ -88,11 +88,10 @@ class Container:
 
     def anchor_from_marker(self, attrs: dict) -> str:
         """The anchor the ownership marker records, or '' when the attributes carry none."""
-        prefix = self.profile.marker_prefix
-        values = [v for v in attrs.get(self.profile.marker_attribute, []) if v.startswith(prefix)]
+        values = [v for v in attrs.get(self.profile.marker_attribute, []) if v.startswith(self.profile.marker_prefix)]
         if len(values) != 1:
             return ''
-        return values[0][len(prefix):]
+        return self.profile.anchor_of(values[0])        # this sync's marker (identity included), else ''
 
     # --- checks ---
 

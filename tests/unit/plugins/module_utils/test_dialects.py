@@ -447,3 +447,18 @@ def test_the_marker_outside_the_ou_is_found_on_the_domain_read_and_by_read_marke
     index = _ad.read_address_index(FakeClient([moved, inside]), 'DC=corp,DC=example,DC=com', profile()).excluding([])
     assert index.marked_outside == [moved.dn]
     assert _ad.read_marked_outside(FakeClient([moved, inside]), 'DC=corp,DC=example,DC=com', profile()) == [moved.dn]
+
+
+def test_the_contacts_ou_read_takes_only_this_syncs_and_identity_less_markers():
+    mine = profile(identity='domino1.example.com')
+    contact = {'objectClass': ['top', 'person', 'organizationalPerson', 'contact'], 'mail': ['x@example.com']}
+    entries = [Entry(f'CN=Mine,{OU}', dict(contact, adminDescription=['coexist.domino_exchange:domino1.example.com:AAA'])),
+               Entry(f'CN=Old,{OU}', dict(contact, adminDescription=['coexist.domino_exchange:BBB'])),
+               Entry(f'CN=Theirs,{OU}', dict(contact, adminDescription=['coexist.domino_exchange:domino-test.example.com:CCC']))]
+    read = _ad.read_container(FakeClient(entries), mine, [])
+    assert sorted(c.anchor for c in read.owned) == ['AAA', 'BBB']
+    assert read.foreign == [{'dn': f'CN=Theirs,{OU}', 'objectClass': ['contact'], 'owner': 'domino-test.example.com'}]
+    assert read.foreign_names == ['Theirs']
+    # another sync's contact elsewhere in the domain is not "this sync's marker outside its OU"
+    elsewhere = Entry('CN=Theirs,OU=Test Contacts,DC=corp,DC=example,DC=com', entries[2].attrs)
+    assert _ad.read_marked_outside(FakeClient([elsewhere]), 'DC=corp,DC=example,DC=com', mine) == []

@@ -537,6 +537,33 @@ def test_updates_that_keep_the_addresses_are_not_address_changes():
     assert len(result.of_kind('update')) == 30 and result.blocked == ''
 
 
+# --- ownership carries the source's identity (issue 12, item 4) ---
+
+def test_identity_less_markers_are_adopted_once_and_rewritten_with_the_identity():
+    sources = [source(A, 'Anna', 'anna@example.com'), source(B, 'Bo', 'bo@example.com')]
+    legacy = synced(sources)                                   # written by 0.1: prefix + anchor
+    assert contact_marker(legacy[0]) == f'{MARKER}{legacy[0].anchor}'
+    mine = ad_profile(identity='domino1.example.com')
+    result = plan(sources, legacy, {}, (), mine)
+    assert kinds(result) == ['update', 'update']
+    assert all(set(op.changes) == {'adminDescription'} for op in result.operations)
+    after = Container(mine, legacy).run(result.writes)
+    assert sorted(contact_marker(c) for c in after.owned()) == sorted(
+        f'{MARKER}domino1.example.com:{anchor}' for anchor in (A, B))
+    assert plan(sources, after.owned(), {}, (), mine).operations == []          # once
+
+
+def test_a_contact_of_another_identity_is_never_this_syncs():
+    mine, theirs = ad_profile(identity='domino1.example.com'), ad_profile(identity='domino-test.example.com')
+    value = theirs.marker(A)['adminDescription'][0]
+    assert mine.anchor_of(value) == '' and theirs.anchor_of(value) == A
+    assert mine.anchor_of(f'{MARKER}{A}') == A                 # identity-less: adopted
+
+
+def contact_marker(contact) -> str:
+    return contact.attrs['adminDescription'][0]
+
+
 # --- per-operation switches ---
 
 @pytest.mark.parametrize('kind, count', [('create', 1), ('update', 2), ('rename', 1), ('delete', 1)])
