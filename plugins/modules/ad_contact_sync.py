@@ -41,9 +41,19 @@ options:
     type: list
     elements: dict
   shared_domain:
-    description: The SMTP domain Domino and Exchange share (C(coexist_shared_domain)).
+    description:
+      - The SMTP domain Domino and Exchange share (C(coexist_shared_domain)).
+      - Only Domino mailboxes whose Internet address is in it or in O(routed_domains) become
+        contacts; the rest, and every C(mail) Domino synthesized from a Notes name for a Person
+        without an Internet address, are reported as skipped.
     type: str
     required: true
+  routed_domains:
+    description:
+      - Other domains this sync routes besides O(shared_domain): its aliases (C(coexist_routed_domains)).
+    type: list
+    elements: str
+    default: []
   domino_routing_domain:
     description:
       - The domain only Domino accepts (C(coexist_domino_routing_domain)); a contact's
@@ -218,6 +228,7 @@ def main():
     spec.update({
         'records': {'type': 'list', 'elements': 'dict'},
         'shared_domain': {'type': 'str', 'required': True},
+        'routed_domains': {'type': 'list', 'elements': 'str', 'default': []},
         'domino_routing_domain': {'type': 'str', 'default': ''},
         'exchange_routing_domain': {'type': 'str', 'default': ''},
         'attribute_map': {'type': 'dict', 'default': DEFAULT_ATTRIBUTE_MAP},

@@ -86,6 +86,34 @@ options:
     description: The attribute marking the AD contacts of this collection (never read as mailboxes).
     type: str
     default: adminDescription
+  shared_domain:
+    description:
+      - The SMTP domain Domino and Exchange share (C(coexist_shared_domain)). With it, only
+        mailboxes whose primary address is in it or in O(routed_domains) become contacts (the rest
+        are reported as skipped), and only Domino addresses in those domains or in
+        O(exchange_routing_domain) count as held by another recipient.
+      - Empty (the default) accepts any domain. Either way a C(mail) Domino synthesized from a Notes
+        name (it holds the name's C(/) or a C(%) before the Notes domain) never counts.
+    type: str
+    default: ''
+  routed_domains:
+    description:
+      - Other domains this sync routes besides O(shared_domain): its aliases (C(coexist_routed_domains)).
+    type: list
+    elements: str
+    default: []
+  maintain_groups:
+    description:
+      - Update the Domino groups that name a contact the sync renames or deletes, as AdminP would
+        (C(coexist_domino_maintain_groups)): the renamed contact's new name replaces the old one,
+        a deleted contact is removed. LDAP writes bypass AdminP, so without this a group keeps a
+        name that no longer resolves and mail to it fails for that member.
+      - These are the only writes outside O(domino.contacts_base). Each runs after the contact's
+        own write succeeded; one the server refuses is a per-object error naming the group and the
+        right the sync account lacks. Every group is read (a filter on C(member) would skip Mail
+        only groups), only when the run renames or deletes a contact.
+    type: bool
+    default: true
 attributes:
   check_mode:
     support: full
@@ -98,7 +126,10 @@ notes:
     task succeeds. Writes the server refuses fail the task at the end, after the other objects.
   - A write that Domino answers with a referral (the directory is not local to that server) stops
     the run, naming the server to point O(domino.server) at.
-  - Domino keeps the old name as a second C(cn) value after a rename; the module compares DNs.
+  - Domino keeps the old name as a second C(cn) value after a rename with C(deleteoldrdn) 0; the
+    module renames with C(deleteoldrdn) 1 and compares DNs (the guide says why).
+  - Contacts sharing one DN (a Domino replication or save conflict) are never written by that DN;
+    the report lists them under C(target.duplicate_dns).
 seealso:
   - module: coexist.domino_exchange.ad_mailbox_info
   - module: coexist.domino_exchange.ad_contact_sync
@@ -201,6 +232,9 @@ def main():
         'marker_prefix': {'type': 'str', 'default': 'coexist.domino_exchange:'},
         'mail_systems': {'type': 'list', 'elements': 'str', 'default': ['1']},
         'ad_marker_attribute': {'type': 'str', 'default': 'adminDescription'},
+        'shared_domain': {'type': 'str', 'default': ''},
+        'routed_domains': {'type': 'list', 'elements': 'str', 'default': []},
+        'maintain_groups': {'type': 'bool', 'default': True},
     })
     cm = CoexistModule(argument_spec=spec, supports_check_mode=True)
     run_direction(cm, prepare_exchange_to_domino)

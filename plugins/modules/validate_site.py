@@ -58,6 +58,13 @@ options:
     description: The SMTP domain Domino and Exchange share (C(coexist_shared_domain)).
     type: str
     required: true
+  routed_domains:
+    description:
+      - Other domains the syncs route besides O(shared_domain): its aliases (C(coexist_routed_domains)).
+        Domino mailboxes with an address elsewhere are counted as a warning (the syncs skip them).
+    type: list
+    elements: str
+    default: []
   domino_routing_domain:
     description: C(coexist_domino_routing_domain).
     type: str
@@ -219,7 +226,8 @@ def direction_params(p: dict, direction: str) -> dict:
               'marker_prefix': p['marker_prefix'], 'mail_systems': p['mail_systems'],
               'exchange_routing_domain': p['exchange_routing_domain'], 'max_deletes': p['max_deletes'],
               'max_delete_percent': p['max_delete_percent'], 'allow_create': True, 'allow_update': True,
-              'allow_rename': True, 'allow_delete': True}
+              'allow_rename': True, 'allow_delete': True, 'shared_domain': p['shared_domain'],
+              'routed_domains': p['routed_domains']}
     if direction == 'domino_to_exchange':
         return dict(common, shared_domain=p['shared_domain'], domino_routing_domain=p['domino_routing_domain'],
                     exchange_organization=p['exchange_organization'], address_lists=p['address_lists'],
@@ -262,6 +270,7 @@ def main():
                        'default': ['domino_to_exchange', 'exchange_to_domino']},
         'plan': {'type': 'bool', 'default': True},
         'shared_domain': {'type': 'str', 'required': True},
+        'routed_domains': {'type': 'list', 'elements': 'str', 'default': []},
         'domino_routing_domain': {'type': 'str', 'default': ''},
         'exchange_routing_domain': {'type': 'str', 'default': ''},
         'last_hop': {'type': 'str', 'choices': ['domino', 'exchange']},

@@ -104,8 +104,10 @@ EXCHANGE_DEFAULT_KINDS = ['user_mailboxes', 'shared_mailboxes', 'room_mailboxes'
                           'disabled_user_mailboxes', 'legacy_mailboxes']
 # The Domino mailbox categories the seed makes so the sync must not create a contact for them:
 # an invalid address, an address an AD mailbox holds (as its mail, or as a secondary proxy),
-# one address claimed by two mailboxes.
-DOMINO_NOT_SYNCED = ['invalid_mail', 'migrated_address', 'contested_address', 'duplicate_address']
+# one address claimed by two mailboxes, a mail Domino synthesized (no Internet address), an
+# address in a domain the sync does not route, one mailbox as two documents under one DN.
+DOMINO_NOT_SYNCED = ['invalid_mail', 'migrated_address', 'contested_address', 'duplicate_address',
+                     'synthesized_mail', 'unrouted_mail', 'replication_conflict']
 
 
 def expected_creates(lab) -> dict:

@@ -39,7 +39,15 @@ def test_validate_passes_on_the_lab_and_writes_nothing(seeded, run_playbook, tmp
     rc, report, out = validate(run_playbook, tmp_path, {'coexist_last_hop': 'domino'})
     assert rc == 0, out
     assert dump_both(seeded) == before
-    assert report['counts']['fail'] == 0 and report['counts']['warn'] == 0 and report['counts']['pass'] > 20
+    # the lab's Domino holds what a real one returns and the syncs skip (issue 13): mailboxes whose
+    # mail Domino synthesized, one outside the routed domains, one replication conflict
+    warned = {c['check']: c['found'] for c in report['checks'] if c['status'] == 'warn'}
+    assert set(warned) == {'Domino: mailboxes without an Internet address', 'Domino: mailboxes outside the routed domains',
+                           'Domino: several documents under one DN'}, warned
+    assert warned['Domino: mailboxes without an Internet address'].startswith('3 mailboxes')
+    assert warned['Domino: mailboxes outside the routed domains'].startswith('1 mailboxes')
+    assert warned['Domino: several documents under one DN'].startswith('1 DNs')
+    assert report['counts']['fail'] == 0 and report['counts']['pass'] > 20
     mailboxes = manifest(seeded, 'domino')['mailboxes_total']
     assert line(report, 'Domino: MailSystem on Persons with a mail file')['found'].startswith(f'1: {mailboxes} ')
     assert line(report, 'Domino: dominoUNID returned when asked for')['status'] == 'pass'

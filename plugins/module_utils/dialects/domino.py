@@ -40,13 +40,13 @@ never                           mailfile, mailserver (a contact has no Notes mai
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
-from ..engine.addresses import address_problem, in_domain, is_valid_alias, local_part
+from ..engine.addresses import address_problem, domain_of, in_domain, is_valid_alias, local_part
 from ..directory.client import LdapClient
 from ..directory.dn import dn_is_within, dn_key, parse_dn
 from ..engine.naming import ContainerNaming
-from ..engine.plan import AddressIndex, ContainerContents, MailboxRead, OwnedContact, SourceRecord
+from ..engine.plan import AddressIndex, ContainerContents, MailboxRead, Operation, OwnedContact, SourceRecord
 
 DEFAULT_MAIL_SYSTEMS = ('1',)        # MailSystem "1" = Notes [inferred]; the LDAP-created default [verified]
 DEFAULT_MARKER_ATTRIBUTE = 'employeeType'   # the Domino contacts' ownership marker (standard inetOrgPerson)
@@ -60,6 +60,35 @@ CONTACT_MANAGED = ['givenName', 'sn', 'mail', 'mailaddress', 'mailsystem']
 NEVER_WRITTEN = frozenset({'mailfile', 'mailserver', 'maildomain', 'dominounid', 'displayname'})
 
 
+def synthesized(address: str) -> bool:
+    """Whether a Domino ``mail`` value is one the LDAP service made up from a Notes name, not an
+    Internet address anyone gave the document.
+
+    A Person, group or mail-in database without an Internet address still returns ``mail``: its
+    short name, its forwarding address, the Global Domain's conversion rules applied to its name,
+    or at last ``hierarchical name%Notes domain@host`` (vendor facts D-2.2, D-11.1). The forms from
+    the Notes name keep its ``/`` separators (HCL's sample returns ``John_Q_Public/API@lotus.com``)
+    or the ``%`` before the Notes domain; no routable Internet address of a person has either.
+    Those are recognised here. The others cannot be told from a real address over LDAP, so they
+    count as addresses where that is the safe reading (the address index) and ``validate`` reports
+    how many Persons return one (vendor facts D-11.1).
+    """
+    local = local_part(address)
+    return '/' in local or '%' in local
+
+
+def unroutable(address: str, routed_domains: tuple) -> str:
+    """Why a Domino address is not one of the shared namespace ('' if it is): synthesized from a
+    Notes name, or (``routed_domains`` given) outside the domains this sync routes."""
+    if synthesized(address):
+        return (f'{address} is synthesized by Domino from the Notes name (the document has no Internet '
+                f'address; vendor facts D-2.2): give it an Internet address in Domino')
+    if routed_domains and domain_of(address) not in routed_domains:
+        return (f'{address} is not in a domain this sync routes ({", ".join(routed_domains)}; add the domain to '
+                f'routed_domains if it is an alias of the shared domain)')
+    return ''
+
+
 @dataclass(frozen=True)
 class MailboxRule:
     """What makes a Person a mailbox; every value configurable (the codes are partly inferred)."""
@@ -70,6 +99,7 @@ class MailboxRule:
     contacts_base: str = ''                     # this collection's contacts live here: never sources
     marker_attribute: str = DEFAULT_MARKER_ATTRIBUTE
     marker_prefix: str = DEFAULT_MARKER_PREFIX
+    routed_domains: tuple = ()                  # lower case; () = any domain (synthesized still refused)
 
     def why_not(self, entry) -> str:
         """'' if the entry is a mailbox, else the reason it is not (for the counts)."""
@@ -86,13 +116,18 @@ class MailboxRule:
         return ''
 
 
-def record_from_entry(entry, field_map: dict) -> SourceRecord:
+def record_from_entry(entry, field_map: dict, routed_domains: tuple = ()) -> SourceRecord:
     """A Domino mailbox as a normalised record. ``field_map`` maps target attribute names to
-    Domino attribute names (the playbook's coexist_attribute_map, nulls removed)."""
+    Domino attribute names (the playbook's coexist_attribute_map, nulls removed). A mail Domino
+    synthesized, or one outside ``routed_domains``, is a problem: the record is reported, never
+    written (vendor facts D-2.2)."""
     problems = []
     unid = (entry.get('dominoUNID') or '').strip().upper()
     if not unid:
         problems.append('no dominoUNID (ask the Domino admin to make it readable to the sync account)')
+    why = unroutable((entry.get('mail') or '').strip(), routed_domains) if (entry.get('mail') or '').strip() else ''
+    if why:
+        problems.append(why)
     # The display name is the primary FullName: the entry's RDN value, never cn[0], which may be
     # an older FullName value (Domino keeps several, and the old RDN after a rename).
     display = parse_dn(entry.dn)[0][0][1] if entry.dn else ''
@@ -117,8 +152,40 @@ def read_mailboxes(client: LdapClient, base: str, rule: MailboxRule, field_map: 
         if reason:
             reasons[reason] = reasons.get(reason, 0) + 1
             continue
-        records.append(record_from_entry(entry, field_map))
-    return MailboxRead(records, reasons, persons)
+        records.append(record_from_entry(entry, field_map, rule.routed_domains))
+    return MailboxRead(_conflicts_reported(records), reasons, persons)
+
+
+def outside_routed_domains(records: list, routed_domains: tuple) -> list:
+    """``records`` with a problem added to each whose mail is outside ``routed_domains`` (read
+    here or handed in by domino_mailbox_info): reported, never written (vendor facts D-11.1)."""
+    if not routed_domains:
+        return records
+    out = []
+    for record in records:
+        if record.mail and not synthesized(record.mail) and domain_of(record.mail) not in routed_domains:
+            record = replace(record, problems=record.problems + (unroutable(record.mail, routed_domains),))
+        out.append(record)
+    return out
+
+
+def _conflicts_reported(records: list) -> list:
+    """Mailboxes sharing a DN are a replication or save conflict (vendor facts D-4.3): two documents,
+    two dominoUNIDs. Which one is the mailbox is for a Notes administrator to decide: each is
+    reported and none written."""
+    by_dn: dict = {}
+    for record in records:
+        by_dn.setdefault(dn_key(record.dn), []).append(record)
+    out = []
+    for record in records:
+        twins = by_dn[dn_key(record.dn)]
+        if len(twins) > 1:
+            ids = ', '.join(sorted(r.anchor or '?' for r in twins))
+            record = replace(record, problems=record.problems + (
+                f'replication or save conflict: {len(twins)} documents share the DN {record.dn} (dominoUNID {ids}); '
+                f'a Notes administrator resolves it (vendor facts D-4.3)',))
+        out.append(record)
+    return out
 
 
 # --- the target side: forwarding Persons for Exchange mailboxes ---
@@ -137,6 +204,7 @@ class DominoContactProfile(ContainerNaming):
     name_limit: int = DN_LIMIT         # measured on the whole DN (name_length)
     alias_attribute: str = ''          # Domino has no alias the sync must keep unique
     alias_limit: int = 0
+    routed_domains: tuple = ()         # lower case; () = any domain
     _suffix: str = field(default='', compare=False)
     _container_key: tuple = field(default=(), compare=False)
 
@@ -168,6 +236,8 @@ class DominoContactProfile(ContainerNaming):
         address = address_problem(source.mail)
         if address:
             problems.append(address)
+        elif self.routed_domains and domain_of(source.mail) not in self.routed_domains:
+            problems.append(unroutable(source.mail, self.routed_domains))
         elif address_problem(self.routing_address(source)):
             problems.append(f'forwarding address: {address_problem(self.routing_address(source))}')
         if not source.display_name.strip():
@@ -230,12 +300,14 @@ def read_contacts(client: LdapClient, profile: DominoContactProfile, extra_attri
     attributes = sorted(set(managed + ['objectClass', 'dominoUNID']))
     owned, foreign, names = [], [], []
     container_key = dn_key(profile.contacts_base)
+    documents: dict = {}                       # DN key -> [(dn, dominoUNID, anchor or '')]
     for entry in client.search(profile.contacts_base, '(objectClass=*)', attributes):
         if dn_key(entry.dn) == container_key:
             continue
         marker = next((profile.anchor_of(v) for v in entry.values(profile.marker_attribute)
                        if profile.anchor_of(v)), '')
         classes = {c.lower() for c in entry.values('objectClass')}
+        documents.setdefault(dn_key(entry.dn), []).append((entry.dn, entry.get('dominoUNID') or '', marker))
         if marker and 'dominoperson' in classes:
             owned.append(OwnedContact(dn=entry.dn, anchor=marker, attrs={a: entry.values(a) for a in managed},
                                       object_id=(entry.get('dominoUNID') or '')))
@@ -243,7 +315,16 @@ def read_contacts(client: LdapClient, profile: DominoContactProfile, extra_attri
         foreign.append({'dn': entry.dn, 'objectClass': entry.values('objectClass')[-1:] or ['?']})
         if profile.parent_key(entry.dn) == container_key:
             names.append(profile.rdn_value(entry.dn))
-    return ContainerContents(owned, foreign, names)
+    # Two documents under one DN: a replication or save conflict (vendor facts D-4.3). A write by
+    # that DN may reach either one (HCL documents nothing), so neither is written: they are handed
+    # to the planner as frozen and reported for a Notes administrator.
+    shared = {key: docs for key, docs in documents.items() if len(docs) > 1}
+    frozen = [c for c in owned if dn_key(c.dn) in shared]
+    owned = [c for c in owned if dn_key(c.dn) not in shared]
+    duplicates = [{'dn': docs[0][0], 'object_ids': [unid for _dn, unid, _anchor in docs],
+                   'anchors': sorted({anchor for _dn, _unid, anchor in docs if anchor})}
+                  for docs in shared.values()]
+    return ContainerContents(owned, foreign, names, frozen=frozen, duplicates=duplicates)
 
 
 def holder_kind(entry, rule: MailboxRule) -> str:
@@ -272,6 +353,8 @@ def read_address_index(client: LdapClient, base: str, profile: DominoContactProf
     """
     index = AddressIndex({}, set(), set(), [])
     marker = profile.marker_attribute
+    domains = profile.routed_domains + ((profile.exchange_routing_domain.lower(),)
+                                        if profile.routed_domains and profile.exchange_routing_domain else ())
     attributes = ['mail', 'objectClass', 'mailfile', 'mailsystem', 'mailaddress', marker]
     for entry in client.search(base, '(|(objectClass=dominoPerson)(mail=*))', attributes):
         if any(v.startswith(profile.marker_prefix) for v in entry.values(marker)):
@@ -281,7 +364,11 @@ def read_address_index(client: LdapClient, base: str, profile: DominoContactProf
             else:
                 index.marked_outside.append(entry.dn)
                 continue
-        held = [v.lower() for v in entry.values('mail') + entry.values('mailaddress') if v]
+        # Only addresses of the namespace this sync writes count (vendor facts D-2.2): a mail
+        # Domino synthesized from a Notes name, or one outside the routed and routing domains,
+        # can never be a contact's address.
+        held = [v.lower() for v in entry.values('mail') + entry.values('mailaddress')
+                if v and not unroutable(v, domains)]
         if not held:
             continue
         kind = holder_kind(entry, rule)
@@ -290,6 +377,68 @@ def read_address_index(client: LdapClient, base: str, profile: DominoContactProf
         if kind == 'mailbox':                         # a mailbox has no forwarding address
             index.mailboxes.update(held)
     return index
+
+
+# --- Domino groups naming the contacts (AdminP does not act on LDAP writes) ---
+
+def contact_moves(operations: list) -> dict:
+    """DN key of each contact as it was read -> (its anchor, the DN it ends at, '' when deleted),
+    for the renames and deletes among ``operations`` (a swap's temporary names followed through)."""
+    origin: dict = {}                          # DN key now -> the DN the contact had when read
+    moves: dict = {}
+    for op in operations:
+        if op.kind not in ('rename', 'delete'):
+            continue
+        first = origin.pop(dn_key(op.dn), op.dn)
+        moves[dn_key(first)] = (op.anchor, op.new_dn if op.kind == 'rename' else '')
+        if op.kind == 'rename':
+            origin[dn_key(op.new_dn)] = first
+    return moves
+
+
+def read_groups_naming(client: LdapClient, moves: dict) -> list:
+    """(group DN, its member values) for every ``dominoGroup`` naming a contact in ``moves``.
+
+    Every group is read and its members compared here: a filter on ``member`` would skip Mail only
+    groups and groups without a type, the ones that matter for mail (vendor facts D-2.3)."""
+    if not moves:
+        return []
+    found = []
+    for entry in client.search('', '(objectClass=dominoGroup)', ['member']):
+        members = entry.values('member')
+        if any(dn_key(m) in moves for m in members):
+            found.append((entry.dn, list(members)))
+    return found
+
+
+def group_operations(moves: dict, groups: list) -> list:
+    """One update of ``member`` per group, as AdminP would make it (vendor facts D-7.4, D-11.2): a
+    renamed contact's old DN replaced by its new one, a deleted contact's removed. Only the values
+    that change are in the update, and the applier writes them value by value, so members someone
+    else adds meanwhile survive. Each update runs only after the contact writes it follows
+    succeeded (``requires``)."""
+    operations = []
+    for group_dn, members in groups:
+        keys = {dn_key(m): m for m in members}
+        before = [m for m in members if dn_key(m) in moves]
+        after, anchors = [], []
+        for member in before:
+            anchor, new_dn = moves[dn_key(member)]
+            anchors.append(anchor)
+            if new_dn and dn_key(new_dn) not in {dn_key(a) for a in after}:
+                # keep the server's spelling when the value stays (a swap)
+                after.append(keys.get(dn_key(new_dn), new_dn) if dn_key(new_dn) in keys and
+                             dn_key(new_dn) in moves else new_dn)
+        # a new DN already listed and not leaving is no change
+        after = [a for a in after if not (dn_key(a) in keys and dn_key(a) not in moves)]
+        if {dn_key(b) for b in before} == {dn_key(a) for a in after}:
+            continue
+        renamed = sum(1 for m in before if moves[dn_key(m)][1])
+        operations.append(Operation('update', anchors[0], group_dn, changes={'member': (before, after)},
+                                    reason=f'group membership: {renamed} renamed and {len(before) - renamed} deleted '
+                                           f'contacts (AdminP does not act on LDAP writes)',
+                                    requires=tuple(dict.fromkeys(anchors))))
+    return operations
 
 
 def contacts_base_missing(contacts_base: str, where: str) -> str:

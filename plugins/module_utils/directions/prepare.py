@@ -27,7 +27,8 @@ from ..dialects.ad import (
     AdContactProfile, ExchangeMailboxRule, discover_exchange, read_address_index, read_container, read_effective_rights, read_exchange_mailboxes,
     read_marked_outside)
 from ..dialects.domino import (
-    DominoContactProfile, MailboxRule, CONTACT_MANAGED, NEVER_WRITTEN, contacts_base_missing, read_mailboxes)
+    DominoContactProfile, MailboxRule, CONTACT_MANAGED, NEVER_WRITTEN, contact_moves, contacts_base_missing,
+    group_operations, outside_routed_domains, read_groups_naming, read_mailboxes)
 from ..dialects.domino import read_address_index as read_domino_address_index
 from ..dialects.domino import read_contacts as read_domino_contacts
 from ..directory.client import LdapClient
@@ -75,18 +76,31 @@ def _timed(phases: dict, name: str, function, *args):
 
 # --- Domino -> Exchange ---
 
+def routed_domains(p: dict) -> tuple:
+    """The domains this sync routes, lower case: the shared domain and its aliases
+    (``routed_domains``); () when the module has no shared domain (any domain is accepted)."""
+    shared = (p.get('shared_domain') or '').strip()
+    if not shared:
+        return ()
+    return tuple(dict.fromkeys(d.strip().lower() for d in [shared] + list(p.get('routed_domains') or []) if d.strip()))
+
+
 def _read_domino_mailboxes(p: dict) -> tuple:
     """The Domino mailboxes, from ``records`` or read from Domino (a worker thread)."""
     fields = attribute_fields(p['attribute_map'], 'ad')
+    # Only addresses of the routed domains are sources: a mail Domino synthesized (the dialect
+    # marks it), or one in a domain nobody routes here, is reported instead (vendor facts D-11.1).
     if p.get('records') is not None:
-        return [SourceRecord.from_dict(r) for r in p['records']], {'directory': 'records', 'mailboxes': len(p['records'])}
+        records = outside_routed_domains([SourceRecord.from_dict(r) for r in p['records']], routed_domains(p))
+        return records, {'directory': 'records', 'mailboxes': len(p['records'])}
     rule = MailboxRule(mail_systems=tuple(p['mail_systems']), contacts_base=p['domino'].get('contacts_base') or '',
                        marker_attribute=p['domino_marker_attribute'], marker_prefix=p['marker_prefix'])
     with open_directory('domino', p['domino']) as client:
         read = read_mailboxes(client, p['domino']['mailbox_base'], rule, fields)
         settings = client.settings
-    return read.records, {'directory': 'domino', 'server': settings.server, 'base': p['domino']['mailbox_base'],
-                          'mailboxes': len(read.records), 'persons': read.entries, 'not_mailboxes': read.not_mailboxes}
+    records = outside_routed_domains(read.records, routed_domains(p))
+    return records, {'directory': 'domino', 'server': settings.server, 'base': p['domino']['mailbox_base'],
+                     'mailboxes': len(read.records), 'persons': read.entries, 'not_mailboxes': read.not_mailboxes}
 
 
 def source_identity(instance, server) -> str:
@@ -228,7 +242,8 @@ def domino_profile(p: dict) -> DominoContactProfile:
                          f'{", ".join(bad)}. Map them to null (or remove them). Nothing was written.')
     profile = DominoContactProfile(contacts_base=contacts_base, exchange_routing_domain=p['exchange_routing_domain'],
                                    attribute_map=tuple(fields.items()), mail_system=p['mail_system'],
-                                   marker_attribute=p['marker_attribute'], marker_prefix=p['marker_prefix'])
+                                   marker_attribute=p['marker_attribute'], marker_prefix=p['marker_prefix'],
+                                   routed_domains=routed_domains(p))
     if profile.name_length('X' * 20) > profile.name_limit:
         raise SetupError(f'domino.contacts_base is too long: a contact\'s DN under it would pass Domino\'s '
                          f'{profile.name_limit}-character limit with a 20-character name')
@@ -263,7 +278,13 @@ def prepare_exchange_to_domino(p: dict) -> Prepared:
             raise SetupError(marked_outside_message(index.marked_outside, p['marker_attribute'], p['marker_prefix'],
                                                     contacts_base), outside=index.marked_outside)
         the_plan = plan(sources, container.owned, index.addresses, container.foreign_names, profile,
-                        limits_from(p), mailbox_addresses=index.mailboxes)
+                        limits_from(p), mailbox_addresses=index.mailboxes, frozen=container.frozen)
+        if p.get('maintain_groups', True):
+            # LDAP writes bypass AdminP (vendor facts D-7.4): the groups naming a contact renamed
+            # or deleted here are updated as AdminP would, after the contact's own write.
+            moves = contact_moves(the_plan.operations)
+            groups = _timed(stopwatch.phases, 'read_groups', read_groups_naming, client, moves)
+            the_plan.operations.extend(group_operations(moves, groups))
         stopwatch.lap('plan')
     except BaseException:
         if client is not None:
@@ -273,8 +294,12 @@ def prepare_exchange_to_domino(p: dict) -> Prepared:
         pool.shutdown(wait=True, cancel_futures=True)
     target = {'directory': 'domino', 'server': client.settings.server, 'container': contacts_base,
               'rights': {'checked': False, 'why': 'Domino does not expose effective rights over LDAP'},
-              'foreign_objects': container.foreign}
-    return Prepared('exchange_to_domino', the_plan, client, source_info, target, list(profile.merged()),
+              'foreign_objects': container.foreign,
+              # Several documents under one DN (replication or save conflicts, vendor facts D-4.3):
+              # never written by that DN; for a Notes administrator to resolve.
+              'duplicate_dns': container.duplicates}
+    # member: a group update changes only the values naming the sync's contacts, value by value.
+    return Prepared('exchange_to_domino', the_plan, client, source_info, target, list(profile.merged()) + ['member'],
                     '', stopwatch, Ownership(profile.marker_attribute, profile.anchor_of))
 
 

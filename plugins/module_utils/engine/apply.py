@@ -105,7 +105,15 @@ def apply_plan(client: LdapClient, plan: Plan, merged: t.Iterable[str],
     outcome = Outcome()
     writes = plan.writes
     merged = list(merged)
+    failed_anchors: set = set()
     for index, op in enumerate(writes):
+        if op.requires and failed_anchors.intersection(op.requires):
+            # A follow-up write (a Domino group naming a contact) whose contact was not renamed
+            # or deleted: the group still names it rightly, so it is left as it is.
+            outcome.failed.append((op, DirectoryError(
+                f'{op.dn} was not updated: the write it follows failed ({", ".join(sorted(failed_anchors & set(op.requires)))})',
+                kind='not_attempted', dn=op.dn)))
+            continue
         try:
             try:
                 if ownership is not None and op.kind in ('delete', 'rename'):
@@ -115,11 +123,25 @@ def apply_plan(client: LdapClient, plan: Plan, merged: t.Iterable[str],
                 if ownership is None or not _already_done(client, op, exc, ownership):
                     raise
         except DirectoryError as exc:
+            failed_anchors.add(op.anchor)
             if exc.kind in FATAL_KINDS:
                 outcome.aborted = exc
                 outcome.failed.append((op, exc))
                 outcome.not_attempted = writes[index + 1:]
                 break
+            if op.requires and exc.kind == 'access':
+                # Domino: changing a Group document needs Editor, or Author with the
+                # GroupModifier role, in the Domino Directory's ACL (vendor facts D-11.4).
+                exc = DirectoryError(f'the group {op.dn} was not updated and still names the old contact: the sync '
+                                     f'account may not change its member item (it needs Editor, or Author with the '
+                                     f'GroupModifier role, in the Domino Directory ACL): {exc.message}',
+                                     kind=exc.kind, server=exc.server, dn=op.dn)
+            elif op.requires and exc.kind == 'schema' and not any(after for _before, after in op.changes.values()):
+                # The group's last member was a deleted contact; a server checking groupOfNames'
+                # MUST member refuses an empty group (Domino's behaviour is not documented).
+                exc = DirectoryError(f'the group {op.dn} still names the deleted contact: it had no other member, and '
+                                     f'the server refused a group without members ({exc.message}); delete the group '
+                                     f'or give it another member in Domino', kind=exc.kind, server=exc.server, dn=op.dn)
             outcome.failed.append((op, exc))
         else:
             outcome.done.append(op)

@@ -98,6 +98,8 @@ class ContainerContents:
     owned: list            # OwnedContact
     foreign: list          # dicts: dn, objectClass (objects in the container the sync does not own)
     foreign_names: list    # RDN values of the container's direct children that are not owned
+    frozen: list = field(default_factory=list)      # OwnedContact never written by their DN (see plan())
+    duplicates: list = field(default_factory=list)  # dicts: dn, object_ids, anchors (Domino: one DN, two documents)
 
 
 @dataclass
@@ -167,6 +169,7 @@ class Operation:
     changes: dict = field(default_factory=dict)     # update: attr -> (before list, after list)
     reason: str = ''                 # delete / rename: why
     source_dn: str = ''
+    requires: tuple = ()             # anchors whose writes must have succeeded first (else not run)
 
     def as_dict(self) -> dict:
         out = {'op': self.kind, 'anchor': self.anchor, 'dn': self.dn}
@@ -215,7 +218,8 @@ class Plan:
 
 def plan(sources: t.Iterable[SourceRecord], owned: t.Iterable[OwnedContact], foreign_addresses: t.Mapping[str, str],
          foreign_names: t.Iterable[str], profile: ContactProfile, limits: Limits = Limits(),
-         foreign_aliases: t.Iterable[str] = (), mailbox_addresses: t.AbstractSet[str] | None = None) -> Plan:
+         foreign_aliases: t.Iterable[str] = (), mailbox_addresses: t.AbstractSet[str] | None = None,
+         frozen: t.Iterable[OwnedContact] = ()) -> Plan:
     """Plan the writes that make the owned contacts match ``sources``.
 
     ``foreign_addresses`` maps every lower-case address held by a recipient that is not an owned
@@ -226,10 +230,15 @@ def plan(sources: t.Iterable[SourceRecord], owned: t.Iterable[OwnedContact], for
     ``mailbox_addresses`` are the foreign addresses held by real mailboxes: only those supersede
     (delete) an owned contact; another holder (a group, a contact the sync does not own) leaves
     the contact as it is, in conflict. None treats every foreign holder as a mailbox.
+    ``frozen`` are owned contacts that may not be written by their DN (Domino: two documents
+    under one DN, a replication conflict, where a write may reach either): never updated,
+    renamed or deleted; their source is reported and not written; their names and addresses
+    stay taken.
     """
     run = _Run(sources=list(sources), owned=sorted(owned, key=lambda c: (c.anchor, c.dn.lower())),
                foreign_addresses=foreign_addresses, foreign_names=foreign_names, foreign_aliases=foreign_aliases,
-               mailbox_addresses=mailbox_addresses, profile=profile, limits=limits)
+               mailbox_addresses=mailbox_addresses, profile=profile, limits=limits,
+               frozen=sorted(frozen, key=lambda c: (c.anchor, c.dn.lower())))
     _one_contact_per_anchor(run)     # 1. extra contacts of one anchor are deleted
     _sort_out_sources(run)           # 2. invalid or in conflict: kept as is; the rest is written
     _join(run)                       # 3. each source to be written to its contact, if it has one
@@ -253,6 +262,7 @@ class _Run:
     mailbox_addresses: t.AbstractSet[str] | None
     profile: ContactProfile
     limits: Limits
+    frozen: list = field(default_factory=list)           # OwnedContact never written by DN
     result: Plan = field(init=False)
     deletes: list = field(default_factory=list)          # Operation
     by_anchor: dict = field(default_factory=dict)        # anchor -> the one owned contact kept for it
@@ -293,8 +303,14 @@ def _sort_out_sources(run: _Run) -> None:
     profile = run.profile
     run.present = {s.anchor for s in run.sources}
     valid, invalid = [], []
+    frozen = {}
+    for contact in run.frozen:
+        frozen.setdefault(contact.anchor, contact)
     for source in sorted(run.sources, key=lambda s: (s.anchor, s.dn)):   # dn: sources without an anchor
         problems = list(source.problems) + list(profile.validate(source))
+        if source.anchor in frozen:
+            problems.append(f'its contact {frozen[source.anchor].dn} is several documents under one DN (a replication '
+                            f'or save conflict): a Notes administrator resolves it; nothing is written to it until then')
         if not problems and not _clean_name(source.display_name):       # only control or format characters
             problems.append('no printable characters in the name: it cannot be a name in the target')
         (invalid if problems else valid).append((source, problems))
@@ -317,9 +333,14 @@ def _sort_out_sources(run: _Run) -> None:
         _keep(run, source, '; '.join(problems))
     for source, _problems in valid:
         _conflict_or_write(run, source)
+    for contact in run.frozen:       # whose source is gone: kept all the same (names, addresses)
+        if not any(key[0] == contact.anchor for key in run.kept):
+            run.kept[(contact.anchor, contact.dn)] = (None, '', contact)
     _spread_kept(run)
     run.kept_contacts = [contact for _source, _reason, contact in run.kept.values() if contact is not None]
     for source, reason, contact in run.kept.values():
+        if source is None:
+            continue
         run.result.skips.append({'anchor': source.anchor, 'source_dn': source.dn, 'reason': reason,
                                  'contact': contact.dn if contact is not None else None})
 
@@ -328,7 +349,8 @@ def _keep(run: _Run, source: SourceRecord, reason: str) -> None:
     """Keep the source's contact as it is: its contact by anchor, else the orphan with its address
     (a source without an anchor, or re-created, still keeps its contact rather than see it deleted
     as gone)."""
-    contact = run.by_anchor.get(source.anchor) or run.orphans_by_mail.pop(source.mail.lower(), None)
+    contact = next((c for c in run.frozen if c.anchor == source.anchor), None) \
+        or run.by_anchor.get(source.anchor) or run.orphans_by_mail.pop(source.mail.lower(), None)
     run.kept[(source.anchor, source.dn)] = (source, reason, contact)
 
 

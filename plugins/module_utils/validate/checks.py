@@ -26,10 +26,10 @@ import typing as t
 from dataclasses import asdict, dataclass
 
 from ..dialects.ad import MANAGED, discover_exchange, read_effective_rights
-from ..dialects.domino import CONTACT_CLASSES, CONTACT_MANAGED, contacts_base_missing
+from ..dialects.domino import CONTACT_CLASSES, CONTACT_MANAGED, contacts_base_missing, synthesized
 from ..directory.client import PAGED_RESULTS_OID, SERVER_SIDE_SORT_OID
 from ..directory.connection import connect, connection_settings
-from ..directory.dn import escape_filter_value
+from ..directory.dn import dn_key, escape_filter_value
 from ..directory.errors import DirectoryError
 from ..directory.read_only import ReadOnlyDirectory
 from ..routing.design import address_space_covers
@@ -195,6 +195,81 @@ def check_domino_persons(directory: ReadOnlyDirectory, base: str, mail_systems: 
                             'the sync joins by dominoUNID: let the sync account read it (Domino 7+ directory, '
                             '"tell ldap reloadschema")'))
     return checks
+
+
+def check_domino_addresses(directory: ReadOnlyDirectory, base: str, routed_domains: t.Sequence[str],
+                           marker_attribute: str, marker_prefix: str) -> list:
+    """What the vendor facts leave to the site (issue 13): mailboxes whose ``mail`` Domino
+    synthesized from the Notes name (no Internet address, vendor facts D-11.1), the Internet
+    domains of the mailboxes and those outside the routed domains, and Persons sharing one DN
+    (replication or save conflicts, D-4.3). Each is skipped by the sync; a warning says how many."""
+    domains, synthesized_mail, outside, persons = {}, [], [], 0
+    by_dn: dict = {}
+    attributes = ['mail', 'mailfile', 'mailaddress', marker_attribute]
+    routed = {d.lower() for d in routed_domains if d}
+    for entry in directory.search(base, '(objectClass=dominoPerson)', attributes):
+        by_dn.setdefault(dn_key(entry.dn), []).append(entry.dn)
+        if any(v.startswith(marker_prefix) for v in entry.values(marker_attribute)):
+            continue
+        persons += 1
+        mail = (entry.get('mail') or '').strip()
+        if not mail or not (entry.get('mailfile') or '').strip() or (entry.get('mailaddress') or '').strip():
+            continue                                   # not a mailbox
+        if synthesized(mail):
+            synthesized_mail.append(entry.dn)
+            continue
+        if '@' not in mail:
+            continue                                   # no address at all: the sync reports it as invalid
+        domain = mail.rsplit('@', 1)[-1].lower()
+        domains[domain] = domains.get(domain, 0) + 1
+        if routed and domain not in routed:
+            outside.append(entry.dn)
+    shared = [dns[0] for dns in by_dn.values() if len(dns) > 1]
+    server = directory.server
+    checks = [Check(INFO, server, 'Domino: Internet domains of the mailboxes',
+                    ', '.join(f'{d}: {n}' for d, n in sorted(domains.items(), key=lambda kv: -kv[1])) or 'none')]
+    if synthesized_mail:
+        checks.append(Check(WARN, server, 'Domino: mailboxes without an Internet address',
+                            f'{len(synthesized_mail)} mailboxes return a mail Domino synthesized from the Notes name '
+                            f'(first: {synthesized_mail[0]}); they are skipped',
+                            'give them an Internet address in Domino if Exchange users should find them'))
+    else:
+        checks.append(Check(PASS, server, 'Domino: mailboxes without an Internet address',
+                            'no mailbox returns a mail synthesized from the Notes name (a synthesized short-name '
+                            'or conversion-rule address cannot be told over LDAP)'))
+    if outside:
+        checks.append(Check(WARN, server, 'Domino: mailboxes outside the routed domains',
+                            f'{len(outside)} mailboxes have an address outside {sorted(routed)} (first: {outside[0]}); '
+                            f'they are skipped',
+                            'add the shared domain\'s aliases to coexist_routed_domains'))
+    if shared:
+        checks.append(Check(WARN, server, 'Domino: several documents under one DN',
+                            f'{len(shared)} DNs return more than one Person (replication or save conflicts; first: '
+                            f'{shared[0]}); the sync writes none of them',
+                            'resolve the conflict documents in Notes'))
+    else:
+        checks.append(Check(PASS, server, 'Domino: several documents under one DN', f'none among {persons} Persons'))
+    return checks
+
+
+def check_domino_groups(directory: ReadOnlyDirectory, contacts_base: str, marker_attribute: str,
+                        marker_prefix: str) -> list:
+    """How many Domino groups name the sync's contacts: the groups ``maintain_groups`` updates when
+    a contact is renamed or deleted. Domino exposes no effective rights over LDAP, so whether the
+    sync account may change them (Editor, or Author with GroupModifier, vendor facts D-11.4) is
+    shown as unchecked; a refusal is reported per group by the sync."""
+    if not contacts_base:
+        return []
+    contacts = {dn_key(e.dn) for e in directory.search(contacts_base, '(objectClass=dominoPerson)', [marker_attribute])
+                if any(v.startswith(marker_prefix) for v in e.values(marker_attribute))}
+    groups = [e.dn for e in directory.search('', '(objectClass=dominoGroup)', ['member'])
+              if any(dn_key(m) in contacts for m in e.values('member'))] if contacts else []
+    return [Check(INFO, directory.server, 'Domino: groups naming the sync\'s contacts',
+                  f'{len(groups)} groups name some of the {len(contacts)} contacts'
+                  + (f' (first: {groups[0]})' if groups else '')
+                  + '; the right to change their members cannot be read over LDAP',
+                  'give the sync account Editor, or Author with the GroupModifier role, in the Domino Directory ACL, '
+                  'or set coexist_domino_maintain_groups: false' if groups else '')]
 
 
 def check_domino_contacts_base(directory: ReadOnlyDirectory, contacts_base: str) -> list:
@@ -437,6 +512,12 @@ def run_checks(p: dict, full: bool, directions: t.Sequence[str] = ('domino_to_ex
                        p['domino']['mailbox_base'], '(objectClass=dominoPerson)', 'the Persons')
                 _probe(checks, 'Domino: Persons', server, check_domino_persons, domino, p['domino']['mailbox_base'],
                        p['mail_systems'], p['mail_system'], p['domino_marker_attribute'], p['marker_prefix'])
+                _probe(checks, 'Domino: addresses', server, check_domino_addresses, domino, p['domino']['mailbox_base'],
+                       [p['shared_domain']] + list(p.get('routed_domains') or []), p['domino_marker_attribute'],
+                       p['marker_prefix'])
+                if e2d:
+                    _probe(checks, 'Domino: groups', server, check_domino_groups, domino,
+                           p['domino'].get('contacts_base') or '', p['domino_marker_attribute'], p['marker_prefix'])
         if 'ad' in directories:
             ad = directories['ad'][1]
             server = ad.server
