@@ -454,11 +454,19 @@ def primary_address(entry) -> tuple:
 
 def routing_proxy(entry, routing_domain: str) -> str:
     """The mailbox's own address in the Exchange routing domain (its email address policy
-    stamped it), or '' when it has none."""
+    stamped it), or '' when it has none.
+
+    With several (a policy changed, an alias added), the choice does not depend on the order the
+    server returns the values in, which LDAP leaves undefined (vendor facts X-6.3): the one whose
+    local part is the primary address's, else the lowest, case-insensitively.
+    """
     if not routing_domain:
         return ''
-    return next((v[5:] for v in entry.values('proxyAddresses')
-                 if v[:5].lower() == 'smtp:' and domain_of(v[5:]) == routing_domain.lower()), '')
+    found = sorted((v[5:] for v in entry.values('proxyAddresses')
+                    if v[:5].lower() == 'smtp:' and domain_of(v[5:]) == routing_domain.lower()),
+                   key=lambda a: (a.lower(), a))
+    primary = local_part(primary_address(entry)[0]).lower()
+    return next((a for a in found if local_part(a).lower() == primary), found[0] if found else '')
 
 
 def mailbox_record(entry, field_map: dict, routing_domain: str) -> SourceRecord:

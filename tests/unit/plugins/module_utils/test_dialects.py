@@ -402,8 +402,8 @@ def forest_entries(marker=True):
         Entry(f'CN=By Hand,{OU}', {'mail': ['by.hand@example.com'], 'targetAddress': ['SMTP:x@partner.example.net'],
                                    'objectGUID': [bytes(16)]}),
         ad_user(),
-        Entry('CN=Lee Logon,OU=Staff,DC=corp,DC=example,DC=com', {'mail': ['lee.logon@example.com'],
-                                                                   'objectGUID': [bytes(range(1, 17))]}),
+        Entry('CN=Lee Logon,OU=Staff,DC=corp,DC=example,DC=com',
+              {'mail': ['lee.logon@example.com'], 'objectGUID': [bytes(range(1, 17))]}),
     ]
 
 
@@ -462,3 +462,15 @@ def test_the_contacts_ou_read_takes_only_this_syncs_and_identity_less_markers():
     # another sync's contact elsewhere in the domain is not "this sync's marker outside its OU"
     elsewhere = Entry('CN=Theirs,OU=Test Contacts,DC=corp,DC=example,DC=com', entries[2].attrs)
     assert _ad.read_marked_outside(FakeClient([elsewhere]), 'DC=corp,DC=example,DC=com', mine) == []
+
+
+def test_the_routing_proxy_does_not_depend_on_the_order_ad_returns_values_in():
+    """Issue 12, item 5: a mailbox with several addresses in the routing domain (vendor facts X-6.3)."""
+    values = ['SMTP:anna.hartley@example.com', 'smtp:ahartley@exchange.example.com',
+              'smtp:anna.hartley@exchange.example.com', 'smtp:anna@exchange.example.com']
+    chosen = {_ad.routing_proxy(ad_user(proxyAddresses=order), 'exchange.example.com')
+              for order in (values, values[::-1], values[1:] + values[:1])}
+    assert chosen == {'anna.hartley@exchange.example.com'}            # the primary's local part
+    others = ['SMTP:anna.hartley@example.com', 'smtp:zz@exchange.example.com', 'smtp:Ab@exchange.example.com']
+    assert {_ad.routing_proxy(ad_user(proxyAddresses=o), 'exchange.example.com')
+            for o in (others, others[::-1])} == {'Ab@exchange.example.com'}   # else the lowest
