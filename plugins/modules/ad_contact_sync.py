@@ -73,8 +73,11 @@ options:
         value stops syncing that field and leaves existing values alone.
     type: dict
     default: {title: title, telephoneNumber: telephonenumber}
-  mail_systems:
-    description: MailSystem values that make a Domino Person a mailbox (see M(coexist.domino_exchange.domino_mailbox_info)).
+  mailbox_mail_systems:
+    description:
+      - MailSystem values that make a Domino Person a mailbox (see M(coexist.domino_exchange.domino_mailbox_info)).
+      - O(mail_systems) is a deprecated alias, removed in version 2.0.0.
+    aliases: [mail_systems]
     type: list
     elements: str
     default: ['1']
@@ -94,8 +97,11 @@ options:
     description: C(msExchVersion) written on new contacts. The default is the Exchange 2013-and-later value.
     type: str
     default: '88218628259840'
-  marker_attribute:
-    description: The attribute that marks the contacts this module owns, written in the same add as the contact.
+  ad_marker_attribute:
+    description:
+      - The AD attribute that marks the contacts this module owns, written in the same add as the contact.
+      - O(marker_attribute) is a deprecated alias, removed in version 2.0.0.
+    aliases: [marker_attribute]
     type: str
     default: adminDescription
   marker_prefix:
@@ -220,6 +226,7 @@ errors:
 
 from ..module_utils.directions.prepare import prepare_domino_to_exchange, run_direction
 from ..module_utils.module.coexist_module import CoexistModule
+from ..module_utils.module.options import renamed
 from ..module_utils.engine.run import DEFAULT_ATTRIBUTE_MAP, SYNC_OPTIONS
 
 
@@ -232,11 +239,11 @@ def main():
         'domino_routing_domain': {'type': 'str', 'default': ''},
         'exchange_routing_domain': {'type': 'str', 'default': ''},
         'attribute_map': {'type': 'dict', 'default': DEFAULT_ATTRIBUTE_MAP},
-        'mail_systems': {'type': 'list', 'elements': 'str', 'default': ['1']},
+        'mailbox_mail_systems': renamed('mail_systems', {'type': 'list', 'elements': 'str', 'default': ['1']}),
         'exchange_organization': {'type': 'str'},
         'address_lists': {'type': 'list', 'elements': 'str'},
         'msexch_version': {'type': 'str', 'default': '88218628259840'},
-        'marker_attribute': {'type': 'str', 'default': 'adminDescription'},
+        'ad_marker_attribute': renamed('marker_attribute', {'type': 'str', 'default': 'adminDescription'}),
         'marker_prefix': {'type': 'str', 'default': 'coexist.domino_exchange:'},
         'instance': {'type': 'str'},
         'domino_marker_attribute': {'type': 'str', 'default': 'employeeType'},

@@ -45,8 +45,11 @@ options:
         Each record carries C(fields) keyed by the Domino name. A null value leaves the field out.
     type: dict
     default: {title: title, telephoneNumber: telephonenumber}
-  marker_attribute:
-    description: The attribute marking the AD contacts of this collection (never returned as mailboxes).
+  ad_marker_attribute:
+    description:
+      - The attribute marking the AD contacts of this collection (never returned as mailboxes).
+      - O(marker_attribute) is a deprecated alias, removed in version 2.0.0.
+    aliases: [marker_attribute]
     type: str
     default: adminDescription
   marker_prefix:
@@ -155,7 +158,7 @@ not_mailboxes:
 from ..module_utils.dialects.ad import ExchangeMailboxRule, read_exchange_mailboxes
 from ..module_utils.directory.errors import DirectoryError
 from ..module_utils.module.coexist_module import CoexistModule
-from ..module_utils.module.options import EXCHANGE_MAILBOX_OPTIONS
+from ..module_utils.module.options import EXCHANGE_MAILBOX_OPTIONS, renamed
 from ..module_utils.engine.run import DEFAULT_ATTRIBUTE_MAP, attribute_fields
 
 
@@ -164,13 +167,13 @@ def main():
     spec.update({
         'exchange_routing_domain': {'type': 'str', 'default': ''},
         'attribute_map': {'type': 'dict', 'default': DEFAULT_ATTRIBUTE_MAP},
-        'marker_attribute': {'type': 'str', 'default': 'adminDescription'},
+        'ad_marker_attribute': renamed('marker_attribute', {'type': 'str', 'default': 'adminDescription'}),
         'marker_prefix': {'type': 'str', 'default': 'coexist.domino_exchange:'},
     })
     cm = CoexistModule(sides=('ad',), supports_check_mode=True, argument_spec=spec)
     p = cm.params
     rule = ExchangeMailboxRule(kinds=tuple(p['mailbox_types']), include_hidden=p['include_hidden'],
-                               include_disabled=p['include_disabled'], marker_attribute=p['marker_attribute'],
+                               include_disabled=p['include_disabled'], marker_attribute=p['ad_marker_attribute'],
                                marker_prefix=p['marker_prefix'])
     client = cm.client('ad')
     try:

@@ -61,24 +61,32 @@ options:
         C(mailserver), C(maildomain), C(dominoUNID), C(displayName)), is refused.
     type: dict
     default: {title: title, telephoneNumber: telephonenumber}
-  mail_system:
+  contact_mail_system:
     description:
-      - The C(mailsystem) value written on contacts. V(5) is "Other Internet Mail" in public code;
-        HCL does not document the codes, so confirm it with the C(validate) playbook.
+      - The C(mailsystem) value written on contacts (C(coexist_domino_contact_mail_system)). V(5) is
+        "Other Internet Mail" in public code; HCL does not document the codes, so confirm it with the
+        C(validate) playbook.
+      - O(mail_system) is a deprecated alias, removed in version 2.0.0.
+    aliases: [mail_system]
     type: str
     default: '5'
-  marker_attribute:
+  domino_marker_attribute:
     description:
-      - The attribute that marks the contacts this module owns, written in the same add as the
+      - The Domino attribute that marks the contacts this module owns, written in the same add as the
         contact. A standard C(inetOrgPerson) attribute, so Domino's schema checking accepts it.
+      - O(marker_attribute) is a deprecated alias, removed in version 2.0.0.
+    aliases: [marker_attribute]
     type: str
     default: employeeType
   marker_prefix:
     description: The marker's value is this prefix followed by the source anchor.
     type: str
     default: 'coexist.domino_exchange:'
-  mail_systems:
-    description: MailSystem values that make a Domino Person a mailbox (a mailbox supersedes a contact with its address).
+  mailbox_mail_systems:
+    description:
+      - MailSystem values that make a Domino Person a mailbox (a mailbox supersedes a contact with its address).
+      - O(mail_systems) is a deprecated alias, removed in version 2.0.0.
+    aliases: [mail_systems]
     type: list
     elements: str
     default: ['1']
@@ -216,7 +224,7 @@ errors:
 
 from ..module_utils.directions.prepare import prepare_exchange_to_domino, run_direction
 from ..module_utils.module.coexist_module import CoexistModule
-from ..module_utils.module.options import EXCHANGE_MAILBOX_OPTIONS
+from ..module_utils.module.options import EXCHANGE_MAILBOX_OPTIONS, renamed
 from ..module_utils.engine.run import DEFAULT_ATTRIBUTE_MAP, SYNC_OPTIONS
 
 
@@ -227,10 +235,10 @@ def main():
         'records': {'type': 'list', 'elements': 'dict'},
         'exchange_routing_domain': {'type': 'str', 'default': ''},
         'attribute_map': {'type': 'dict', 'default': DEFAULT_ATTRIBUTE_MAP},
-        'mail_system': {'type': 'str', 'default': '5'},
-        'marker_attribute': {'type': 'str', 'default': 'employeeType'},
+        'contact_mail_system': renamed('mail_system', {'type': 'str', 'default': '5'}),
+        'domino_marker_attribute': renamed('marker_attribute', {'type': 'str', 'default': 'employeeType'}),
         'marker_prefix': {'type': 'str', 'default': 'coexist.domino_exchange:'},
-        'mail_systems': {'type': 'list', 'elements': 'str', 'default': ['1']},
+        'mailbox_mail_systems': renamed('mail_systems', {'type': 'list', 'elements': 'str', 'default': ['1']}),
         'ad_marker_attribute': {'type': 'str', 'default': 'adminDescription'},
         'shared_domain': {'type': 'str', 'default': ''},
         'routed_domains': {'type': 'list', 'elements': 'str', 'default': []},

@@ -13,7 +13,7 @@ description:
   - Reads every Domino mailbox under O(domino.mailbox_base) through the Domino LDAP service and
     returns one normalised record per mailbox, the shape M(coexist.domino_exchange.ad_contact_sync)
     takes in its O(coexist.domino_exchange.ad_contact_sync#module:records) option.
-  - A mailbox is a C(dominoPerson) with a mail file, a mail system in O(mail_systems) and no
+  - A mailbox is a C(dominoPerson) with a mail file, a mail system in O(mailbox_mail_systems) and no
     forwarding address (a Person that a migration tool forwarded is no longer a mailbox). Each
     rule can be changed, because the MailSystem codes are not documented by HCL.
   - Never returns this collection's own contacts (the Persons under O(domino.contacts_base) or
@@ -27,11 +27,13 @@ extends_documentation_fragment:
   - coexist.domino_exchange.directories.DOMINO
   - coexist.domino_exchange.directories.ACTION_GROUP_DOMINO
 options:
-  mail_systems:
+  mailbox_mail_systems:
     description:
       - MailSystem values that mean "Notes mail". V(1) is what a Person created over LDAP gets; the
         C(validate) playbook shows the values found on a real server.
       - An empty list accepts any mail system.
+      - O(mail_systems) is a deprecated alias, removed in version 2.0.0.
+    aliases: [mail_systems]
     type: list
     elements: str
     default: ['1']
@@ -41,8 +43,11 @@ options:
         Each record carries C(fields) keyed by the AD name. A null value leaves the field out.
     type: dict
     default: {title: title, telephoneNumber: telephonenumber}
-  marker_attribute:
-    description: The attribute that marks the Domino contacts this collection owns (never read as mailboxes).
+  domino_marker_attribute:
+    description:
+      - The attribute that marks the Domino contacts this collection owns (never read as mailboxes).
+      - O(marker_attribute) is a deprecated alias, removed in version 2.0.0.
+    aliases: [marker_attribute]
     type: str
     default: employeeType
   marker_prefix:
@@ -73,7 +78,7 @@ EXAMPLES = r'''
 - name: Treat MailSystem 0 and 1 as Notes (confirm the codes with the validate playbook first)
   coexist.domino_exchange.domino_mailbox_info:
     domino: "{{ coexist_domino }}"
-    mail_systems: ['0', '1']
+    mailbox_mail_systems: ['0', '1']
 '''
 
 RETURN = r'''
@@ -142,19 +147,20 @@ not_mailboxes:
 from ..module_utils.dialects.domino import MailboxRule, read_mailboxes
 from ..module_utils.directory.errors import DirectoryError
 from ..module_utils.module.coexist_module import CoexistModule
+from ..module_utils.module.options import renamed
 from ..module_utils.engine.run import DEFAULT_ATTRIBUTE_MAP, attribute_fields
 
 
 def main():
     cm = CoexistModule(sides=('domino',), supports_check_mode=True, argument_spec={
-        'mail_systems': {'type': 'list', 'elements': 'str', 'default': ['1']},
+        'mailbox_mail_systems': renamed('mail_systems', {'type': 'list', 'elements': 'str', 'default': ['1']}),
         'attribute_map': {'type': 'dict', 'default': DEFAULT_ATTRIBUTE_MAP},
-        'marker_attribute': {'type': 'str', 'default': 'employeeType'},
+        'domino_marker_attribute': renamed('marker_attribute', {'type': 'str', 'default': 'employeeType'}),
         'marker_prefix': {'type': 'str', 'default': 'coexist.domino_exchange:'},
     })
     p = cm.params
-    rule = MailboxRule(mail_systems=tuple(p['mail_systems']), contacts_base=p['domino'].get('contacts_base') or '',
-                       marker_attribute=p['marker_attribute'], marker_prefix=p['marker_prefix'])
+    rule = MailboxRule(mail_systems=tuple(p['mailbox_mail_systems']), contacts_base=p['domino'].get('contacts_base') or '',
+                       marker_attribute=p['domino_marker_attribute'], marker_prefix=p['marker_prefix'])
     client = cm.client('domino')
     try:
         read = read_mailboxes(client, p['domino']['mailbox_base'], rule, attribute_fields(p['attribute_map'], 'ad'))

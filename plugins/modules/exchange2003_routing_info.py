@@ -123,8 +123,15 @@ esm_steps:
   sample:
     - "shared domain example.com non-authoritative on the recipient policies: authoritative on \"Default Policy\""
     - "  1. In Exchange System Manager, expand Recipients and click Recipient Policies."
+exchange_organization:
+  description: The Exchange organisation read (the name O(exchange_organization) takes).
+  returned: success
+  type: str
+  sample: Example Corp
 organisation:
-  description: The Exchange organisation read.
+  description:
+    - The same as RV(exchange_organization), under its old name.
+    - Deprecated, removed in version 2.0.0; use RV(exchange_organization).
   returned: success
   type: str
   sample: Example Corp
@@ -197,7 +204,8 @@ def main():
         cm.fail(exc)
     findings = check(design, policies, connectors, hosts, internal)
     cm.exit(changed=False, configured=configured(findings), findings=[f.as_dict() for f in findings],
-            esm_steps=esm_steps(findings), organisation=exchange['organisation'], policies=policies,
+            esm_steps=esm_steps(findings), exchange_organization=exchange['organisation'],
+            organisation=exchange['organisation'], policies=policies,
             connectors=connectors)
 
 

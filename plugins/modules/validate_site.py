@@ -83,13 +83,19 @@ options:
     description: C(coexist_attribute_map); its attributes must exist on both sides.
     type: dict
     default: {title: title, telephoneNumber: telephonenumber}
-  mail_systems:
-    description: MailSystem values that make a Domino Person a mailbox (C(coexist_domino_mail_systems)).
+  mailbox_mail_systems:
+    description:
+      - MailSystem values that make a Domino Person a mailbox (C(coexist_domino_mail_systems)).
+      - O(mail_systems) is a deprecated alias, removed in version 2.0.0.
+    aliases: [mail_systems]
     type: list
     elements: str
     default: ['1']
-  mail_system:
-    description: The MailSystem value written on Domino contacts (C(coexist_domino_contact_mail_system)).
+  contact_mail_system:
+    description:
+      - The MailSystem value written on Domino contacts (C(coexist_domino_contact_mail_system)).
+      - O(mail_system) is a deprecated alias, removed in version 2.0.0.
+    aliases: [mail_system]
     type: str
     default: '5'
   exchange_organization:
@@ -210,7 +216,7 @@ import os
 from ..module_utils.directions.prepare import SetupError, prepare_domino_to_exchange, prepare_exchange_to_domino
 from ..module_utils.directory.errors import DirectoryError
 from ..module_utils.module.coexist_module import CoexistModule
-from ..module_utils.module.options import EXCHANGE_MAILBOX_OPTIONS
+from ..module_utils.module.options import EXCHANGE_MAILBOX_OPTIONS, renamed
 from ..module_utils.engine.report import write_text_atomically
 from ..module_utils.engine.run import DEFAULT_ATTRIBUTE_MAP
 from ..module_utils.validate.checks import Check, FAIL, WARN, read_only, run_checks, table
@@ -223,7 +229,8 @@ def direction_params(p: dict, direction: str) -> dict:
     # read_only: every connection the planning opens refuses writes before sending them.
     common = {'ad': read_only(p['ad']), 'domino': read_only(p['domino']), 'records': None,
               'attribute_map': p['attribute_map'],
-              'marker_prefix': p['marker_prefix'], 'mail_systems': p['mail_systems'],
+              'marker_prefix': p['marker_prefix'], 'mailbox_mail_systems': p['mailbox_mail_systems'],
+              'ad_marker_attribute': p['ad_marker_attribute'], 'domino_marker_attribute': p['domino_marker_attribute'],
               'exchange_routing_domain': p['exchange_routing_domain'], 'max_deletes': p['max_deletes'],
               'max_delete_percent': p['max_delete_percent'], 'allow_create': True, 'allow_update': True,
               'allow_rename': True, 'allow_delete': True, 'shared_domain': p['shared_domain'],
@@ -231,10 +238,8 @@ def direction_params(p: dict, direction: str) -> dict:
     if direction == 'domino_to_exchange':
         return dict(common, shared_domain=p['shared_domain'], domino_routing_domain=p['domino_routing_domain'],
                     exchange_organization=p['exchange_organization'], address_lists=p['address_lists'],
-                    msexch_version='88218628259840', marker_attribute=p['ad_marker_attribute'],
-                    domino_marker_attribute=p['domino_marker_attribute'])
-    return dict(common, mail_system=p['mail_system'], marker_attribute=p['domino_marker_attribute'],
-                ad_marker_attribute=p['ad_marker_attribute'], mailbox_types=p['mailbox_types'],
+                    msexch_version='88218628259840')
+    return dict(common, contact_mail_system=p['contact_mail_system'], mailbox_types=p['mailbox_types'],
                 include_hidden=p['include_hidden'], include_disabled=p['include_disabled'])
 
 
@@ -275,8 +280,8 @@ def main():
         'exchange_routing_domain': {'type': 'str', 'default': ''},
         'last_hop': {'type': 'str', 'choices': ['domino', 'exchange']},
         'attribute_map': {'type': 'dict', 'default': DEFAULT_ATTRIBUTE_MAP},
-        'mail_systems': {'type': 'list', 'elements': 'str', 'default': ['1']},
-        'mail_system': {'type': 'str', 'default': '5'},
+        'mailbox_mail_systems': renamed('mail_systems', {'type': 'list', 'elements': 'str', 'default': ['1']}),
+        'contact_mail_system': renamed('mail_system', {'type': 'str', 'default': '5'}),
         'exchange_organization': {'type': 'str'},
         'address_lists': {'type': 'list', 'elements': 'str'},
         'ad_marker_attribute': {'type': 'str', 'default': 'adminDescription'},

@@ -49,7 +49,7 @@ def test_the_seeded_lab_is_configured_for_domino_as_the_last_hop(seeded, run_pla
     rc, result, out = verify(run_playbook, tmp_path)
     assert rc == 0, out
     assert result['configured'] is True and result['esm_steps'] == [] and result['changed'] is False, result['findings']
-    assert result['organisation'] == seeded['ad']['exchange_organisation']
+    assert result['exchange_organization'] == result['organisation'] == seeded['ad']['exchange_organisation']
     assert sorted(p['name'] for p in result['policies']) == ['Default Policy', 'Shared example.com']
     assert [c['name'] for c in result['connectors']] == ['To Domino']
     assert [f['item'] for f in result['findings']] == ['shared_domain', 'exchange_routing_domain',

@@ -91,14 +91,14 @@ def params(lab, direction: str, sources: list) -> dict:
                          global_catalog=None),
               'domino': dict(connection(lab, 'domino'), mailbox_base='', contacts_base=lab['domino']['contacts_base']),
               'records': sources, 'attribute_map': {'title': 'title', 'telephoneNumber': 'telephonenumber'},
-              'marker_prefix': MARKER, 'mail_systems': ['1'],
+              'marker_prefix': MARKER, 'mailbox_mail_systems': ['1'],
+              'ad_marker_attribute': 'adminDescription', 'domino_marker_attribute': 'employeeType',
               'exchange_routing_domain': ROUTING_DOMAIN['domino'], 'max_deletes': 500, 'max_delete_percent': 10.0,
               'allow_create': True, 'allow_update': True, 'allow_rename': True, 'allow_delete': True}
     if direction == 'domino_to_exchange':
         return dict(common, shared_domain='example.com', domino_routing_domain=ROUTING_DOMAIN['ad'],
-                    exchange_organization=None, address_lists=None, msexch_version='88218628259840',
-                    marker_attribute='adminDescription', domino_marker_attribute='employeeType')
-    return dict(common, mail_system='5', marker_attribute='employeeType', ad_marker_attribute='adminDescription',
+                    exchange_organization=None, address_lists=None, msexch_version='88218628259840')
+    return dict(common, contact_mail_system='5',
                 mailbox_types=['user'], include_hidden=False, include_disabled=True)
 
 

@@ -93,7 +93,7 @@ def _read_domino_mailboxes(p: dict) -> tuple:
     if p.get('records') is not None:
         records = outside_routed_domains([SourceRecord.from_dict(r) for r in p['records']], routed_domains(p))
         return records, {'directory': 'records', 'mailboxes': len(p['records'])}
-    rule = MailboxRule(mail_systems=tuple(p['mail_systems']), contacts_base=p['domino'].get('contacts_base') or '',
+    rule = MailboxRule(mail_systems=tuple(p['mailbox_mail_systems']), contacts_base=p['domino'].get('contacts_base') or '',
                        marker_attribute=p['domino_marker_attribute'], marker_prefix=p['marker_prefix'])
     with open_directory('domino', p['domino']) as client:
         read = read_mailboxes(client, p['domino']['mailbox_base'], rule, fields)
@@ -153,7 +153,7 @@ def prepare_domino_to_exchange(p: dict) -> Prepared:
             contacts_ou=contacts_ou, shared_domain=p['shared_domain'], domino_routing_domain=p['domino_routing_domain'],
             exchange_routing_domain=p['exchange_routing_domain'], organisation=organisation,
             address_lists=tuple(address_lists), attribute_map=tuple(fields.items()),
-            msexch_version=p['msexch_version'], marker_attribute=p['marker_attribute'], marker_prefix=p['marker_prefix'],
+            msexch_version=p['msexch_version'], marker_attribute=p['ad_marker_attribute'], marker_prefix=p['marker_prefix'],
             identity=source_identity(p.get('instance'), p['domino'].get('server')))
         # Where addresses must be unique: the whole forest through a Global Catalog when given.
         gc_settings = connection_settings('ad', p['ad'], server=p['ad']['global_catalog']) \
@@ -179,7 +179,7 @@ def prepare_domino_to_exchange(p: dict) -> Prepared:
         stopwatch.lap('read')
         stopwatch.phases.update(reads)
         if index.marked_outside:
-            raise SetupError(marked_outside_message(index.marked_outside, p['marker_attribute'], p['marker_prefix'],
+            raise SetupError(marked_outside_message(index.marked_outside, p['ad_marker_attribute'], p['marker_prefix'],
                                                     contacts_ou), outside=index.marked_outside)
         the_plan = plan(sources, container.owned, index.addresses, container.foreign_names, profile,
                         limits_from(p), foreign_aliases=index.aliases, mailbox_addresses=index.mailboxes)
@@ -235,14 +235,14 @@ def domino_profile(p: dict) -> DominoContactProfile:
                          '(for example OU=Exchange,O=Acme)')
     fields = attribute_fields(p['attribute_map'], 'domino')
     # A map onto an item the sync manages itself, or must never write, is refused.
-    reserved = {a.lower() for a in CONTACT_MANAGED} | NEVER_WRITTEN | {'cn', 'objectclass', p['marker_attribute'].lower()}
+    reserved = {a.lower() for a in CONTACT_MANAGED} | NEVER_WRITTEN | {'cn', 'objectclass', p['domino_marker_attribute'].lower()}
     bad = sorted(a for a in fields if a.lower() in reserved)
     if bad:
         raise SetupError(f'attribute_map maps onto Domino attributes the sync manages itself or never writes: '
                          f'{", ".join(bad)}. Map them to null (or remove them). Nothing was written.')
     profile = DominoContactProfile(contacts_base=contacts_base, exchange_routing_domain=p['exchange_routing_domain'],
-                                   attribute_map=tuple(fields.items()), mail_system=p['mail_system'],
-                                   marker_attribute=p['marker_attribute'], marker_prefix=p['marker_prefix'],
+                                   attribute_map=tuple(fields.items()), mail_system=p['contact_mail_system'],
+                                   marker_attribute=p['domino_marker_attribute'], marker_prefix=p['marker_prefix'],
                                    routed_domains=routed_domains(p))
     if profile.name_length('X' * 20) > profile.name_limit:
         raise SetupError(f'domino.contacts_base is too long: a contact\'s DN under it would pass Domino\'s '
@@ -254,8 +254,8 @@ def prepare_exchange_to_domino(p: dict) -> Prepared:
     """``p``: domino_contact_sync's parameters. The returned client is open: the caller closes it."""
     profile = domino_profile(p)
     contacts_base = profile.contacts_base
-    rule = MailboxRule(mail_systems=tuple(p['mail_systems']), contacts_base=contacts_base,
-                       marker_attribute=p['marker_attribute'], marker_prefix=p['marker_prefix'])
+    rule = MailboxRule(mail_systems=tuple(p['mailbox_mail_systems']), contacts_base=contacts_base,
+                       marker_attribute=p['domino_marker_attribute'], marker_prefix=p['marker_prefix'])
     stopwatch = Stopwatch()
     # The three reads (the Exchange mailboxes, every Domino address, the contacts base) run at the
     # same time on their own connections: most of their time is the servers'.
@@ -275,7 +275,7 @@ def prepare_exchange_to_domino(p: dict) -> Prepared:
         stopwatch.lap('read')
         stopwatch.phases.update(reads)
         if index.marked_outside:
-            raise SetupError(marked_outside_message(index.marked_outside, p['marker_attribute'], p['marker_prefix'],
+            raise SetupError(marked_outside_message(index.marked_outside, p['domino_marker_attribute'], p['marker_prefix'],
                                                     contacts_base), outside=index.marked_outside)
         the_plan = plan(sources, container.owned, index.addresses, container.foreign_names, profile,
                         limits_from(p), mailbox_addresses=index.mailboxes, frozen=container.frozen)

@@ -25,6 +25,13 @@ from ansible.module_utils.basic import env_fallback
 from ..dialects.ad import DEFAULT_MAILBOX_KINDS, MAILBOX_KINDS, PRE_2007
 
 
+def renamed(old: str, option: dict) -> dict:
+    """``option`` that still answers to its old name ``old``, with a deprecation warning until
+    2.0.0. Issue 16: an option's name says which directory (or which objects) it belongs to."""
+    return dict(option, aliases=[old], deprecated_aliases=[
+        {'name': old, 'version': '2.0.0', 'collection_name': 'coexist.domino_exchange'}])
+
+
 def _connection_spec(prefix: str) -> dict:
     def env(key: str) -> tuple:
         return (env_fallback, [f'COEXIST_{prefix}_{key}'])

@@ -136,7 +136,7 @@ def check_domino_schema(directory: ReadOnlyDirectory, needed_attributes: t.Itera
     if missing:
         return checks + [Check(FAIL, directory.server, 'Domino: schema holds what the sync reads and writes',
                                f'missing in {where}: {", ".join(missing)}',
-                               'check the names (attribute_map, marker_attribute) or extend the Domino schema')]
+                               'check the names (attribute_map, domino_marker_attribute) or extend the Domino schema')]
     return checks + [Check(PASS, directory.server, 'Domino: schema holds what the sync reads and writes',
                            f'{len(set(needed_attributes))} attributes and {len(wanted_classes)} object classes '
                            f'found in {where}')]
@@ -169,12 +169,12 @@ def check_domino_persons(directory: ReadOnlyDirectory, base: str, mail_systems: 
                             f'no Person with a mail file among {persons}', 'check domino.mailbox_base'))
     elif outside:
         checks.append(Check(WARN, directory.server, 'Domino: MailSystem on Persons with a mail file',
-                            f'{histogram(mailboxes)}; {sum(outside.values())} are not in mail_systems '
+                            f'{histogram(mailboxes)}; {sum(outside.values())} are not in mailbox_mail_systems '
                             f'{list(mail_systems)} and are not synced',
                             'if those are Notes mailboxes, add their value to coexist_domino_mail_systems'))
     else:
         checks.append(Check(PASS, directory.server, 'Domino: MailSystem on Persons with a mail file',
-                            f'{histogram(mailboxes)} (value: Persons), all in mail_systems {list(mail_systems)}'))
+                            f'{histogram(mailboxes)} (value: Persons), all in mailbox_mail_systems {list(mail_systems)}'))
     if contact_mail_system in forwarded:
         checks.append(Check(PASS, directory.server, 'Domino: MailSystem on forwarding Persons',
                             f'{histogram(forwarded)} (value: Persons); the contacts\' value {contact_mail_system} is in '
@@ -511,7 +511,7 @@ def run_checks(p: dict, full: bool, directions: t.Sequence[str] = ('domino_to_ex
                 _probe(checks, 'Domino: full read of the Persons', server, check_full_read, domino, 'Domino',
                        p['domino']['mailbox_base'], '(objectClass=dominoPerson)', 'the Persons')
                 _probe(checks, 'Domino: Persons', server, check_domino_persons, domino, p['domino']['mailbox_base'],
-                       p['mail_systems'], p['mail_system'], p['domino_marker_attribute'], p['marker_prefix'])
+                       p['mailbox_mail_systems'], p['contact_mail_system'], p['domino_marker_attribute'], p['marker_prefix'])
                 _probe(checks, 'Domino: addresses', server, check_domino_addresses, domino, p['domino']['mailbox_base'],
                        [p['shared_domain']] + list(p.get('routed_domains') or []), p['domino_marker_attribute'],
                        p['marker_prefix'])

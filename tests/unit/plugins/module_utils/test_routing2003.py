@@ -414,7 +414,7 @@ def test_the_module_reads_through_a_read_only_connection_and_reports(no_env, cap
                              ad={'server': 'ldaps://dc1.corp.example.com'}), capsys)
     assert not result.get('failed'), result
     assert result['changed'] is False and result['configured'] is True and result['esm_steps'] == []
-    assert result['organisation'] == 'Example Corp'
+    assert result['exchange_organization'] == result['organisation'] == 'Example Corp'
     assert [p['name'] for p in result['policies']] == ['Default Policy', 'Shared example.com']
     assert len(result['findings']) == 5
 
