@@ -50,7 +50,7 @@ options:
     required: true
   routed_domains:
     description:
-      - Other domains this sync routes besides O(shared_domain): its aliases (C(coexist_routed_domains)).
+      - Other domains this sync routes besides O(shared_domain), that is its aliases (C(coexist_routed_domains)).
     type: list
     elements: str
     default: []

@@ -106,14 +106,14 @@ options:
     default: ''
   routed_domains:
     description:
-      - Other domains this sync routes besides O(shared_domain): its aliases (C(coexist_routed_domains)).
+      - Other domains this sync routes besides O(shared_domain), that is its aliases (C(coexist_routed_domains)).
     type: list
     elements: str
     default: []
   maintain_groups:
     description:
       - Update the Domino groups that name a contact the sync renames or deletes, as AdminP would
-        (C(coexist_domino_maintain_groups)): the renamed contact's new name replaces the old one,
+        (C(coexist_domino_maintain_groups)); the renamed contact's new name replaces the old one,
         a deleted contact is removed. LDAP writes bypass AdminP, so without this a group keeps a
         name that no longer resolves and mail to it fails for that member.
       - These are the only writes outside O(domino.contacts_base). Each runs after the contact's

@@ -60,7 +60,7 @@ options:
     required: true
   routed_domains:
     description:
-      - Other domains the syncs route besides O(shared_domain): its aliases (C(coexist_routed_domains)).
+      - Other domains the syncs route besides O(shared_domain), that is its aliases (C(coexist_routed_domains)).
         Domino mailboxes with an address elsewhere are counted as a warning (the syncs skip them).
     type: list
     elements: str
