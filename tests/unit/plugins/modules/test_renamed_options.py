@@ -135,7 +135,7 @@ def test_validate_plans_with_the_names_the_sync_modules_read():
          'marker_prefix': 'coexist.domino_exchange:', 'mailbox_mail_systems': ['1'], 'contact_mail_system': '3',
          'ad_marker_attribute': 'extensionAttribute15', 'domino_marker_attribute': 'departmentNumber',
          'exchange_routing_domain': 'exchange.example.com', 'max_deletes': 500, 'max_delete_percent': 10.0,
-         'shared_domain': 'example.com', 'domino_routing_domain': '', 'exchange_organization': None,
+         'shared_domain': 'example.com', 'routed_domains': [], 'domino_routing_domain': '', 'exchange_organization': None,
          'address_lists': None, 'mailbox_types': ['user'], 'include_hidden': False, 'include_disabled': True}
     direction = validate_site.direction_params(dict(p, ad=None, domino=None), 'exchange_to_domino')
     assert direction['domino_marker_attribute'] == 'departmentNumber' and direction['contact_mail_system'] == '3'
