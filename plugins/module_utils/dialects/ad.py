@@ -43,7 +43,7 @@ from dataclasses import dataclass, field, replace
 from ..engine.addresses import address_problem, domain_of, in_domain, is_valid_alias, local_part
 from ..directory.client import LdapClient
 from ..directory.dn import dn_is_within, dn_key, escape_filter_value, normalize_dn, parse_dn
-from ..engine.marker import OTHER, Marker
+from ..engine.marker import DEFAULT_MARKER_PREFIX, OTHER, Marker
 from ..engine.naming import ContainerNaming, first_rdn_value
 from ..engine.plan import AddressIndex, ContainerContents, MailboxRead, OwnedContact, SourceRecord
 
@@ -53,7 +53,6 @@ RECIPIENT_DISPLAY_TYPE_CONTACT = '6'
 RECIPIENT_TYPE_DETAILS_CONTACT = '64'
 ADMIN_GROUP = 'Exchange Administrative Group (FYDIBOHF23SPDLT)'
 DEFAULT_MARKER_ATTRIBUTE = 'adminDescription'
-DEFAULT_MARKER_PREFIX = 'coexist.domino_exchange:'
 NAME_LIMIT = 64                                               # AD's cn (rangeUpper 64)
 
 # rangeUpper of the attributes a contact may carry (Windows AD schema); values over it are

@@ -45,12 +45,12 @@ from dataclasses import dataclass, field, replace
 from ..engine.addresses import address_problem, domain_of, in_domain, is_valid_alias, local_part
 from ..directory.client import LdapClient
 from ..directory.dn import dn_is_within, dn_key, parse_dn
+from ..engine.marker import DEFAULT_MARKER_PREFIX
 from ..engine.naming import ContainerNaming
 from ..engine.plan import AddressIndex, ContainerContents, MailboxRead, Operation, OwnedContact, SourceRecord
 
 DEFAULT_MAIL_SYSTEMS = ('1',)        # MailSystem "1" = Notes [inferred]; the LDAP-created default [verified]
 DEFAULT_MARKER_ATTRIBUTE = 'employeeType'   # the Domino contacts' ownership marker (standard inetOrgPerson)
-DEFAULT_MARKER_PREFIX = 'coexist.domino_exchange:'
 DEFAULT_CONTACT_MAIL_SYSTEM = '5'    # "Other Internet Mail" [third-party]; see vendor facts D-3.1
 DN_LIMIT = 256                       # Domino's limit on a DN [verified, vendor facts D-4.1 (6)]
 CONTACT_CLASSES = ['top', 'person', 'organizationalPerson', 'inetOrgPerson', 'dominoPerson']

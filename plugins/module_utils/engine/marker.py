@@ -23,6 +23,9 @@ import re
 from dataclasses import dataclass
 
 OWN, ADOPT, OTHER = 'own', 'adopt', 'other'
+# The collection's marker prefix, the same in both directories: each direction recognises the
+# other's contacts by it (and never reads them as mailboxes), so both dialects take it from here.
+DEFAULT_MARKER_PREFIX = 'coexist.domino_exchange:'
 _NOT_IN_IDENTITY = re.compile(r'[^a-z0-9._-]+')
 
 
