@@ -177,3 +177,25 @@ def test_groups_follow_the_contacts_renames_and_deletes(seeded, run_playbook, tm
     assert 'no other member' in errors[mail_only.lower()]
     assert _members(domino, mail_only) == {old[deleted['guid']].lower()}
     assert set(errors) == {restricted.lower(), mail_only.lower()}
+
+
+def test_contact_names_are_unique_in_the_whole_directory_and_hold_no_notes_syntax(seeded, run_playbook, tmp_path):
+    """A Notes user typing a contact's name must find one entry: names are unique against every
+    common name of the directory, not only the contacts base; / and @ (a Notes name's syntax) are
+    replaced before the write, which the lab refuses (Domino's answer is not documented)."""
+    namesake = domino_item(seeded, 'same_fullname', 1)                # cn=Lukas Osborne,ou=Marketing,...
+    ad = ldap3_admin(seeded, 'ad')
+    base = seeded['ad']['mailbox_bases'][0]
+    for cn, display, sam in (('Desk SM', 'Sales/Marketing Desk', 'desksm'), ('Desk HD', 'Help@Desk Team', 'deskhd'),
+                             ('Lukas Osborne X', 'Lukas Osborne', 'lukasosbornex')):
+        assert ad.add(f'CN={cn},{base}', ['top', 'person', 'organizationalPerson', 'user'],
+                      {'sAMAccountName': sam, 'mail': f'{sam}@example.com', 'mailNickname': sam,
+                       'proxyAddresses': [f'SMTP:{sam}@example.com'], 'msExchRecipientTypeDetails': '1',
+                       'displayName': display})
+    rc, report, out = lab_helpers.run_sync(run_playbook, tmp_path, 'exchange_to_domino')
+    assert rc == 0, out
+    created = {op['attributes']['mail'][0]: op['dn'] for op in report['operations'] if op['op'] == 'create'}
+    assert created['desksm@example.com'].startswith('CN=Sales-Marketing Desk,')
+    assert created['deskhd@example.com'].startswith('CN=Help-Desk Team,')
+    assert created['lukasosbornex@example.com'].startswith('CN=Lukas Osborne (')
+    assert namesake['dn'].lower().startswith('cn=lukas osborne,')

@@ -113,6 +113,15 @@ access to dn.subtree="{RESTRICTED_GROUPS_OU}" attrs=member
     by users read
     by * none
 
+# A common name holding / or @, which a Notes name reads as syntax (the hierarchy's separator, a
+# Notes domain; HCL's Notes form of a DN quotes both, vendor facts D-1.1): the sync account may
+# read such values but not write them, so an add or rename with one is refused, as a Domino
+# answer to it is not documented.
+access to attrs=cn val.regex="^.*[/@].*$"
+    by dn.exact="{SYNC_DN}" read
+    by users read
+    by * none
+
 # Check attribute ACLs on adds too, so the sync account cannot add an entry with dominoUNID
 # or displayName (by default slapd checks only the right to create the entry).
 add_content_acl on

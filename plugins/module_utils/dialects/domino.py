@@ -216,6 +216,13 @@ class DominoContactProfile(ContainerNaming):
     def container(self) -> str:
         return self.contacts_base
 
+    def clean_name(self, name: str) -> str:
+        """The name as a Notes name can hold it: ``/`` separates the parts of a hierarchical name
+        and ``@`` a Notes domain (HCL's Notes form of a DN quotes both, vendor facts D-1.1), so a
+        common name holding one would not be read back as written; each becomes ``-`` before the
+        write ("Sales/Marketing Desk" -> "Sales-Marketing Desk")."""
+        return name.replace('/', '-').replace('@', '-') if ('/' in name or '@' in name) else name
+
     def name_length(self, name: str) -> int:
         # Domino counts the DN; how it counts escapes is not documented, and servers spell them
         # either way (slapd returns a comma as \2C): count every escape in its longest form, so a
@@ -355,8 +362,8 @@ def read_address_index(client: LdapClient, base: str, profile: DominoContactProf
     marker = profile.marker_attribute
     domains = profile.routed_domains + ((profile.exchange_routing_domain.lower(),)
                                         if profile.routed_domains and profile.exchange_routing_domain else ())
-    attributes = ['mail', 'objectClass', 'mailfile', 'mailsystem', 'mailaddress', marker]
-    for entry in client.search(base, '(|(objectClass=dominoPerson)(mail=*))', attributes):
+    attributes = ['mail', 'objectClass', 'mailfile', 'mailsystem', 'mailaddress', 'cn', marker]
+    for entry in client.search(base, '(|(objectClass=dominoPerson)(objectClass=dominoGroup)(mail=*))', attributes):
         if any(v.startswith(profile.marker_prefix) for v in entry.values(marker)):
             if dn_is_within(entry.dn, profile.contacts_base):
                 if 'dominoperson' in {c.lower() for c in entry.values('objectClass')}:
@@ -364,6 +371,9 @@ def read_address_index(client: LdapClient, base: str, profile: DominoContactProf
             else:
                 index.marked_outside.append(entry.dn)
                 continue
+        # Every common name (each FullName value, a group's name) is a name Notes users type and
+        # the Router resolves: a contact taking one makes it ambiguous (vendor facts D-11.3).
+        index.names.extend(entry.values('cn'))
         # Only addresses of the namespace this sync writes count (vendor facts D-2.2): a mail
         # Domino synthesized from a Notes name, or one outside the routed and routing domains,
         # can never be a contact's address.

@@ -277,7 +277,9 @@ def prepare_exchange_to_domino(p: dict) -> Prepared:
         if index.marked_outside:
             raise SetupError(marked_outside_message(index.marked_outside, p['domino_marker_attribute'], p['marker_prefix'],
                                                     contacts_base), outside=index.marked_outside)
-        the_plan = plan(sources, container.owned, index.addresses, container.foreign_names, profile,
+        # Names are unique in the whole directory, not only in the contacts base: a Notes user
+        # typing a contact's name must not meet a Domino mailbox of the same name (D-11.3).
+        the_plan = plan(sources, container.owned, index.addresses, container.foreign_names + index.names, profile,
                         limits_from(p), mailbox_addresses=index.mailboxes, frozen=container.frozen)
         if p.get('maintain_groups', True):
             # LDAP writes bypass AdminP (vendor facts D-7.4): the groups naming a contact renamed

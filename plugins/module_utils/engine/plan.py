@@ -108,6 +108,7 @@ class AddressIndex:
     aliases: set           # lower-case aliases of those recipients (AD mailNickname; empty for Domino)
     mailboxes: set         # the addresses held by real mailboxes (they supersede contacts)
     marked_outside: list   # DNs carrying this sync's marker outside the container
+    names: list = field(default_factory=list)   # Domino: every other entry's common names (name resolution)
 
 
 class ContactProfile(t.Protocol):
@@ -445,7 +446,9 @@ def _choose_names(run: _Run) -> None:
         return profile.name_key(profile.rdn_value(dn))
 
     fit_name = _fitter(profile.name_limit, profile.name_length)
-    wanted = {s.anchor: fit_name(_clean_name(s.display_name)) for s in run.joinable}
+    # A target may need characters replaced that it reads as syntax (Domino: / and @ in a Notes name).
+    target_name = getattr(profile, 'clean_name', None) or (lambda name: name)
+    wanted = {s.anchor: fit_name(target_name(_clean_name(s.display_name))) for s in run.joinable}
     blocked = {profile.name_key(n) for n in run.foreign_names}
     blocked |= {name_key_of(c.dn) for c in run.kept_contacts}
     # A contact a switched-off operation leaves where it is keeps its name, and the target would

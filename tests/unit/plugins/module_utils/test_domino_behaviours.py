@@ -209,3 +209,22 @@ def test_validate_counts_synthesized_unrouted_and_duplicated_persons():
     assert found['Domino: mailboxes without an Internet address'].status == 'warn'
     assert found['Domino: mailboxes outside the routed domains'].found.startswith('1 mailboxes')
     assert found['Domino: several documents under one DN'].found.startswith('1 DNs')
+
+
+# --- names people can address (issue 13, item 2) ---
+
+def test_slash_and_at_become_hyphens_before_the_write_and_names_are_unique_directory_wide():
+    profile = _domino.DominoContactProfile(contacts_base='ou=Exchange,o=Acme', exchange_routing_domain='exchange.example.com')
+    sources = [SourceRecord(anchor='aaaaaaaa-0000-0000-0000-000000000001', dn='CN=1,DC=corp', display_name='Sales/Marketing Desk',
+                            mail='desk@example.com'),
+               SourceRecord(anchor='bbbbbbbb-0000-0000-0000-000000000002', dn='CN=2,DC=corp', display_name='Help@Desk Team',
+                            mail='help@example.com'),
+               SourceRecord(anchor='cccccccc-0000-0000-0000-000000000003', dn='CN=3,DC=corp', display_name='Lukas Osborne',
+                            mail='lukas@example.com')]
+    # the index's names: every common name of the directory (here a Domino mailbox's two FullNames)
+    index = _domino.read_address_index(_Client([person('cn=Lukas Osborne,ou=Sales,o=Acme', cn=['Lukas Osborne', 'L. Osborne'])]),
+                                       '', profile, _domino.MailboxRule())
+    assert index.names == ['Lukas Osborne', 'L. Osborne']
+    result = plan(sources, [], {}, index.names, profile, Limits())
+    names = sorted(profile.rdn_value(op.dn) for op in result.operations)
+    assert names == ['Help-Desk Team', 'Lukas Osborne (cccccccc)', 'Sales-Marketing Desk']
