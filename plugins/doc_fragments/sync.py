@@ -27,7 +27,7 @@ options:
   max_renames:
     description:
       - The rename guard's count limit (C(coexist_max_renames)). A plan with more renames writes
-        nothing at all and fails with the counts, as the deletion guard does: a changed name format
+        nothing at all and fails with the counts, as the deletion guard does; a changed name format
         at the source would otherwise rename every contact in one run. Raise it for one run after
         reading the report.
     type: int
