@@ -3,7 +3,7 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 """Where a sync module's memory goes, without touching the module: bench_sync.py --memtrace puts
 this directory on PYTHONPATH with COEXIST_BENCH_TRACEMALLOC=<file>, so every Python process of that
-one ansible-playbook run imports it at start-up. In the module process (AnsiballZ) it starts
+one ansible-playbook run imports it at start-up. In the sync module's process (AnsiballZ) it starts
 tracemalloc (one frame per block), watches the traced memory from a thread and keeps a snapshot
 each time the traced memory passes its previous high by 10 %; at exit it writes the last one
 (the nearest to the peak) to the file as JSON: the peak, and the top allocation sites by line and
@@ -51,7 +51,8 @@ def _dump(state: dict) -> None:
         json.dump(out, f, indent=1)
 
 
-if _OUT and 'AnsiballZ' in os.path.basename(sys.argv[0] if sys.argv else ''):
+# Only the sync module (AnsiballZ_<name>_contact_sync.py), not the playbook's preflight module.
+if _OUT and os.path.basename(sys.argv[0] if sys.argv else '').endswith('_contact_sync.py'):
     tracemalloc.start(1)
     _STATE = {'high': 0}
     threading.Thread(target=_watch, args=(_STATE,), daemon=True).start()
