@@ -45,6 +45,10 @@ def _dump(state: dict) -> None:
     out = {'pid': os.getpid(), 'argv0': sys.argv[0], 'traced_peak_mb': round(peak / 2 ** 20, 1),
            'snapshot_traced_mb': round(state.get('at', 0) / 2 ** 20, 1)}
     if snapshot is not None:
+        # The raw snapshot first (tracemalloc.Snapshot.load reads it): at 100,000 the statistics
+        # below take minutes, and a run stopped meanwhile would leave nothing.
+        snapshot.dump(_OUT + '.snapshot')
+        out['snapshot_file'] = _OUT + '.snapshot'
         out['by_line'] = _top(snapshot, 'lineno', 30)
         out['by_file'] = _top(snapshot, 'filename', 15)
     with open(_OUT, 'w', encoding='utf-8') as f:
