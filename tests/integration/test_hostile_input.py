@@ -23,6 +23,7 @@ from ansible_collections.coexist.domino_exchange.plugins.module_utils.directory.
 
 MARKER = 'coexist.domino_exchange:'
 MARKER_ATTRIBUTE = {'ad': 'adminDescription', 'domino': 'employeeType'}
+AD_IDENTITY = 'domino1.example.com'    # the AD contacts' marker identity: the lab Domino server's host
 ROUTING_DOMAIN = {'ad': 'domino.example.com', 'domino': 'exchange.example.com'}   # where each side's contacts forward
 # What a server changes by itself on any entry (a read or a bind is no write of the sync).
 OPERATIONAL = {'whenchanged', 'usnchanged', 'modifytimestamp', 'entrycsn', 'contextcsn', 'dscorepropagationdata'}
@@ -176,7 +177,8 @@ def owned(conn, side: str, container: str) -> dict:
     found: dict = {}
     for dn, attrs in entries(conn, container, f'({attribute}={MARKER}*)'):
         for value in attrs.get(attribute.lower(), []):
-            found.setdefault(value[len(MARKER):], []).append((dn, attrs))
+            # AD: <prefix><identity>:<anchor> (issue 12, item 4); Domino: <prefix><anchor>
+            found.setdefault(value[len(MARKER):].rsplit(':', 1)[-1], []).append((dn, attrs))
     return found
 
 
@@ -186,10 +188,13 @@ def expected_contact(side: str, source: dict) -> dict:
     local = source['mail'].rsplit('@', 1)[0]
     routing = f'{local}@{ROUTING_DOMAIN[side]}'
     name = ' '.join(''.join(c if c.isprintable() else ' ' for c in source['display_name']).split())
+    if side == 'domino':        # / and @ are a Notes name's syntax: replaced before the write (issue 13)
+        name = name.replace('/', '-').replace('@', '-')
     optional = {'givenname': source['given_name'], 'title': source['fields']['title'],
                 'telephonenumber': source['fields']['telephoneNumber']}
     want = {k: [v] if v else [] for k, v in optional.items()}
-    want.update({'mail': [source['mail']], MARKER_ATTRIBUTE[side].lower(): [MARKER + source['anchor']], 'cn': [name]})
+    marker = MARKER + (f'{AD_IDENTITY}:' if side == 'ad' else '') + source['anchor']
+    want.update({'mail': [source['mail']], MARKER_ATTRIBUTE[side].lower(): [marker], 'cn': [name]})
     if side == 'ad':
         want.update({'displayname': [source['display_name']], 'sn': [source['surname']] if source['surname'] else [],
                      'mailnickname': [source['alias']], 'targetaddress': [f'SMTP:{routing}'],
