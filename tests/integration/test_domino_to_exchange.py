@@ -33,7 +33,8 @@ def owned_contacts(lab) -> dict:
                                                attributes=['*', 'objectGUID'], paged_size=500, generator=True):
         if e['type'] == 'searchResEntry':
             attrs = {k: (list(v) if k in MULTI_VALUED else v[0]) for k, v in e['attributes'].items() if v}
-            found[attrs['adminDescription'][len(MARKER):]] = {'dn': e['dn'], 'attributes': attrs}
+            # <prefix><identity>:<anchor>, the identity the lab Domino server's host (issue 12, item 4)
+            found[attrs['adminDescription'][len(MARKER):].rsplit(':', 1)[-1]] = {'dn': e['dn'], 'attributes': attrs}
     return found
 
 

@@ -51,6 +51,7 @@ def test_the_root_dse_passes_unchanged():
 def test_entries_lose_the_attributes_outside_the_gc():
     attrs = [('mail', [b'a@example.com']), ('adminDescription', [b'coexist.domino_exchange:X']),
              ('proxyAddresses;range=0-1499', [b'SMTP:a@example.com'])]
+
     def partial_attribute(name, values):
         vals = b''.join(gc_front.tlv(0x04, v) for v in values)
         return gc_front.tlv(0x30, gc_front.tlv(0x04, name.encode()) + gc_front.tlv(0x31, vals))
