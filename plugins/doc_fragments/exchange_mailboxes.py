@@ -23,7 +23,7 @@ options:
     type: list
     elements: str
     choices: [equipment, legacy, linked, pre2007, remote, room, shared, user]
-    default: [user, shared, room, equipment, legacy, pre2007]
+    default: [user, shared, room, equipment, legacy, linked, remote, pre2007]
   include_hidden:
     description: Also read mailboxes hidden from the address lists (C(msExchHideFromAddressLists)).
     type: bool

@@ -14,8 +14,8 @@ description:
     record per mailbox, the shape M(coexist.domino_exchange.domino_contact_sync) takes in its
     O(coexist.domino_exchange.domino_contact_sync#module:records) option.
   - A mailbox is a user whose C(msExchRecipientTypeDetails) is one of O(mailbox_types) (user,
-    shared, room, equipment and the Exchange 2003-era legacy kind by default; linked and remote
-    on request), or, for Exchange 2000/2003, a user with C(homeMDB) or C(msExchHomeServerName)
+    shared, room, equipment, linked, remote (Exchange Online mailboxes of a hybrid organisation) and
+    the Exchange 2003-era legacy kind by default), or, for Exchange 2000/2003, a user with C(homeMDB) or C(msExchHomeServerName)
     and no recipient type. Arbitration, discovery, monitoring and other system mailboxes are
     never returned, nor are contacts, groups or mail users.
   - Hidden mailboxes (C(msExchHideFromAddressLists)) are left out unless O(include_hidden);

@@ -101,7 +101,7 @@ def manifest(lab, side: str) -> dict:
 # The AD mailbox kinds exchange_to_domino reads with its default options (mailbox_types user,
 # include_disabled, not hidden ones): the lab manifest's categories of them.
 EXCHANGE_DEFAULT_KINDS = ['user_mailboxes', 'shared_mailboxes', 'room_mailboxes', 'equipment_mailboxes',
-                          'disabled_user_mailboxes', 'legacy_mailboxes']
+                          'disabled_user_mailboxes', 'legacy_mailboxes', 'linked_mailboxes', 'remote_mailboxes']
 # The Domino mailbox categories the seed makes so the sync must not create a contact for them:
 # an invalid address, an address an AD mailbox holds (as its mail, or as a secondary proxy),
 # one address claimed by two mailboxes, a mail Domino synthesized (no Internet address), an

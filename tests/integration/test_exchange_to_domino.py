@@ -17,8 +17,10 @@ from lab_helpers import dump, dump_both, ldap3_admin, manifest
 MARKER = 'coexist.domino_exchange:'
 PERSON_CLASSES = ['top', 'person', 'organizationalPerson', 'inetOrgPerson', 'dominoPerson']
 # Every category of the AD seed that is an Exchange mailbox the defaults take, and the rest.
+# Linked (resource forest) and remote (hybrid, Exchange Online) mailboxes are people's mailboxes
+# too: read by default (issue 12, item 5).
 DEFAULT_KINDS = ['user_mailboxes', 'shared_mailboxes', 'room_mailboxes', 'equipment_mailboxes',
-                 'disabled_user_mailboxes', 'legacy_mailboxes']
+                 'disabled_user_mailboxes', 'legacy_mailboxes', 'linked_mailboxes', 'remote_mailboxes']
 NEVER = ['arbitration_mailboxes', 'discovery_mailboxes', 'users_without_mailbox', 'mail_users', 'mail_groups',
          'mailboxes_outside_bases', 'mail_contacts', 'foreign_objects']
 
@@ -65,7 +67,7 @@ def test_check_mode_writes_nothing_and_plans_every_eligible_mailbox(seeded, run_
     eligible = guids(seeded, *DEFAULT_KINDS)
     # every default mailbox is planned or reported, never silently dropped; nothing else is read
     assert eligible == creates | reported and not creates & reported
-    assert not creates & guids(seeded, 'hidden_mailboxes', 'linked_mailboxes', 'remote_mailboxes', *NEVER)
+    assert not creates & guids(seeded, 'hidden_mailboxes', *NEVER)
     assert report['source']['mailboxes'] == len(eligible)
     assert 'check mode, nothing written' in out
     assert out.count('+++ after: create CN=') == 50 and f'and {len(creates) - 50} more operations' in out
@@ -178,11 +180,10 @@ def test_mailbox_options_pick_what_is_synced(seeded, run_playbook, tmp_path):
 
     assert sources(coexist_include_hidden_mailboxes=True) == defaults | hidden
     # disabled accounts out: resource and shared mailboxes go with them (they are disabled by design)
-    assert sources(coexist_include_disabled_mailboxes=False) == defaults - resources - disabled
-    assert sources(coexist_exchange_mailbox_types=['user', 'linked', 'remote']) == \
-        (defaults - resources - legacy) | linked | remote
+    assert sources(coexist_include_disabled_mailboxes=False) == defaults - resources - disabled - linked
+    assert sources(coexist_exchange_mailbox_types=['user', 'linked', 'remote']) == defaults - resources - legacy
     # user only: Exchange 2000/2003 mailboxes need pre2007
-    assert sources(coexist_exchange_mailbox_types=['user']) == defaults - resources - legacy
+    assert sources(coexist_exchange_mailbox_types=['user']) == defaults - resources - legacy - linked - remote
     assert sources(coexist_exchange_mailbox_types=['pre2007']) == legacy
 
 

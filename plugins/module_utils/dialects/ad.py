@@ -78,7 +78,9 @@ MAILBOX_KINDS = {
     'equipment': ('32',), 'remote': ('2147483648', '8589934592', '17179869184', '34359738368'),
 }
 PRE_2007 = 'pre2007'      # the mailbox_types name of Exchange 2000/2003 mailboxes (no recipient type)
-DEFAULT_MAILBOX_KINDS = ('user', 'shared', 'room', 'equipment', 'legacy', PRE_2007)
+# Linked (the account in a resource forest) and remote (hybrid: moved to Exchange Online) mailboxes
+# are people's mailboxes like any other (vendor facts X-3): read by default.
+DEFAULT_MAILBOX_KINDS = ('user', 'shared', 'room', 'equipment', 'legacy', 'linked', 'remote', PRE_2007)
 # Mailboxes that are never anyone's: Exchange's system, discovery, monitoring, audit and similar
 # mailboxes, never synced whatever mailbox_types says.
 SYSTEM_TYPES = {'8388608': 'arbitration', '16777216': 'mailbox plan', '536870912': 'discovery',

@@ -214,8 +214,8 @@ def ad_user(dn='CN=Anna Hartley,OU=Exchange Users,DC=corp,DC=example,DC=com', **
     ({'msExchRecipientTypeDetails': ['8']}, ''),                                         # legacy (on Exchange 2003)
     ({'msExchRecipientTypeDetails': None, 'homeMDB': None, 'msExchHomeServerName': ['/o=Org/cn=EX2003']}, ''),
     ({'msExchRecipientTypeDetails': None}, ''),                                          # 2003: homeMDB only
-    ({'msExchRecipientTypeDetails': ['2']}, 'linked mailbox (not in mailbox_types)'),
-    ({'msExchRecipientTypeDetails': ['2147483648']}, 'remote mailbox (not in mailbox_types)'),
+    ({'msExchRecipientTypeDetails': ['2']}, ''),                      # linked: by default (issue 12, item 5)
+    ({'msExchRecipientTypeDetails': ['2147483648']}, ''),             # remote (hybrid): by default
     ({'msExchRecipientTypeDetails': ['8388608']}, 'arbitration mailbox (never synced)'),
     ({'msExchRecipientTypeDetails': ['536870912']}, 'discovery mailbox (never synced)'),
     ({'msExchRecipientTypeDetails': ['549755813888']}, 'monitoring mailbox (never synced)'),
