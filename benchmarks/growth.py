@@ -87,7 +87,7 @@ def fill_target(b, d, n: int, label: str) -> dict:
     os.sync()
     rate = round(len(entries) / seconds, 1) if seconds else None
     log(f'{label}: {len(entries)} planned contacts loaded into AD offline (ldbadd batch mode) in '
-          f'{seconds:.1f} s ({rate}/s)')
+        f'{seconds:.1f} s ({rate}/s)')
     return {'method': 'offline (check-mode plan, ldbadd batch mode)', 'check_run': check,
             'entries': len(entries), 'seconds': round(seconds, 2), 'per_second': rate}
 

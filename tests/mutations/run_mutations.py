@@ -86,7 +86,8 @@ def run_one(mutation: dict, tests: list, verbose: bool, ref: str | None) -> tupl
         started = time.monotonic()
         # -x: the first failing test settles it. -p no:cacheprovider: nothing written beside the copy.
         proc = subprocess.run([str(VENV_PYTHON), '-m', 'pytest', '-p', 'no:cacheprovider', '-x', '-q',
-                               '--no-header', '-rfE', *tests], cwd=root, capture_output=True, text=True)
+                               '--no-header', '-rfE', *tests], cwd=root, capture_output=True, text=True,
+                              check=False)
         seconds = time.monotonic() - started
         lines = [line for line in proc.stdout.splitlines() if line.strip()]
         last = lines[-1] if lines else proc.stderr.strip().splitlines()[-1:] or ['(no output)']
