@@ -33,3 +33,9 @@ CONFLICTS_OU = 'lab-conflicts'
 # Groups below this OU (tests create it) may be read but not changed by the sync account: Group
 # documents it has no right to edit (schema.py).
 RESTRICTED_GROUPS_OU = 'ou=Restricted,o=Acme'
+# A Domino server without paging (vendor facts D-5: HCL documents no paged results control), as
+# one account sees it: an account of this DN (tests create it) finds no paged results control in
+# the root DSE, has a paged search refused, and reads without the 1000-entry limit, as Domino's
+# LDAP service "returns all entries it finds" by default (schema.py).
+UNPAGED_DN = 'cn=LDAP Unpaged Reader,o=Acme'
+UNPAGED_PASSWORD = 'Lab-Domino-Unpaged-1'

@@ -9,7 +9,7 @@ import hashlib
 import secrets
 
 from .. import common
-from .names import ADMIN_DN, ADMIN_PASSWORD, CONFLICTS_OU, RESTRICTED_GROUPS_OU, SYNC_DN
+from .names import ADMIN_DN, ADMIN_PASSWORD, CONFLICTS_OU, RESTRICTED_GROUPS_OU, SYNC_DN, UNPAGED_DN
 
 SCHEMA_FILE = common.LAB_ROOT / 'domino' / 'domino.schema'
 DOMINO_VERSION = '120020'               # dominoMajMinVersion for Domino 12.0.2 (see rootdse)
@@ -67,6 +67,13 @@ TLSCACertificateFile  {slapd.ca_file}
 TLSCertificateFile    {t}/server.crt
 TLSCertificateKeyFile {t}/server.key
 
+# A Domino server without paging, as the account {UNPAGED_DN} sees it (tests create it; names.py):
+# the root DSE does not list the paged results control to it (HCL publishes no list of Domino's
+# controls, vendor facts D-5), and its limits below refuse the control itself.
+access to dn.base="" attrs=supportedControl val.regex="^1.2.840.113556.1.4.319$"
+    by dn.exact="{UNPAGED_DN}" none
+    by * read
+
 # Anyone may read the root DSE and the schema (clients probe them before binding).
 access to dn.base="" by * read
 access to dn.base="cn=schema" by * read
@@ -90,6 +97,12 @@ index objectClass,cn,mail,uid,dominoUNID eq
 # be 500); a paged search gets pages of up to 1000 and may read everything (prtotal unlimited;
 # without it size.hard would cap paged searches too). Unlike AD, which caps a larger page
 # size at 1000, slapd refuses a page size over 1000 with adminLimitExceeded.
+#
+# The unpaged account ({UNPAGED_DN}) reads as Domino's LDAP service serves by default: "returns
+# all entries it finds" in one search (vendor facts D-5), and a paged search is refused
+# (prtotal=disabled: adminLimitExceeded, "pagedResults control not allowed"), the strictest of the
+# answers a server without paging may give to a non-critical control. First match wins: it comes first.
+limits dn.exact="{UNPAGED_DN}" size.soft=unlimited size.hard=unlimited size.prtotal=disabled
 limits users size.soft=1000 size.hard=1000 size.pr=1000 size.prtotal=unlimited
 
 # Replication and save conflicts (vendor facts D-4.3): Domino returns two documents under one

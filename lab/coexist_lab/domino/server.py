@@ -17,6 +17,9 @@ Domino-looking root DSE. What slapd does differently is documented where it matt
 * AD's 1000-entry page limit is emulated here (Samba does not have it): an unpaged search by
   an ordinary account stops at 1000 entries with sizeLimitExceeded, a paged search gets pages
   of at most 1000 and no total limit. The rootdn (test setup) is not limited.
+* Paging off: to the account ``names.UNPAGED_DN`` (tests create its entry) the server is a
+  Domino without paging: no paged results control in the root DSE, a paged search refused,
+  every entry in one search.
 * slapd runs in the foreground of its own session with ``-d stats``; its operation log (one
   line per connection, bind, search, add, modify, ... and result) goes to ``slapd.log``, so
   fault tests can wait for a number of writes.
@@ -39,7 +42,7 @@ from .. import common
 from ..common import python_ldap
 from . import schema, seed
 from .names import (ADMIN_DN, ADMIN_PASSWORD, CONTACTS_BASE, HOSTNAME, LDAP_PORT, LDAPS_PORT, ORGANISATION, SYNC_DN,
-                    SYNC_PASSWORD)
+                    SYNC_PASSWORD, UNPAGED_DN, UNPAGED_PASSWORD)
 
 LISTEN_URLS = f'ldap://127.0.0.1:{LDAP_PORT}/ ldaps://127.0.0.1:{LDAPS_PORT}/'
 SLAPD = '/usr/sbin/slapd'
@@ -180,6 +183,9 @@ class DominoSlapd:
             'ca_file': str(self.ca_file),
             'bind_dn': SYNC_DN,
             'bind_password': SYNC_PASSWORD,
+            # An account that meets a Domino server without paging (tests create its entry).
+            'unpaged_bind_dn': UNPAGED_DN,
+            'unpaged_bind_password': UNPAGED_PASSWORD,
             'admin_bind_dn': ADMIN_DN,
             'admin_password': ADMIN_PASSWORD,
             'mailbox_base': '',

@@ -357,7 +357,7 @@ class LdapClient:
 
         Pages with the simple paged results control when the server advertises it in its root
         DSE (sent non-critical, so a server that ignores it still answers); otherwise one plain
-        search, and a size limit then raises a DirectoryError that says so.
+        search, streamed (:meth:`_stream`), and a size limit then raises a DirectoryError that says so.
         """
         size = self.settings.page_size if page_size is None else page_size
         binary = BINARY_ATTRIBUTES | {a.lower() for a in binary_attrs}
@@ -366,7 +366,7 @@ class LdapClient:
         if size and self.root_dse().supports_paging:
             yield from self._paged(base, scope_value, filterstr, attrlist, binary, size)
         else:
-            yield from self._search_once(base, scope_value, filterstr, attrlist, binary, None)
+            yield from self._stream(base, scope_value, filterstr, attrlist, binary, None)
 
     def _paged(self, base, scope, filterstr, attrlist, binary, size) -> t.Iterator[Entry]:
         control = SimplePagedResultsControl(criticality=False, size=size, cookie='')
@@ -385,8 +385,56 @@ class LdapClient:
                 return
 
     def _search_once(self, base, scope, filterstr, attrlist, binary, controls) -> list[Entry]:
+        return list(self._stream(base, scope, filterstr, attrlist, binary, controls))
+
+    def _stream(self, base, scope, filterstr, attrlist, binary, controls) -> t.Iterator[Entry]:
+        """One search without paging, its entries yielded one answer at a time.
+
+        A directory that does not page (Domino does not document paging, vendor facts D-5)
+        answers a read of the whole directory in one search. Waiting for all of it in one call
+        would hold every entry twice (raw and decoded) and put one operation timeout on the whole
+        search, which libldap counts across the entire wait: 200,000 Persons would need a timeout
+        as long as the read. Here each answer (an entry, a reference, the final result) must come
+        within the operation timeout, and each entry is decoded and handed on as it comes.
+
+        The read is complete only when the server's final result says success: a timeout, a lost
+        connection or a final result with an error raises a DirectoryError from the iteration
+        (:meth:`_ended_cleanly`), so a caller that reads to the end never takes part of a read
+        for all of it. A caller that stops early abandons the search.
+        """
         msgid = self._send(base, scope, filterstr, attrlist, controls)
-        return self._entries(self._receive(msgid, base, filterstr, controls)[0], binary)
+        finished = False
+        try:
+            while True:
+                rtype, data, _unused = self._receive(msgid, base, filterstr, controls, whole=False)
+                yield from self._entries(data, binary)
+                if self._ended_cleanly(rtype, base):
+                    finished = True
+                    return
+        finally:
+            if not finished:
+                self._abandon(msgid)
+
+    def _ended_cleanly(self, rtype, base: str) -> bool:
+        """True at the search's final result (python-ldap raises for a final result that is not
+        success); False for an entry or a reference; a DirectoryError for anything else, since a
+        search stream may only end with its final result."""
+        if rtype == ldap.RES_SEARCH_RESULT:
+            return True
+        if rtype in (ldap.RES_SEARCH_ENTRY, ldap.RES_SEARCH_REFERENCE):
+            return False
+        raise DirectoryError(f'{self.settings.where} answered a search of {base!r} with a message of type {rtype!r} '
+                             f'before its final result: the read is incomplete and nothing read is used',
+                             kind='incomplete_read', server=self.settings.server, dn=base)
+
+    def _abandon(self, msgid: int) -> None:
+        """Tell the server to stop a search this client no longer reads (best effort)."""
+        if self._conn is None:
+            return
+        try:
+            self._conn.abandon_ext(msgid)
+        except ldap.LDAPError:
+            pass
 
     def _send(self, base, scope, filterstr, attrlist, controls) -> int:
         try:
@@ -398,10 +446,12 @@ class LdapClient:
         except ldap.LDAPError as exc:
             raise translate_error(exc, self.settings, 'search', dn=base) from None
 
-    def _receive(self, msgid, base, filterstr, controls) -> tuple:
-        """The raw results and response controls of one search request."""
+    def _receive(self, msgid, base, filterstr, controls, whole: bool = True) -> tuple:
+        """The raw results and response controls of one search request: all of them (``whole``,
+        a page), else the next answer only (the timeout then applies to that answer)."""
         try:
-            _rtype, data, _msgid, resp_controls = self.connection.result3(msgid, all=1, timeout=self.settings.timeout)
+            rtype, data, _msgid, resp_controls = self.connection.result3(msgid, all=int(whole),
+                                                                         timeout=self.settings.timeout)
         except ldap.FILTER_ERROR:
             raise DirectoryError(f'{filterstr!r} is not a valid LDAP filter (searching {base!r} on '
                                  f'{self.settings.where})', kind='configuration', server=self.settings.server,
@@ -415,8 +465,12 @@ class LdapClient:
             raise err from None
         except ldap.LDAPError as exc:
             raise translate_error(exc, self.settings, 'search', dn=base) from None
-        self.searches_sent += 1
-        return data, resp_controls or []
+        if whole:
+            self.searches_sent += 1
+            return data, resp_controls or []
+        if rtype == ldap.RES_SEARCH_RESULT:
+            self.searches_sent += 1
+        return rtype, data or [], resp_controls or []
 
     def _entries(self, data, binary) -> list[Entry]:
         entries = []
@@ -426,6 +480,52 @@ class LdapClient:
                 continue
             entries.append(Entry(dn, _decode(attrs, binary)))
         return entries
+
+    def probe_paging(self, base: str, filterstr: str = '(objectClass=*)', size: int = 1) -> dict:
+        """What the server does with a paged search, whatever its root DSE says (validate's probe).
+
+        One search with the paged results control (``size`` entries a page, sent non-critical, as
+        the sync sends it), read one answer at a time and abandoned once it proves its point:
+        ``pages`` (the answer carries the control back: the server pages), ``ignored`` (more
+        entries than a page before the final result, or no control back: the server answers in
+        one search), ``refused`` (an error; ``detail`` says which). Only DNs are asked for.
+        """
+        control = SimplePagedResultsControl(criticality=False, size=size, cookie='')
+        entries, finished, outcome, detail = 0, False, '', ''
+        try:
+            msgid = self._send(base, SCOPES['subtree'], filterstr, ['1.1'], [control])
+        except DirectoryError as exc:
+            return {'outcome': 'refused', 'entries': 0, 'detail': exc.message}
+        try:
+            while not outcome:
+                rtype, data, controls = self._receive(msgid, base, filterstr, [control], whole=False)
+                entries += sum(1 for dn, _unused in data if dn is not None)
+                if entries > size:
+                    outcome = 'ignored'
+                    detail = f'more than {size} entries came in a page of {size}'
+                elif self._ended_cleanly(rtype, base):
+                    finished = True
+                    back = [c for c in controls if c.controlType == PAGED_RESULTS_OID]
+                    outcome = 'pages' if back else 'ignored'
+                    detail = ('the answer carried the paged results control back' if back
+                              else 'the answer carried no paged results control back')
+                    if back and back[0].cookie:
+                        self._end_paging(base, filterstr, back[0].cookie)
+        except DirectoryError as exc:
+            finished = True                       # the server ended the search itself
+            return {'outcome': 'refused', 'entries': entries, 'detail': exc.message}
+        finally:
+            if not finished:
+                self._abandon(msgid)
+        return {'outcome': outcome, 'entries': entries, 'detail': detail}
+
+    def _end_paging(self, base: str, filterstr: str, cookie: bytes) -> None:
+        """Release a paged search's state on the server: a page size of 0 with its cookie (RFC 2696)."""
+        control = SimplePagedResultsControl(criticality=False, size=0, cookie=cookie)
+        try:
+            self._search_once(base, SCOPES['subtree'], filterstr, ['1.1'], frozenset(), [control])
+        except DirectoryError:
+            pass
 
     def exists(self, dn: str) -> bool:
         """True if the entry exists (a base search that tolerates noSuchObject)."""

@@ -22,7 +22,7 @@ class DirectoryError(Exception):
     ``kind`` is a stable keyword that callers and tests can branch on: ``credentials``,
     ``tls_required``, ``plaintext_refused``, ``certificate``, ``unreachable``, ``timeout``,
     ``no_such_object``, ``already_exists``, ``constraint``, ``schema``, ``access``, ``referral``,
-    ``size_limit``, ``configuration`` or ``ldap`` (anything else).
+    ``size_limit``, ``incomplete_read``, ``configuration`` or ``ldap`` (anything else).
     """
 
     def __init__(self, message: str, *, kind: str = 'ldap', server: str | None = None,

@@ -33,6 +33,13 @@ class ReadOnlyDirectory:
     def exists(self, dn: str) -> bool:
         return self._client.exists(dn)
 
+    def probe_paging(self, base: str, filterstr: str = '(objectClass=*)', size: int = 1) -> dict:
+        return self._client.probe_paging(base, filterstr, size)
+
+    @property
+    def timeout(self) -> float:
+        return self._client.settings.timeout
+
     @property
     def bind_method(self) -> str:
         return self._client.bind_method

@@ -78,6 +78,34 @@ def check_root_dse(directory: ReadOnlyDirectory, label: str) -> list:
     return checks
 
 
+def check_paging(directory: ReadOnlyDirectory, label: str, base: str, filterstr: str) -> list:
+    """Whether the server pages, asked by an actual paged search (the root DSE line says only what
+    it advertises; HCL publishes no list of Domino's controls, vendor facts D-5), and what the sync
+    will do with the page_size it is given."""
+    advertised = directory.root_dse().supports_paging
+    probe = directory.probe_paging(base, filterstr)
+    said = {'pages': 'answered with pages', 'ignored': 'answered in one search (the control ignored)',
+            'refused': 'refused'}[probe['outcome']]
+    found = (f'{"advertised" if advertised else "not advertised"} in the root DSE; a paged search of {base!r} '
+             f'{said} ({probe["detail"]})')
+    check = f'{label}: paged search'
+    unpaged = (f'the sync reads each container in one unpaged search, streamed: each answer must come within the '
+               f'operation timeout ({directory.timeout:g} s), however long the whole read takes')
+    if directory.page_size == 0:
+        return [Check(INFO, directory.server, check, f'{found}; page_size is 0: {unpaged}')]
+    if not advertised:
+        return [Check(WARN, directory.server, check, f'{found}: {unpaged}',
+                      'make sure no size limit below the directory\'s size applies to the sync account')]
+    if probe['outcome'] == 'pages':
+        return [Check(PASS, directory.server, check, f'{found}: the sync reads in pages of {directory.page_size}')]
+    if probe['outcome'] == 'refused':
+        return [Check(FAIL, directory.server, check, f'{found}: the sync would send the control and fail',
+                      f'set page_size: 0 in the {label} connection settings, so the sync reads without paging')]
+    return [Check(WARN, directory.server, check, f'{found}: the sync would wait for each whole "page" (the '
+                  f'whole read) within one operation timeout',
+                  f'set page_size: 0 in the {label} connection settings: the unpaged read has the timeout per answer')]
+
+
 def check_full_read(directory: ReadOnlyDirectory, label: str, base: str, filterstr: str, what: str) -> tuple:
     """(entries, [Check]): one full read as the sync does it, with the pages and limits seen."""
     before = directory.pages_read
@@ -500,6 +528,8 @@ def run_checks(p: dict, full: bool, directions: t.Sequence[str] = ('domino_to_ex
             domino = directories['domino'][1]
             server = domino.server
             _probe(checks, 'Domino: root DSE', server, check_root_dse, domino, 'Domino')
+            _probe(checks, 'Domino: paged search', server, check_paging, domino, 'Domino',
+                   p['domino']['mailbox_base'], '(objectClass=dominoPerson)')
             _probe(checks, 'Domino: dominoMajMinVersion', server, check_domino_version, domino)
             mapped = [d for _ad_name, d in (p['attribute_map'] or {}).items() if d]
             _probe(checks, 'Domino: schema', server, check_domino_schema, domino,
