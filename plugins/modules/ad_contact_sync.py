@@ -21,7 +21,7 @@ description:
   - Addresses are unique forest-wide (read from O(ad.global_catalog) when given). A Domino mailbox
     whose address belongs to another recipient is not written and is reported as a conflict; when
     a real mailbox takes the address of an existing contact (a user migrated), the contact is
-    deleted.
+    merged into the mailbox and deleted (O(supersede)).
   - Reads Domino in the same process (O(domino)), or takes O(records) from
     M(coexist.domino_exchange.domino_mailbox_info).
   - The guide "The AD contact profile" explains each attribute written.
@@ -125,6 +125,23 @@ options:
     description: The attribute marking the Domino-side contacts of this collection (never read as mailboxes).
     type: str
     default: employeeType
+  supersede:
+    description:
+      - What happens to a contact when a real mailbox takes its address (the user migrated to
+        Exchange), C(coexist_supersede).
+      - V(merge) first adds C(X500:<the contact's legacyExchangeDN>) to the mailbox's
+        C(proxyAddresses), so replies to old mail (addressed to that legacyExchangeDN) reach the
+        mailbox instead of bouncing, and adds the mailbox to every group the contact is a member of;
+        then deletes the contact. These are the only writes outside O(ad.contacts_ou). The sync
+        account needs WriteProperty on C(proxyAddresses) of the mailboxes and on C(member) of those
+        groups; when AD says a right is missing, or the server refuses a merge write, the contact is
+        kept, the error names the right, and nothing of that merge stays written on the mailbox or
+        the groups.
+      - V(delete) deletes the contact; the report still lists its groups and its X500 value.
+      - Either way the report lists, per superseded contact, the groups, the X500 value and what was done.
+    type: str
+    choices: [merge, delete]
+    default: merge
 attributes:
   check_mode:
     support: full
@@ -224,6 +241,7 @@ errors:
   elements: dict
 '''
 
+from ..module_utils.dialects.ad import SUPERSEDE_MODES
 from ..module_utils.directions.prepare import prepare_domino_to_exchange, run_direction
 from ..module_utils.module.coexist_module import CoexistModule
 from ..module_utils.module.options import renamed
@@ -247,6 +265,7 @@ def main():
         'marker_prefix': {'type': 'str', 'default': 'coexist.domino_exchange:'},
         'instance': {'type': 'str'},
         'domino_marker_attribute': {'type': 'str', 'default': 'employeeType'},
+        'supersede': {'type': 'str', 'default': 'merge', 'choices': list(SUPERSEDE_MODES)},
     })
     cm = CoexistModule(argument_spec=spec, supports_check_mode=True)
     run_direction(cm, prepare_domino_to_exchange)

@@ -117,6 +117,15 @@ options:
     description: The prefix of the ownership marker's value.
     type: str
     default: 'coexist.domino_exchange:'
+  supersede:
+    description:
+      - The sync's C(supersede) (C(coexist_supersede)). With V(merge), the AD checks say whether the
+        sync account may write what a merge writes (C(proxyAddresses) of a mailbox under each mailbox
+        base, C(member) of the groups the sync's contacts are in), as AD computes it
+        (C(allowedAttributesEffective)); a missing right is a warning.
+    type: str
+    choices: [merge, delete]
+    default: merge
   max_deletes:
     description: The deletion guard's count limit, for the planned size.
     type: int
@@ -287,6 +296,7 @@ def main():
         'ad_marker_attribute': {'type': 'str', 'default': 'adminDescription'},
         'domino_marker_attribute': {'type': 'str', 'default': 'employeeType'},
         'marker_prefix': {'type': 'str', 'default': 'coexist.domino_exchange:'},
+        'supersede': {'type': 'str', 'choices': ['merge', 'delete'], 'default': 'merge'},
         'max_deletes': {'type': 'int', 'default': 500},
         'max_delete_percent': {'type': 'float', 'default': 10.0},
         'report_dir': {'type': 'path'},

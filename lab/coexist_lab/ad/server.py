@@ -28,7 +28,8 @@ One Samba 4 DC on 127.0.0.1 (Debian ``samba-ad-dc``), everything under ``<state>
   msExchSmtpSmartHost);
 * the sync account ``svc-coexist`` (OU=Service): reads the domain (Samba's defaults), full
   control on OU=Domino Contacts and below, read on the Exchange organisation (new classes give
-  ordinary accounts no read access); an ``ldap/dc1.corp.example.com`` SPN so it can bind with
+  ordinary accounts no read access), and on OU=Exchange Users only the writes ``supersede: merge``
+  needs (WriteProperty on proxyAddresses and member; groups elsewhere stay closed to it); an ``ldap/dc1.corp.example.com`` SPN so it can bind with
   Kerberos (GSSAPI) as well as with a password.
 
 The schema extension and Exchange's configuration tree are in schema.py, the sample
@@ -60,6 +61,14 @@ START_TIMEOUT = 30.0
 # Rights granted to the sync account (SDDL; CI = inherited by everything below).
 _ACE_FULL_CONTROL = '(A;CI;RPWPCRCCDCLCLORCWOWDSDDTSW;;;{sid})'
 _ACE_READ = '(A;CI;RPLCLORC;;;{sid})'
+# What supersede: merge writes outside the contacts OU, granted on the mailboxes' OU only (as an
+# admin delegates it): WriteProperty on proxyAddresses (the X500 value on a mailbox) and on member
+# (the mailbox added to a contact's groups), by the attributes' schemaIDGUIDs. Groups elsewhere
+# (OU=Other Users) stay closed to the sync account: the lab's refusal case.
+PROXY_ADDRESSES_GUID = 'bf967a06-0de6-11d0-a285-00aa003049e2'
+MEMBER_GUID = 'bf9679c0-0de6-11d0-a285-00aa003049e2'
+_ACE_WRITE_PROXIES = f'(OA;CI;WP;{PROXY_ADDRESSES_GUID};;{{sid}})'
+_ACE_WRITE_MEMBERS = f'(OA;CI;WP;{MEMBER_GUID};;{{sid}})'
 
 
 class SambaAD:
@@ -339,7 +348,8 @@ class SambaAD:
             conn.unbind_s()
         # samba-tool dsacl merges an ACE into the existing descriptor; it talks to sam.ldb
         # directly (safe while samba runs: ldb locks the database files).
-        for dn, ace in [(CONTACTS_OU, _ACE_FULL_CONTROL), (ORG_DN, _ACE_READ)]:
+        for dn, ace in [(CONTACTS_OU, _ACE_FULL_CONTROL), (ORG_DN, _ACE_READ),
+                        (MAILBOX_OU, _ACE_WRITE_PROXIES), (MAILBOX_OU, _ACE_WRITE_MEMBERS)]:
             common.run(['samba-tool', 'dsacl', 'set', '-H', str(self.sam_ldb),
                         f'--objectdn={dn}', f'--sddl={ace.format(sid=sid)}'])
 

@@ -42,10 +42,11 @@ from dataclasses import dataclass, field, replace
 
 from ..engine.addresses import address_problem, domain_of, in_domain, is_valid_alias, local_part
 from ..directory.client import LdapClient
+from ..directory.errors import DirectoryError
 from ..directory.dn import dn_is_within, dn_key, escape_filter_value, normalize_dn, parse_dn
 from ..engine.marker import DEFAULT_MARKER_PREFIX, OTHER, Marker
 from ..engine.naming import ContainerNaming, first_rdn_value
-from ..engine.plan import AddressIndex, ContainerContents, MailboxRead, OwnedContact, SourceRecord
+from ..engine.plan import AddressIndex, ContainerContents, MailboxRead, Operation, OwnedContact, Plan, SourceRecord
 
 POLICY_EXCLUDED = '{26491cfc-9e50-4857-861b-0cb8df22b5d7}'   # email address policies: not applied
 MSEXCH_VERSION_2013 = '88218628259840'                        # "0.20 (15.0.0.0)": Exchange 2013 and later
@@ -397,6 +398,128 @@ def read_effective_rights(client: LdapClient, contacts_ou: str) -> dict:
         return {'checked': False}
     children = {v.lower() for v in entries[0].values('allowedChildClassesEffective')}
     return {'checked': True, 'can_create_contacts': 'contact' in children}
+
+
+# --- supersession: a real mailbox takes an owned contact's address (the migration moment) ---
+
+# supersede: merge keeps what people rely on (vendor facts X-7.1): replies to old mail, addressed
+# to the contact's legacyExchangeDN, reach the mailbox through an X500 proxy address, and the
+# mailbox takes the contact's place in its distribution groups. delete drops both (reported).
+SUPERSEDE_MODES = ('merge', 'delete')
+# The rights a merge needs, as validate and the errors name them: WriteProperty on these
+# attributes of the mailbox and of each group (dsacls: WP;proxyAddresses, WP;member).
+MERGE_RIGHTS = {'proxyAddresses': 'the mailbox', 'member': 'the group'}
+
+
+def holder_dn(holder: str) -> str:
+    """The DN of an address holder as the address index describes it (``<DN> (mailbox)``)."""
+    return holder.rsplit(' (', 1)[0]
+
+
+def _writable(entry) -> set:
+    """The attributes the bind account may write on an entry, as AD computes them
+    (allowedAttributesEffective: absent when it may write none)."""
+    return {a.lower() for a in entry.values('allowedAttributesEffective')}
+
+
+def _base_read(client: LdapClient, dn: str, attributes: list):
+    return next(iter(client.search(dn, '(objectClass=*)', attributes, scope='base')), None)
+
+
+def merge_refusal(missing: list) -> str:
+    """The per-object error of a merge the sync account has no right to write."""
+    rights = '; '.join(f'WriteProperty on {attr} of {dn}' for attr, dn in missing)
+    return (f'the sync account may not write what supersede: merge needs ({rights}): grant it (guide: AD '
+            f'prerequisites), or set supersede: delete. The contact is kept; nothing was written to the mailbox '
+            f'or its groups')
+
+
+def plan_supersessions(client: LdapClient, the_plan: Plan, mode: str) -> None:
+    """What a superseded contact leaves behind, in the plan's supersession entries (the report
+    lists them), and with ``mode`` merge the writes that keep it, before the contact's delete.
+
+    Per contact: its legacyExchangeDN (the X500 value) and its groups (memberOf, the domain the
+    contact is in), read with the mailbox's proxyAddresses, groups and the effective rights on the
+    mailbox and each group. The writes: the X500 value added to the mailbox, then the mailbox
+    added to each group it is not in yet; the delete runs only once they all succeeded
+    (``requires``). A right that AD says is missing refuses the first write before anything is
+    sent (``refused``), so nothing of the merge is written and the contact stays; a refusal the
+    server gives anyway is taken back by the applier (engine/apply.py).
+    """
+    deletes = {op.anchor: op for op in the_plan.operations
+               if op.kind == 'delete' and op.reason.startswith('superseded')}
+    planned_members: set = set()        # (group, mailbox): two contacts of one mailbox in one group
+    merges: dict = {}                   # anchor -> the writes going before its delete
+    for entry in the_plan.supersessions:
+        anchor, mailbox = entry['anchor'], holder_dn(entry['holder'])
+        entry.update(mailbox=mailbox, mode=mode, legacy_exchange_dn='', x500='', groups=[], missing_rights=[])
+        delete = deletes.get(anchor)
+        try:
+            contact = _base_read(client, entry['contact'], ['legacyExchangeDN', 'memberOf'])
+            holder = _base_read(client, mailbox, ['proxyAddresses', 'memberOf', 'allowedAttributesEffective'])
+        except DirectoryError as exc:
+            contact = holder = None
+            entry['problem'] = f'not read: {exc.message}'
+        legacy = (contact.get('legacyExchangeDN') or '') if contact is not None else ''
+        entry['legacy_exchange_dn'] = legacy
+        entry['x500'] = f'X500:{legacy}' if legacy else ''
+        proxies = {v.lower() for v in holder.values('proxyAddresses')} if holder is not None else set()
+        member_of = {dn_key(g) for g in holder.values('memberOf')} if holder is not None else set()
+        missing = []
+        if legacy and holder is not None and entry['x500'].lower() not in proxies and 'proxyaddresses' not in _writable(holder):
+            missing.append(('proxyAddresses', mailbox))
+        for group in sorted(contact.values('memberOf') if contact is not None else [], key=dn_key):
+            if dn_key(group) in member_of:
+                entry['groups'].append({'dn': group, 'mailbox': 'already a member'})
+                continue
+            if (dn_key(group), dn_key(mailbox)) in planned_members:
+                entry['groups'].append({'dn': group, 'mailbox': 'added by the merge of another contact'})
+                continue
+            planned_members.add((dn_key(group), dn_key(mailbox)))
+            entry['groups'].append({'dn': group, 'mailbox': 'to add'})
+            try:
+                found = _base_read(client, group, ['allowedAttributesEffective'])
+            except DirectoryError:
+                found = None            # not readable here: the write will tell
+            if found is not None and 'member' not in _writable(found):
+                missing.append(('member', group))
+        entry['missing_rights'] = [f'WriteProperty on {attr} of {dn}' for attr, dn in missing]
+        if delete is None:
+            entry['action'] = 'none: the delete is switched off (allow_delete: false)'
+            continue
+        if mode == 'delete':
+            entry['action'] = 'delete (supersede: delete): the X500 value and the groups are not kept'
+            continue
+        entry['action'] = 'merge, then delete'
+        if holder is None:
+            delete.refused = (f'the contact {delete.dn} is kept: supersede: merge could not read it or the mailbox '
+                              f'{mailbox} ({entry.get("problem", "not found")})')
+            continue
+        writes = []
+        if legacy and entry['x500'].lower() not in proxies:
+            writes.append(Operation('update', anchor, mailbox, changes={'proxyAddresses': ([], [entry['x500']])},
+                                    reason=f'supersede: merge: the X500 value of the superseded contact {delete.dn}',
+                                    merge_of=anchor))
+        for group in entry['groups']:
+            if group['mailbox'] == 'to add':
+                writes.append(Operation('update', anchor, group['dn'], changes={'member': ([], [mailbox])},
+                                        reason=f'supersede: merge: {mailbox} takes the place of the superseded '
+                                               f'contact {delete.dn}', merge_of=anchor))
+        if not writes:
+            continue
+        if missing:
+            writes[0].refused = merge_refusal(missing)
+        for later in writes[1:]:
+            later.requires = (anchor,)
+        delete.requires = (anchor,)
+        merges[anchor] = writes
+    if merges:
+        ordered = []
+        for op in the_plan.operations:
+            if op.kind == 'delete' and op.anchor in merges and op is deletes.get(op.anchor):
+                ordered.extend(merges[op.anchor])
+            ordered.append(op)
+        the_plan.operations[:] = ordered
 
 
 # --- the source side: Exchange mailboxes ---

@@ -24,8 +24,8 @@ from dataclasses import dataclass, field
 from urllib.parse import urlparse
 
 from ..dialects.ad import (
-    AdContactProfile, ExchangeMailboxRule, discover_exchange, read_address_index, read_container, read_effective_rights, read_exchange_mailboxes,
-    read_marked_outside)
+    AdContactProfile, ExchangeMailboxRule, discover_exchange, plan_supersessions, read_address_index, read_container,
+    read_effective_rights, read_exchange_mailboxes, read_marked_outside)
 from ..dialects.domino import (
     DominoContactProfile, MailboxRule, CONTACT_MANAGED, NEVER_WRITTEN, contact_moves, contacts_base_missing,
     group_operations, outside_routed_domains, read_groups_naming, read_mailboxes)
@@ -183,6 +183,9 @@ def prepare_domino_to_exchange(p: dict) -> Prepared:
                                                     contacts_ou), outside=index.marked_outside)
         the_plan = plan(sources, container.owned, index.addresses, container.foreign_names, profile,
                         limits_from(p), foreign_aliases=index.aliases, mailbox_addresses=index.mailboxes)
+        # What a superseded contact leaves behind (its X500 value, its groups), read and, with
+        # supersede: merge, kept on the mailbox before the contact goes (vendor facts ).
+        plan_supersessions(client, the_plan, p.get('supersede') or 'merge')
         stopwatch.lap('plan')
     except BaseException:
         if client is not None:
@@ -200,7 +203,8 @@ def prepare_domino_to_exchange(p: dict) -> Prepared:
               # Information, not conflicts: AD objects that are not Exchange recipients whose mail
               # is a source's address (an HR-filled mail on a logon account; vendor facts ).
               'not_recipients': not_recipients}
-    return Prepared('domino_to_exchange', the_plan, client, source_info, target, list(profile.merged()),
+    # member: a merge adds the mailbox to a group value by value, never replacing its members.
+    return Prepared('domino_to_exchange', the_plan, client, source_info, target, list(profile.merged()) + ['member'],
                     refuse, stopwatch, Ownership(profile.marker_attribute, profile.anchor_of))
 
 

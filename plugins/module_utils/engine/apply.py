@@ -38,6 +38,7 @@ class Outcome:
     done: list = field(default_factory=list)          # Operations that succeeded
     failed: list = field(default_factory=list)        # (Operation, DirectoryError)
     not_attempted: list = field(default_factory=list)  # Operations after a fatal error
+    undone: list = field(default_factory=list)        # merge writes done, then taken back (one refused)
     aborted: t.Optional[DirectoryError] = None
     seconds: float = 0.0
 
@@ -106,7 +107,16 @@ def apply_plan(client: LdapClient, plan: Plan, merged: t.Iterable[str],
     writes = plan.writes
     merged = list(merged)
     failed_anchors: set = set()
+    merging: dict = {}          # merge_of -> the writes of that merge done so far
     for index, op in enumerate(writes):
+        if op.requires and failed_anchors.intersection(op.requires) and (op.merge_of or op.kind == 'delete'):
+            # A supersession whose merge was refused: the contact stays, and the merge's other
+            # writes are not sent (the ones already done were taken back).
+            what = 'is kept' if op.kind == 'delete' else 'was not changed'
+            outcome.failed.append((op, DirectoryError(
+                f'{op.dn} {what}: the merge of the superseded contact ({op.anchor}) was refused',
+                kind='not_attempted', dn=op.dn)))
+            continue
         if op.requires and failed_anchors.intersection(op.requires):
             # A follow-up write (a Domino group naming a contact) whose contact was not renamed
             # or deleted: the group still names it rightly, so it is left as it is.
@@ -116,6 +126,8 @@ def apply_plan(client: LdapClient, plan: Plan, merged: t.Iterable[str],
             continue
         try:
             try:
+                if op.refused:
+                    raise DirectoryError(op.refused, kind='access', dn=op.dn)
                 if ownership is not None and op.kind in ('delete', 'rename'):
                     _still_ours(client, op, ownership)
                 _execute(client, op, merged)
@@ -129,7 +141,9 @@ def apply_plan(client: LdapClient, plan: Plan, merged: t.Iterable[str],
                 outcome.failed.append((op, exc))
                 outcome.not_attempted = writes[index + 1:]
                 break
-            if op.requires and exc.kind == 'access':
+            if op.merge_of:
+                exc = _merge_refused(client, op, exc, merging.pop(op.merge_of, []), outcome)
+            elif op.requires and exc.kind == 'access':
                 # Domino: changing a Group document needs Editor, or Author with the
                 # GroupModifier role, in the Domino Directory's ACL (vendor facts D-11.4).
                 exc = DirectoryError(f'the group {op.dn} was not updated and still names the old contact: the sync '
@@ -145,10 +159,43 @@ def apply_plan(client: LdapClient, plan: Plan, merged: t.Iterable[str],
             outcome.failed.append((op, exc))
         else:
             outcome.done.append(op)
+            if op.merge_of:
+                merging.setdefault(op.merge_of, []).append(op)
         if progress is not None:
             progress(index + 1, len(writes))
     outcome.seconds = time.monotonic() - started
     return outcome
+
+
+def _merge_refused(client: LdapClient, op: Operation, exc: DirectoryError, done: list, outcome: Outcome) -> DirectoryError:
+    """A merge write refused: take back the writes of the same merge already done (the X500
+    value, the groups joined), newest first, so the mailbox and the groups are as they were and
+    the contact, kept, still holds what people rely on. Returns the error naming the right."""
+    if op.refused:
+        message = exc.message
+    elif exc.kind == 'access':
+        attribute = next(iter(op.changes), '?')
+        message = (f'the sync account may not write {attribute} on {op.dn} (supersede: merge needs WriteProperty on '
+                   f'{attribute} there): {exc.message}. The contact is kept')
+    else:
+        message = f'the merge write on {op.dn} was refused: {exc.message}. The contact is kept'
+    not_undone = []
+    for earlier in reversed(done):
+        try:
+            # Value by value, never through modlist: an attribute whose values go back to none
+            # there would be deleted whole (every member of the group).
+            client.modify(earlier.dn, [('delete', a, [v for v in after if v not in before])
+                                       for a, (before, after) in earlier.changes.items()])
+        except DirectoryError as undo_error:
+            not_undone.append(f'{earlier.dn}: {undo_error.message}')
+            continue
+        outcome.done.remove(earlier)
+        outcome.undone.append(earlier)
+    if done and not not_undone:
+        message += f'; the {len(done)} write(s) of this merge already done were taken back'
+    elif not_undone:
+        message += f'; NOT taken back (do it by hand): {"; ".join(not_undone)}'
+    return DirectoryError(message, kind=exc.kind, server=exc.server, dn=op.dn)
 
 
 def _still_ours(client: LdapClient, op: Operation, ownership: Ownership) -> None:

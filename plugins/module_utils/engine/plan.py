@@ -171,6 +171,13 @@ class Operation:
     reason: str = ''                 # delete / rename: why
     source_dn: str = ''
     requires: tuple = ()             # anchors whose writes must have succeeded first (else not run)
+    # A write outside the container that merges a superseded contact into the mailbox taking its
+    # address (AD: supersede: merge): the anchor of that contact. The writes of one merge stand or
+    # fall together: one refused, the others already done are taken back (engine/apply.py).
+    merge_of: str = ''
+    # Why the target would refuse this write, known before sending it (AD: effective rights
+    # read): the applier reports it as refused and sends nothing.
+    refused: str = ''
 
     def as_dict(self) -> dict:
         out = {'op': self.kind, 'anchor': self.anchor, 'dn': self.dn}
@@ -198,6 +205,10 @@ class Plan:
     managed: int = 0                 # owned contacts before the run (the guard's base)
     sources: int = 0
     blocked: str = ''                # why the guard stopped the plan ('' = it may run)
+    # Contacts a real mailbox superseded (their delete is in operations or suppressed): dicts with
+    # anchor, contact (DN), holder (the mailbox, as the address index describes it), address. The
+    # target's dialect adds what a merge keeps (AD: the X500 value and the groups).
+    supersessions: list = field(default_factory=list)
 
     def of_kind(self, kind: str) -> list:
         return [op for op in self.operations if op.kind == kind]
@@ -429,8 +440,12 @@ def _join(run: _Run) -> None:
 def _delete_gone(run: _Run) -> None:
     """4. Deletes: owned contacts whose source is gone, or whose address a real mailbox now holds."""
     taken = {c.anchor for c in run.joined.values()} | {c.anchor for c in run.kept_contacts}
+    taken_address = {c['anchor']: c['address'] for c in run.result.conflicts if c['anchor'] in run.superseded}
     for contact in run.by_anchor.values():
         if contact.anchor in run.superseded:
+            address = taken_address.get(contact.anchor, '')
+            run.result.supersessions.append({'anchor': contact.anchor, 'contact': contact.dn,
+                                             'holder': run.superseded[contact.anchor], 'address': address})
             run.deletes.append(Operation('delete', contact.anchor, contact.dn, reason='superseded: its address '
                                          f'now belongs to {run.superseded[contact.anchor]}'))
         elif contact.anchor not in run.present and contact.anchor not in taken:
@@ -799,7 +814,9 @@ ADDRESS_ATTRIBUTES = frozenset({'mail', 'proxyaddresses', 'targetaddress', 'mail
 
 def changes_addresses(op: Operation) -> bool:
     """Whether an update changes where mail for the contact goes (an address attribute)."""
-    return op.kind == 'update' and any(a.lower() in ADDRESS_ATTRIBUTES for a in op.changes)
+    # A merge's X500 value on a mailbox re-routes nothing: the superseded contact's delete, which
+    # the deletion guard counts, is the change.
+    return op.kind == 'update' and not op.merge_of and any(a.lower() in ADDRESS_ATTRIBUTES for a in op.changes)
 
 
 def guard_counts(result: Plan) -> dict:

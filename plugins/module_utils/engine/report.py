@@ -39,7 +39,38 @@ def _status_map(outcome) -> dict:
         status[id(op)] = ('failed', error)
     for op in outcome.not_attempted:
         status[id(op)] = ('not_attempted', None)
+    for op in getattr(outcome, 'undone', ()):
+        status[id(op)] = ('undone', None)
     return status
+
+
+def supersessions(plan: Plan, operations: list) -> list:
+    """The plan's superseded contacts, each with what became of it: the status of its delete
+    and of the merge's writes (``operations``: the report's entries, in the plan's order)."""
+    by_anchor: dict = {}
+    for op, entry in zip(plan.operations, operations):
+        if op.merge_of or (op.kind == 'delete' and op.reason.startswith('superseded')):
+            by_anchor.setdefault(op.anchor, []).append((op, entry['status']))
+    out = []
+    for item in plan.supersessions:
+        writes = by_anchor.get(item['anchor'], [])
+        states = {state for _op, state in writes}
+        merges = [state for op, state in writes if op.merge_of]
+        deleted = any(op.kind == 'delete' and state == 'done' for op, state in writes)
+        if not writes:
+            result = 'not planned (its delete is switched off)'
+        elif states <= {'planned'}:
+            result = 'planned'
+        elif states & {'blocked'}:
+            result = 'blocked by the guard'
+        elif deleted:
+            result = 'merged and deleted' if merges else 'deleted'
+        elif 'failed' in merges or 'undone' in merges:
+            result = 'kept: the merge was refused (see errors)'
+        else:
+            result = 'kept: its delete failed or was not attempted (see errors)'
+        out.append(dict(item, result=result))
+    return out
 
 
 def build_report(direction: str, plan: Plan, outcome, *, check_mode: bool, source: dict, target: dict,
@@ -92,6 +123,7 @@ def build_report(direction: str, plan: Plan, outcome, *, check_mode: bool, sourc
         'operations': operations,
         'suppressed': [op.as_dict() for op in plan.suppressed],
         'conflicts': plan.conflicts,
+        'supersessions': supersessions(plan, operations),
         'skips': plan.skips,
         'warnings': plan.warnings,
         'errors': errors,
@@ -115,6 +147,8 @@ def summary_lines(report: dict, limit: int = 10) -> list:
         lines.append(f"written: {c['done']} done, {c['failed']} refused by the server, "
                      f"{c['not_attempted']} not attempted")
     for title, items, text in (('conflict', report['conflicts'], lambda i: i['reason']),
+                               ('superseded', report.get('supersessions', []),
+                                lambda i: f"{i['contact']} by {i.get('mailbox') or i['holder']}: {i['result']}"),
                                ('skipped', report['skips'], lambda i: f"{i['source_dn']}: {i['reason']}"),
                                ('error', report['errors'], lambda i: i['msg'])):
         for item in items[:limit]:

@@ -46,6 +46,14 @@ def _operation_row(op: dict) -> dict:
             'error': op.get('error', ''), 'source_dn': op.get('source_dn', ''), 'anchor': op.get('anchor', '')}
 
 
+def _supersession_row(item: dict) -> dict:
+    """A superseded contact: the groups as one cell (each with what the merge does there)."""
+    groups = '; '.join(f"{g['dn']} ({g['mailbox']})" for g in item.get('groups', []))
+    return {'contact': item['contact'], 'mailbox': item.get('mailbox') or item['holder'], 'x500': item.get('x500', ''),
+            'groups': groups or 'none', 'action': item.get('action', 'delete'),
+            'missing_rights': '; '.join(item.get('missing_rights', [])), 'result': item['result']}
+
+
 DETAIL = {'create': 'mail', 'update': 'attributes changed', 'rename': 'reason', 'delete': 'reason'}
 
 
@@ -54,6 +62,9 @@ def _tables(report: dict) -> list:
     direction = report['direction']
     tables = [(f'{direction}-errors', 'Errors (writes the server refused)', ['op', 'dn', 'kind', 'msg'], report['errors']),
               (f'{direction}-conflicts', 'Conflicts', ['address', 'holder', 'source_dn', 'reason'], report['conflicts']),
+              (f'{direction}-superseded', 'Superseded contacts (a real mailbox took the address)',
+               ['contact', 'mailbox', 'x500', 'groups', 'action', 'missing_rights', 'result'],
+               [_supersession_row(s) for s in report.get('supersessions', [])]),
               (f'{direction}-skips', 'Skipped sources', ['source_dn', 'reason', 'contact'], report['skips']),
               (f'{direction}-warnings', 'Warnings', ['source_dn', 'attribute', 'reason'], report['warnings'])]
     for kind in OPERATION_KINDS:

@@ -25,7 +25,7 @@ import re
 import typing as t
 from dataclasses import asdict, dataclass
 
-from ..dialects.ad import MANAGED, discover_exchange, read_effective_rights
+from ..dialects.ad import MAILBOX_FILTER, MANAGED, discover_exchange, read_effective_rights
 from ..dialects.domino import CONTACT_CLASSES, CONTACT_MANAGED, contacts_base_missing, synthesized
 from ..directory.client import PAGED_RESULTS_OID, SERVER_SIDE_SORT_OID
 from ..directory.connection import connect, connection_settings
@@ -407,6 +407,55 @@ def check_ad_contacts_ou(directory: ReadOnlyDirectory, contacts_ou: str, marker_
     return checks
 
 
+def check_supersede_rights(directory: ReadOnlyDirectory, contacts_ou: str, marker_attribute: str, marker_prefix: str,
+                           mailbox_bases: t.Sequence[str], supersede: str, limit: int = 50) -> list:
+    """What ``supersede: merge`` needs (vendor facts X-6.4): WriteProperty on proxyAddresses of the
+    mailboxes (the X500 value) and on member of the groups the sync's contacts are in (the mailbox
+    takes the contact's place). Read as AD computes it (allowedAttributesEffective), on one mailbox
+    per base and on the groups of up to ``limit`` contacts; a missing right is a warning: that
+    contact's merge is refused and the contact kept, the rest of the sync runs."""
+    needs = ('supersede: merge needs WriteProperty on proxyAddresses of the mailboxes and on member of the groups '
+             'the sync\'s contacts are in')
+    if supersede != 'merge':
+        return [Check(INFO, directory.server, 'AD: rights for supersede', f'supersede: {supersede}: a superseded '
+                      f'contact is deleted, its X500 value and groups are only reported ({needs})')]
+    checks = []
+    for base in mailbox_bases:
+        mailbox = next(iter(directory.search(base, MAILBOX_FILTER, ['allowedAttributesEffective'], page_size=1)), None)
+        if mailbox is None:
+            continue
+        writable = {a.lower() for a in mailbox.values('allowedAttributesEffective')}
+        ok = 'proxyaddresses' in writable
+        checks.append(Check(PASS if ok else WARN, directory.server, 'AD: supersede: merge may write a mailbox\'s '
+                            'proxyAddresses', f'on {mailbox.dn}: ' + ('writable' if ok else 'not writable'),
+                            '' if ok else f'grant the sync account WriteProperty on proxyAddresses of user objects '
+                                          f'under {base} (or set coexist_supersede: delete)'))
+    groups: dict = {}
+    for contact in directory.search(contacts_ou, f'({marker_attribute}={escape_filter_value(marker_prefix)}*)',
+                                    ['memberOf'], scope='onelevel'):
+        for group in contact.values('memberOf'):
+            groups.setdefault(dn_key(group), group)
+        if len(groups) >= limit:
+            break
+    closed = []
+    for group in list(groups.values())[:limit]:
+        found = next(iter(directory.search(group, '(objectClass=*)', ['allowedAttributesEffective'], scope='base')), None)
+        if found is not None and 'member' not in {a.lower() for a in found.values('allowedAttributesEffective')}:
+            closed.append(group)
+    if not groups:
+        checks.append(Check(INFO, directory.server, 'AD: supersede: merge may write the groups\' member',
+                            'no group has a contact of the sync as a member yet'))
+    else:
+        checks.append(Check(WARN if closed else PASS, directory.server,
+                            'AD: supersede: merge may write the groups\' member',
+                            f'{len(groups)} groups have contacts of the sync as members; ' +
+                            (f'member not writable on {len(closed)}: {", ".join(closed[:5])}' if closed else
+                             'member is writable on every one'),
+                            f'grant the sync account WriteProperty on member of these groups, or their contacts are '
+                            f'kept when their mailbox arrives ({needs})' if closed else ''))
+    return checks
+
+
 def check_global_catalog(settings) -> list:
     if settings is None:
         return [Check(INFO, '', 'AD: Global Catalog', 'not configured: addresses are unique in the domain read')]
@@ -560,6 +609,11 @@ def run_checks(p: dict, full: bool, directions: t.Sequence[str] = ('domino_to_ex
             if d2e:
                 _probe(checks, 'AD: contacts OU', server, check_ad_contacts_ou, ad, p['ad'].get('contacts_ou') or '',
                        p['ad_marker_attribute'], p['marker_prefix'], MANAGED + mapped + [p['ad_marker_attribute']])
+                if full and p['ad'].get('contacts_ou') and ad.exists(p['ad']['contacts_ou']):
+                    _probe(checks, 'AD: rights for supersede', server, check_supersede_rights, ad,
+                           p['ad']['contacts_ou'], p['ad_marker_attribute'], p['marker_prefix'],
+                           p['ad'].get('mailbox_bases') or [ad.root_dse().entry.get('defaultNamingContext')],
+                           p.get('supersede') or 'merge')
             gc = p['ad'].get('global_catalog')
             checks += check_global_catalog(connection_settings('ad', p['ad'], server=gc, read_only=True) if gc else None)
             if full:
