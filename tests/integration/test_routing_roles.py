@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import copy
 import json
+import re
 import sys
 import threading
 import uuid
@@ -20,8 +21,18 @@ FIXTURE = Path(__file__).resolve().parents[1] / 'unit' / 'plugins' / 'module_uti
 TOKEN = 'synthesized-bearer-token'
 
 
+# The Domino REST API's form modes (vendor facts D-7.5): a DQL query returns only the items of the
+# form's ``dql`` mode (HCL "Reserved Form Mode names"); GET /document/{unid}?mode=default those of
+# the ``default`` mode. The fake's dql modes hold what a site typically puts there to find documents.
+DQL_MODE = {'Domain': ['Form', 'DomainType'], 'ServerConfig': ['Form', 'ServerName'], 'Connection': ['Form', 'ConnectionType']}
+# A real names.nsf: more documents than a small maxScanDocs (the query's default is 500,000, and
+# exceeding the cap is an error: HCL openapi.basis.json QueryRequest).
+DIRECTORY_SIZE = 20000
+
+
 class FakeDominoRestApi(BaseHTTPRequestHandler):
-    """The few Domino REST API calls the role makes, over the documents in ``server.documents``."""
+    """The few Domino REST API calls the role makes, over the documents in ``server.documents``
+    (SYNTHESIZED). ``server.default_mode_hides`` lists items the default mode does not return."""
 
     def _send(self, status: int, body) -> None:
         data = json.dumps(body).encode()
@@ -40,7 +51,24 @@ class FakeDominoRestApi(BaseHTTPRequestHandler):
             return False
         return True
 
-    def do_POST(self):                                  # noqa: N802 (http.server's naming)
+    def _in_mode(self, doc: dict, mode: str) -> dict:
+        if mode == 'dql':
+            fields = DQL_MODE.get(doc.get('Form'), [])
+            return dict({k: v for k, v in doc.items() if k in fields}, **{'@meta': doc['@meta']})
+        return {k: v for k, v in doc.items() if k not in self.server.default_mode_hides}
+
+    def do_GET(self):                                   # noqa: N802 (http.server's naming)
+        if not self._authorised():
+            return None
+        path, _q, query = self.path.partition('?')
+        params = dict(p.split('=', 1) for p in query.split('&') if '=' in p)
+        unid = path.rsplit('/', 1)[-1]
+        if not path.startswith('/api/v1/document/') or unid not in self.server.documents:
+            return self._send(404, {'message': path})
+        self.server.reads.append((unid, params.get('mode', 'default')))
+        return self._send(200, self._in_mode(self.server.documents[unid], params.get('mode', 'default')))
+
+    def do_POST(self):                                  # noqa: N802
         path = self.path.split('?', 1)[0]
         body = self._body()
         if path == '/api/v1/auth':
@@ -49,13 +77,13 @@ class FakeDominoRestApi(BaseHTTPRequestHandler):
         if not self._authorised():
             return None
         if path == '/api/v1/query':
-            query = body.get('query', '')
-            # The role's DQL queries: Form = '<form>' and <item> = '<value>'.
-            query = ' '.join(query.split())
-            found = [d for d in self.server.documents.values()
-                     if f"Form = '{d.get('Form')}'" in query
-                     and any(f"{item} = '{d.get(item)}'" in query for item in ('DomainType', 'ServerName', 'ConnectionType'))]
-            return self._send(200, found)
+            if int(body.get('maxScanDocs', 500000)) < DIRECTORY_SIZE:
+                return self._send(400, {'status': 400, 'message': 'Query exceeded the maximum documents scanned'})
+            # The role's DQL queries: <item> = '<value>' joined by and.
+            terms = re.findall(r"(\w+) = '([^']*)'", body.get('query', ''))
+            found = [self._in_mode(d, body.get('mode', 'dql')) for d in self.server.documents.values()
+                     if all(str(d.get(item)) == value for item, value in terms)]
+            return self._send(200, [d for d in found if len(d) > 1])      # a form without a dql mode: no data
         if path == '/api/v1/document':
             unid = uuid.uuid4().hex.upper()
             self.server.documents[unid] = dict(body, **{'@meta': {'unid': unid}})
@@ -78,23 +106,28 @@ class FakeDominoRestApi(BaseHTTPRequestHandler):
         pass
 
 
+GLOBAL_DOMAIN = '8A1F0C2B3D4E5F60718293A4B5C6D7E8'
+ALL_SERVERS = '0F1E2D3C4B5A69788796A5B4C3D2E1F0'
+
+
 @pytest.fixture()
 def drapi():
     state = json.loads(FIXTURE.read_text())
     server = ThreadingHTTPServer(('127.0.0.1', 0), FakeDominoRestApi)
     server.documents = {doc['@meta']['unid']: copy.deepcopy(doc) for doc in (state['global_domain'], state['server_config'])}
-    server.writes = []
+    server.writes, server.reads, server.default_mode_hides = [], [], set()
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     yield server
     server.shutdown()
 
 
-def play(tmp_path, collections_path, playbook: str, *args, extra: dict | None = None):
+def play(tmp_path, collections_path, playbook: str, *args, extra: dict | None = None, domino_hosts=('domino1',)):
     inventory = tmp_path / 'hosts.yml'
+    local = {'ansible_connection': 'local', 'ansible_python_interpreter': sys.executable, 'ansible_become_method': 'su'}
     inventory.write_text(json.dumps({'all': {'children': {
-        'domino': {'hosts': {'domino1': {'ansible_connection': 'local', 'ansible_python_interpreter': sys.executable}}},
-        'exchange': {'hosts': {'ex01': {'ansible_connection': 'local', 'ansible_python_interpreter': sys.executable}}},
+        'domino': {'hosts': {host: dict(local) for host in domino_hosts}},
+        'exchange': {'hosts': {'ex01': dict(local)}},
     }}}))
     return run_ansible_playbook(collections_path, tmp_path, playbook, *args, extra_vars=extra or {}, inventory=inventory)
 
@@ -106,7 +139,8 @@ DESIGN = {'coexist_last_hop': 'domino', 'coexist_shared_domain': 'example.com',
 def domino_vars(server, **changes) -> dict:
     values = dict(DESIGN, domino_smart_host_drapi_url=f'http://127.0.0.1:{server.server_address[1]}',
                   domino_smart_host_username='drapi-admin', domino_smart_host_password='drapi-secret',
-                  domino_smart_host_exchange_smtp_host='exchange-smtp.example.com')
+                  domino_smart_host_exchange_smtp_host='exchange-smtp.example.com',
+                  domino_smart_host_servers=['mail1/Acme'])
     values.update(changes)
     return values
 
@@ -117,39 +151,137 @@ def domino_only(tmp_path) -> str:
     return str(playbook)
 
 
+CONFIRMED = {'domino_smart_host_confirmed': ['foreign_domain', 'connection']}
+
+
 def test_domino_role_check_mode_reads_and_plans_then_applies_then_changes_nothing(drapi, tmp_path, collections_path):
-    result = play(tmp_path, collections_path, domino_only(tmp_path), '--check', extra=domino_vars(drapi))
+    result = play(tmp_path, collections_path, domino_only(tmp_path), '--check', extra=domino_vars(drapi, **CONFIRMED))
     assert result.returncode == 0, result.stdout + result.stderr
     assert drapi.writes == []                                         # check mode: read and plan only
-    assert 'LocalInternetDomainAliases differ' in result.stdout and 'has no Foreign SMTP Domain document' in result.stdout
+    assert 'LocalInternetDomainAliases differ' in result.stdout and 'has no foreign domain document' in result.stdout
     assert 'drapi-secret' not in result.stdout + result.stderr
 
-    result = play(tmp_path, collections_path, domino_only(tmp_path), extra=domino_vars(drapi))
+    result = play(tmp_path, collections_path, domino_only(tmp_path), extra=domino_vars(drapi, **CONFIRMED))
     assert result.returncode == 0, result.stdout + result.stderr
     written = {(method, body.get('Form', '')): body for method, _unid, body in drapi.writes}
     patched = {unid: body for method, unid, body in drapi.writes if method == 'PATCH'}
-    assert set(patched) == {'8A1F0C2B3D4E5F60718293A4B5C6D7E8', '0F1E2D3C4B5A69788796A5B4C3D2E1F0'}, drapi.writes
-    assert patched['8A1F0C2B3D4E5F60718293A4B5C6D7E8']['LocalInternetDomainAliases'] == ['acme.example.org', 'domino.example.com']
-    domain = drapi.documents['8A1F0C2B3D4E5F60718293A4B5C6D7E8']
-    assert domain['LocalInternetDomainAliases'] == ['acme.example.org', 'domino.example.com']   # merged, not replaced
-    config = drapi.documents['0F1E2D3C4B5A69788796A5B4C3D2E1F0']
+    assert set(patched) == {GLOBAL_DOMAIN, ALL_SERVERS}, drapi.writes
+    # Read in the explicit mode default (the dql mode has no aliases): merged, not replaced
+    assert patched[GLOBAL_DOMAIN]['LocalInternetDomainAliases'] == ['acme.example.org', 'domino.example.com']
+    assert drapi.documents[GLOBAL_DOMAIN]['LocalInternetDomainAliases'] == ['acme.example.org', 'domino.example.com']
+    config = drapi.documents[ALL_SERVERS]
     assert config['SMTPVerifyAuthenticatedRecipients'] == '1' and config['SMTPSmartHost'] == ''
     assert written[('POST', 'Domain')] == {'Form': 'Domain', 'DomainType': 'ForeignSMTPDomain',
                                            'ISP_Domain': 'exchange.example.com', 'ISP_RouteTo': 'CoexistExchange'}
     assert written[('POST', 'Connection')] == {'Form': 'Connection', 'ConnectionType': 'SMTP', 'Destination': 'CoexistExchange',
-                                               'ConnectionHost': 'exchange-smtp.example.com'}
+                                               'ConnectionHost': 'exchange-smtp.example.com', 'Source': ['mail1/Acme']}
     assert 'Restart the Domino server' in result.stdout                # the Global Domain changed: handler
 
     writes = len(drapi.writes)
-    result = play(tmp_path, collections_path, domino_only(tmp_path), extra=domino_vars(drapi))
+    result = play(tmp_path, collections_path, domino_only(tmp_path), extra=domino_vars(drapi, **CONFIRMED))
     assert result.returncode == 0, result.stdout + result.stderr
     assert len(drapi.writes) == writes and 'changed=0' in result.stdout
+
+
+def test_an_item_the_read_did_not_return_is_never_taken_as_empty(drapi, tmp_path, collections_path):
+    """Issue 14 item 1: the aliases are not in the dql mode; with the default mode also without
+    them, the role refuses instead of writing the routing domain over the site's aliases."""
+    drapi.default_mode_hides = {'LocalInternetDomainAliases'}
+    result = play(tmp_path, collections_path, domino_only(tmp_path), extra=domino_vars(drapi, **CONFIRMED))
+    assert result.returncode != 0
+    assert 'read without LocalInternetDomainAliases' in result.stdout, result.stdout
+    assert drapi.writes == [] and drapi.documents[GLOBAL_DOMAIN]['LocalInternetDomainAliases'] == ['acme.example.org']
+
+
+def test_the_global_domain_document_is_selected_never_the_first(drapi, tmp_path, collections_path):
+    """Issue 14 item 1: with two Global Domain documents the role refuses until told which; then it
+    changes that one, and keeps the site's primary domain (the shared domain becomes an alias)."""
+    other = 'C0FFEE00C0FFEE00C0FFEE00C0FFEE00'
+    drapi.documents = dict({other: {'@meta': {'unid': other}, 'Form': 'Domain', 'DomainType': 'GlobalDomain',
+                                    'LocalPrimaryInternetDomain': 'acme.example.org', 'LocalInternetDomainAliases': ''}},
+                           **drapi.documents)
+    result = play(tmp_path, collections_path, domino_only(tmp_path), extra=domino_vars(drapi, **CONFIRMED))
+    assert result.returncode != 0 and '2 Global Domain documents' in result.stdout, result.stdout
+    assert drapi.writes == []
+    result = play(tmp_path, collections_path, domino_only(tmp_path),
+                  extra=domino_vars(drapi, domino_smart_host_global_domain_select={'@unid': other}, **CONFIRMED))
+    assert result.returncode == 0, result.stdout + result.stderr
+    patched = {unid: body for method, unid, body in drapi.writes if method == 'PATCH'}
+    assert patched[other] == {'LocalInternetDomainAliases': ['domino.example.com', 'example.com']}
+    assert GLOBAL_DOMAIN not in patched and drapi.documents[other]['LocalPrimaryInternetDomain'] == 'acme.example.org'
+
+
+def test_unconfirmed_route_documents_are_not_created_the_steps_are_printed(drapi, tmp_path, collections_path):
+    """Issue 14 item 2: the Foreign SMTP Domain and SMTP Connection item names are HCL's form
+    fields the role cannot see; until confirmed it creates nothing (before: two guessed documents)."""
+    result = play(tmp_path, collections_path, domino_only(tmp_path), extra=domino_vars(drapi))
+    assert result.returncode != 0
+    assert 'Add Connection: Connection type "SMTP"; Source server: mail1/Acme' in result.stdout, result.stdout
+    assert drapi.writes == []
+    # A document the admin made in Domino Administrator confirms the names: the role completes the route.
+    made = 'ADADADADADADADADADADADADADADADAD'
+    drapi.documents[made] = {'@meta': {'unid': made}, 'Form': 'Domain', 'DomainType': 'ForeignSMTPDomain',
+                             'ISP_Domain': 'exchange.example.com', 'ISP_RouteTo': 'CoexistExchange'}
+    result = play(tmp_path, collections_path, domino_only(tmp_path), extra=domino_vars(drapi))
+    assert result.returncode != 0 and 'no connection document routes' in result.stdout, result.stdout
+    assert drapi.writes == []
+
+
+def test_the_configuration_settings_document_of_the_server_is_the_one_written(drapi, tmp_path, collections_path):
+    """Issue 14 item 3: mail1 has its own Configuration Settings document, which it reads instead
+    of * - [All Servers]; the role edits that one (before: only the * document)."""
+    own = 'BEEFBEEFBEEFBEEFBEEFBEEFBEEFBEEF'
+    drapi.documents[own] = {'@meta': {'unid': own}, 'Form': 'ServerConfig', 'ServerName': ['CN=mail1/O=Acme'],
+                            'SMTPVerifyAuthenticatedRecipients': '0', 'SMTPSmartHost': 'relay.example.com'}
+    result = play(tmp_path, collections_path, domino_only(tmp_path), extra=domino_vars(drapi, **CONFIRMED))
+    assert result.returncode == 0, result.stdout + result.stderr
+    patched = {unid: body for method, unid, body in drapi.writes if method == 'PATCH'}
+    assert patched[own] == {'SMTPVerifyAuthenticatedRecipients': '1', 'SMTPSmartHost': ''}
+    assert ALL_SERVERS not in patched
+
+
+def test_a_directory_larger_than_any_cap_is_read(drapi, tmp_path, collections_path):
+    """Issue 14 item 4: the fake directory holds 20,000 documents; a query capped below that fails
+    (HCL: exceeding maxScanDocs is an error). The role sends no cap, so the API's default applies."""
+    result = play(tmp_path, collections_path, domino_only(tmp_path), '--check', extra=domino_vars(drapi, **CONFIRMED))
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert 'exceeded the maximum documents scanned' not in result.stdout
+
+
+def test_several_domino_hosts_write_once_and_restart_one_at_a_time(drapi, tmp_path, collections_path):
+    """Issue 14 items 5 and 11: two Domino hosts in the group write each document once (before:
+    two Foreign SMTP Domain documents), restart as the service user in the data directory, one at
+    a time (the stand-in server command refuses to run beside another), and only when a change
+    that loads at start was written; the bearer token is never printed, not even with -vvv."""
+    data_dir = tmp_path / 'notesdata'
+    data_dir.mkdir()
+    log = tmp_path / 'restarts.log'
+    command = tmp_path / 'server'
+    command.write_text('#!/bin/sh\n'
+                       f'mkdir {tmp_path}/restart.lock || {{ echo overlap >> {log}; exit 1; }}\n'
+                       f'echo "$(id -un) $(pwd) $*" >> {log}\n'
+                       'sleep 1\n'
+                       f'rmdir {tmp_path}/restart.lock\n')
+    command.chmod(0o755)
+    values = domino_vars(drapi, domino_smart_host_restart=True, domino_smart_host_server_command=str(command),
+                         domino_smart_host_service_user='root', domino_smart_host_data_dir=str(data_dir), **CONFIRMED)
+    result = play(tmp_path, collections_path, domino_only(tmp_path), '-vvv', extra=values, domino_hosts=('domino1', 'domino2'))
+    assert result.returncode == 0, result.stdout + result.stderr
+    kinds = [(method, body.get('Form')) for method, _unid, body in drapi.writes]
+    assert sorted(kinds, key=str) == sorted([('PATCH', None), ('PATCH', None), ('POST', 'Domain'), ('POST', 'Connection')],
+                                            key=str), drapi.writes
+    assert log.read_text().splitlines() == [f'root {data_dir} -c restart server'] * 2
+    assert TOKEN not in result.stdout + result.stderr
+    # Converged: nothing written, no restart.
+    result = play(tmp_path, collections_path, domino_only(tmp_path), extra=values, domino_hosts=('domino1', 'domino2'))
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert len(log.read_text().splitlines()) == 2 and len(drapi.writes) == 4
 
 
 def test_the_loop_design_is_refused_unless_accepted(drapi, tmp_path, collections_path):
     result = play(tmp_path, collections_path, domino_only(tmp_path), extra=domino_vars(drapi, coexist_last_hop='none'))
     assert result.returncode != 0 and 'KB 321721' in result.stdout and drapi.writes == []
-    accepted = domino_vars(drapi, coexist_last_hop='none', coexist_accept_loop_risk=True)
+    accepted = domino_vars(drapi, coexist_last_hop='none', coexist_accept_loop_risk=True, **CONFIRMED)
     result = play(tmp_path, collections_path, domino_only(tmp_path), '--check', extra=accepted)
     assert result.returncode == 0, result.stdout + result.stderr
     # both forward unknowns: Domino gets the Exchange smart host (the fixture's is another host) and
@@ -167,7 +299,8 @@ def test_the_loop_design_is_refused_unless_accepted(drapi, tmp_path, collections
 def test_the_roles_validate_their_inputs(tmp_path, collections_path, role, bad, named):
     values = dict(DESIGN, exchange_shared_namespace_domino_smtp_hosts=['domino1.example.com'],
                   domino_smart_host_drapi_url='https://127.0.0.1:1', domino_smart_host_username='u',
-                  domino_smart_host_password='p', domino_smart_host_exchange_smtp_host='ex.example.com')
+                  domino_smart_host_password='p', domino_smart_host_exchange_smtp_host='ex.example.com',
+                  domino_smart_host_servers=['mail1/Acme'])
     values.update({k: v for k, v in bad.items() if v is not None})
     for key in [k for k, v in bad.items() if v is None]:
         values.pop(key)

@@ -317,84 +317,298 @@ def for_exchange_online(calls: list) -> list:
 
 
 # --- Domino (Domino REST API 12.0.2+) ---
+#
+# Every write is verified against what the Domino REST API returned at run time, or not made
+# (docs: guide_routing "Names the roles write"). Documents are read in the explicit mode
+# ``default`` (GET /document/{unid}?mode=default): a DQL query returns only the items of the form's
+# ``dql`` mode (vendor facts D-7.5), so a missing item is never taken to be empty.
 
-def domino_desired(design: Design, exchange_smtp_host: str, items: dict, route_name: str = 'CoexistExchange') -> dict:
-    """What Domino needs for ``design``, as document items. ``items`` names the items HCL does
-    not document (the role's variables with their defaults): smart_host, verify_recipients. The
-    Exchange routing domain is routed the Domino way: a Foreign SMTP Domain document sends it to
-    the destination ``route_name``, and an SMTP Connection document connects that destination to
-    the Exchange host."""
+GLOBAL_DOMAIN_ITEMS = ('LocalPrimaryInternetDomain', 'LocalInternetDomainAliases')   # vendor facts D-6.2
+ROUTE_KINDS = ('foreign_domain', 'connection')
+
+
+def domino_desired(design: Design, exchange_smtp_host: str, items: dict, route_name: str = 'CoexistExchange',
+                   change_primary: bool = False) -> dict:
+    """What Domino needs for ``design``, as document items. ``items`` names the Configuration
+    Settings items HCL does not document (the role's variables): smart_host, verify_recipients.
+    The shared domain is added as an alias of the Global Domain unless ``change_primary`` lets the
+    role make it the primary (a Global Domain's primary domain is the sender domain of its users:
+    changing it is the admin's decision). The Exchange routing domain is routed the Domino way: a
+    Foreign SMTP Domain document sends it to the destination domain ``route_name``, an SMTP
+    Connection document connects that destination to the Exchange host."""
     aliases = [design.domino_routing_domain] if design.domino_routing_domain else []
     config = {items['verify_recipients']: '1' if design.last_hop == 'domino' else '0',
               items['smart_host']: exchange_smtp_host if design.last_hop != 'domino' else ''}
     routes = {}
     if design.exchange_routing_domain:
         routes[design.exchange_routing_domain.lower()] = {'via': route_name, 'relay_host': exchange_smtp_host}
-    return {'global_domain': {'LocalPrimaryInternetDomain': design.shared_domain, 'LocalInternetDomainAliases': aliases},
+    return {'global_domain': {'primary': design.shared_domain, 'aliases': aliases, 'change_primary': change_primary},
             'server_config': config, 'routes': routes}
 
 
-def plan_domino(current: dict, desired: dict) -> list:
-    """The document changes that make ``current`` (the Domino REST API's documents: the Global
-    Domain, the Configuration Settings, the Foreign SMTP Domain and SMTP Connection documents of
-    the route to Exchange) match ``desired``. Each
-    change is {document, action, unid, items, why, restart}: ``restart`` says the server must
-    restart for it (Global Domain changes load at start only, vendor facts D-6.2)."""
-    changes = []
-    domain = current.get('global_domain')
-    wanted = desired['global_domain']
+def _change(document: str, action: str, why: str, unid: str = '', items: dict | None = None, restart: bool = False,
+            steps: str = '') -> dict:
+    return {'document': document, 'action': action, 'unid': unid, 'items': items or {}, 'restart': restart, 'why': why,
+            'steps': steps}
+
+
+def select_global_domain(documents: list, select: dict):
+    """(the Global Domain document the role may change, or None; why not). ``select`` names it:
+    ``{'@unid': ...}`` or items and values the site confirmed (its name, its default flag).
+    Without ``select`` only a directory with exactly one Global Domain document is accepted: with
+    several, the Router uses the default one (or, with none flagged, the last alphabetically;
+    vendor facts D-6.2), which the role cannot tell from documented items - never "the first"."""
+    if select:
+        found = [d for d in documents if all(
+            (unid_of(d).upper() == str(v).upper()) if k in ('@unid', 'unid') else
+            [x.lower() for x in _as_list(d.get(k))] == [x.lower() for x in _as_list(v)] for k, v in select.items())]
+        if len(found) == 1:
+            return found[0], ''
+        return None, (f'{len(found)} Global Domain documents match domino_smart_host_global_domain_select {select!r} '
+                      f'(of {len(documents)} read): it must match exactly one')
+    if len(documents) == 1:
+        return documents[0], ''
+    if not documents:
+        return None, ('no Global Domain document found (the names scope needs a dql mode for form Domain, and the '
+                      'directory a Global Domain document: Domino Administrator, Configuration, Messaging, Domains, '
+                      'Add Domain, Domain type Global Domain)')
+    return None, (f'{len(documents)} Global Domain documents (UNIDs {", ".join(unid_of(d) for d in documents)}): name '
+                  f'the one the SMTP servers use - the one with "Use as default Global Domain" set - in '
+                  f'domino_smart_host_global_domain_select ({{"@unid": "<UNID>"}}: Domino Administrator, Configuration, '
+                  f'Messaging, Domains, open the document, File > Document Properties, the UNID on the Document IDs tab)')
+
+
+def _plan_global_domain(current: dict, wanted: dict, select: dict) -> list:
+    domain, why = select_global_domain(current.get('global_domains') or [], select)
     if domain is None:
-        changes.append({'document': 'global_domain', 'action': 'fail', 'unid': '', 'items': {}, 'restart': False,
-                        'why': 'no Global Domain document found: create one in Domino Administrator first'})
-    else:
-        items = {}
-        if str(domain.get('LocalPrimaryInternetDomain', '')).lower() != wanted['LocalPrimaryInternetDomain'].lower():
-            items['LocalPrimaryInternetDomain'] = wanted['LocalPrimaryInternetDomain']
-        have = _as_list(domain.get('LocalInternetDomainAliases'))
-        missing = [a for a in wanted['LocalInternetDomainAliases'] if a.lower() not in (h.lower() for h in have)]
-        if missing:
-            items['LocalInternetDomainAliases'] = have + missing           # merged: other aliases stay
-        if items:
-            changes.append({'document': 'global_domain', 'action': 'update', 'unid': unid_of(domain),
-                            'items': items, 'restart': True, 'why': f'{", ".join(sorted(items))} differ'})
-    config = current.get('server_config')
-    if config is None:
-        changes.append({'document': 'server_config', 'action': 'fail', 'unid': '', 'items': {}, 'restart': False,
-                        'why': 'no Configuration Settings document for all servers (* - [All Servers]) found'})
-    else:
-        # The item names are not documented by HCL: one the document does not have is a wrong
-        # name, and writing it would add an item the router never reads.
-        unknown = sorted(k for k in desired['server_config'] if k not in config)
+        return [_change('global_domain', 'fail', why)]
+    absent = [item for item in GLOBAL_DOMAIN_ITEMS if item not in domain]
+    if absent:
+        # Absent is not empty: the read did not return the item (a mode without it), and merging
+        # into nothing would replace the aliases the site has.
+        return [_change('global_domain', 'fail', unid=unid_of(domain),
+                        why=f'the Global Domain document {unid_of(domain)} was read without {", ".join(absent)}: add '
+                            f'the item(s) to the mode "default" of form Domain in the Domino REST API schema of the '
+                            f'names scope (Admin UI, Schemas, the form Domain, mode default, Fields)')]
+    items = {}
+    have = _as_list(domain.get('LocalInternetDomainAliases'))
+    primary = str(domain.get('LocalPrimaryInternetDomain') or '')
+    aliases = list(wanted['aliases'])
+    if primary.lower() != wanted['primary'].lower():
+        if wanted['change_primary']:
+            items['LocalPrimaryInternetDomain'] = wanted['primary']
+            if primary:
+                aliases.append(primary)                     # the old primary stays a local domain
+        else:
+            aliases.append(wanted['primary'])               # local as an alias; the primary is the site's
+    lowered = [h.lower() for h in have]
+    missing = []
+    for alias in aliases:
+        if alias.lower() not in lowered + [m.lower() for m in missing]:
+            missing.append(alias)
+    if missing:
+        items['LocalInternetDomainAliases'] = have + missing         # merged: other aliases stay
+    if not items:
+        return []
+    return [_change('global_domain', 'update', unid=unid_of(domain), items=items, restart=True,
+                    why=f'Global Domain {unid_of(domain)}: {", ".join(sorted(items))} differ')]
+
+
+def _server_names(document: dict) -> list:
+    return [_short_name(n) for n in _as_list(document.get('ServerName'))]
+
+
+def _short_name(name: str) -> str:
+    """A Domino name compared the way it is written in the abbreviated form, without case:
+    CN=mail1/O=Acme and mail1/Acme are the same server."""
+    parts = [p.split('=', 1)[-1] if '=' in p else p for p in str(name).strip().split('/')]
+    return '/'.join(parts).lower()
+
+
+def resolve_server_configs(documents: list, servers: list, server_groups: dict | None = None) -> tuple:
+    """({server: the Configuration Settings document that applies to it}, [why a server has none]).
+    A server reads the document naming it, else one naming a group it is in, else the default
+    (``*`` or "Use these settings as the default settings for all servers"); several group
+    documents for one server give undefined results (vendor facts D-6.4). ``server_groups`` says
+    which groups each server is in; without it, a document naming anything but ``*`` and the
+    play's servers could be a group the server is in, and the server is refused."""
+    server_groups = server_groups or {}
+    known = {_short_name(s) for s in servers}
+    resolved, problems = {}, []
+    for server in servers:
+        name = _short_name(server)
+        own = [d for d in documents if name in _server_names(d)]
+        if len(own) > 1:
+            problems.append(f'{server}: {len(own)} Configuration Settings documents name it '
+                            f'({", ".join(unid_of(d) for d in own)}); keep one')
+            continue
+        if own:
+            resolved[server] = own[0]
+            continue
+        if server in server_groups or name in {_short_name(k) for k in server_groups}:
+            groups = {_short_name(g) for k, v in server_groups.items() if _short_name(k) == name for g in v or []}
+            in_group = [d for d in documents if groups & set(_server_names(d))]
+            if len(in_group) > 1:
+                problems.append(f'{server}: {len(in_group)} group Configuration Settings documents apply to it, which '
+                                f'HCL calls undefined; keep one')
+                continue
+            if in_group:
+                resolved[server] = in_group[0]
+                continue
+        else:
+            unsure = sorted({n for d in documents for n in _server_names(d) if n != '*' and n not in known})
+            if unsure:
+                problems.append(f'{server}: Configuration Settings documents name {", ".join(unsure)}, which may be '
+                                f'groups {server} is in (a group document applies before the default one): list its '
+                                f'groups in domino_smart_host_server_groups ({{"{server}": []}} when it is in none of '
+                                f'them)')
+                continue
+        default = [d for d in documents if '*' in _server_names(d) or str(d.get('UseAsDefault', '')) == '1']
+        if len(default) == 1:
+            resolved[server] = default[0]
+        else:
+            problems.append(f'{server}: {len(default)} default Configuration Settings documents (* - [All Servers]); '
+                            f'the role needs exactly one, or one naming the server')
+    return resolved, problems
+
+
+def _plan_server_configs(current: dict, wanted: dict, servers: list, server_groups: dict) -> list:
+    if not servers:
+        return [_change('server_config', 'fail', 'no Domino servers named (domino_smart_host_servers): the role '
+                                                 'cannot tell which Configuration Settings documents apply')]
+    resolved, problems = resolve_server_configs(current.get('server_configs') or [], servers, server_groups)
+    changes = [_change('server_config', 'fail', why) for why in problems]
+    seen = {}
+    for server, document in resolved.items():
+        seen.setdefault(unid_of(document), (document, []))[1].append(server)
+    for unid, (document, applies_to) in seen.items():
+        # HCL does not document these item names: one the document (read in mode default) does
+        # not have is unconfirmed, and writing it would add an item the Router never reads.
+        unknown = sorted(k for k in wanted if k not in document)
         if unknown:
-            changes.append({'document': 'server_config', 'action': 'fail', 'unid': unid_of(config), 'items': {},
-                            'restart': False, 'why': f'the Configuration Settings document has no item {", ".join(unknown)}: '
-                                                     f'check the item names (domino_smart_host_item_*)'})
-        items = {k: v for k, v in desired['server_config'].items() if k in config and str(config[k]) != v}
+            changes.append(_change('server_config', 'manual', unid=unid,
+                                   why=f'the Configuration Settings document {unid} ({", ".join(applies_to)}) has no '
+                                       f'item {", ".join(unknown)}: the item names are not confirmed',
+                                   steps=config_steps(wanted, applies_to)))
+            continue
+        items = {k: v for k, v in wanted.items() if _as_list(document.get(k)) != _as_list(v)}
         if items:
-            changes.append({'document': 'server_config', 'action': 'update', 'unid': unid_of(config),
-                            'items': items, 'restart': False, 'why': f'{", ".join(sorted(items))} differ'})
-    domains = {str(d.get('domain', '')).lower(): d for d in current.get('foreign_domains') or []}
-    connections = {str(c.get('destination', '')).lower(): c for c in current.get('connections') or []}
-    for route_domain, route in desired['routes'].items():
-        found = domains.get(route_domain)
-        if found is None:
-            changes.append({'document': 'foreign_domain', 'action': 'create', 'unid': '', 'restart': False,
-                            'items': {'domain': route_domain, 'via': route['via']},
-                            'why': f'mail for {route_domain} has no Foreign SMTP Domain document'})
-        elif str(found.get('via', '')).lower() != route['via'].lower():
-            changes.append({'document': 'foreign_domain', 'action': 'update', 'unid': unid_of(found),
-                            'restart': False, 'items': {'via': route['via']},
-                            'why': f'{route_domain} is routed to {found.get("via")}, not {route["via"]}'})
-        connection = connections.get(route['via'].lower())
-        if connection is None:
-            changes.append({'document': 'connection', 'action': 'create', 'unid': '', 'restart': False,
-                            'items': {'destination': route['via'], 'relay_host': route['relay_host']},
-                            'why': f'no SMTP connection for {route["via"]} to {route["relay_host"]}'})
-        elif str(connection.get('relay_host', '')).lower() != route['relay_host'].lower():
-            changes.append({'document': 'connection', 'action': 'update', 'unid': unid_of(connection),
-                            'restart': False, 'items': {'relay_host': route['relay_host']},
-                            'why': f'{route["via"]} connects to {connection.get("relay_host")}, not {route["relay_host"]}'})
+            changes.append(_change('server_config', 'update', unid=unid, items=items,
+                                   why=f'Configuration Settings {unid} ({", ".join(applies_to)}): '
+                                       f'{", ".join(sorted(items))} differ'))
     return changes
+
+
+def config_steps(wanted: dict, servers: list) -> str:
+    smart_host = next((v for v in wanted.values() if v not in ('0', '1')), '')
+    verify = next((v for v in wanted.values() if v in ('0', '1')), '0')
+    return (f'In Domino Administrator: Configuration, Messaging, Configurations; open the Configuration Settings '
+            f'document that applies to {", ".join(servers)}; Router/SMTP, Basics: "Local Internet domain smart host" '
+            f'= {smart_host or "(empty)"}; Router/SMTP, Restrictions and Controls, SMTP Inbound Controls: "Verify that '
+            f'local domain recipients exist in the Domino Directory" = {"Enabled" if verify == "1" else "Disabled"}. '
+            f'Save, then "tell router update config". To let the role do it, confirm the two item names '
+            f'(File > Document Properties, Fields tab) in domino_smart_host_item_smart_host and '
+            f'domino_smart_host_item_verify_recipients, and add them to the mode "default" of form ServerConfig')
+
+
+def route_steps(route_domain: str, route: dict, servers: list) -> str:
+    return (f'In Domino Administrator: Configuration, Messaging, Domains, Add Domain: Domain type "Foreign SMTP '
+            f'Domain"; Messages addressed to - Internet Domain: {route_domain}; Should be routed to - Domain name: '
+            f'{route["via"]}. Save. Then Configuration, Messaging, Connections, Add Connection: Connection type '
+            f'"SMTP"; Source server: {", ".join(servers) or "<your SMTP server>"}; Connect via: Direct connection; '
+            f'Destination domain: {route["via"]}; SMTP MTA relay host: {route["relay_host"]}. Save. The role then '
+            f'reads both documents and confirms its item names from them (domino_smart_host_foreign_domain_document, '
+            f'domino_smart_host_connection_document)')
+
+
+def _confirmed(kind: str, documents: list, names: dict, confirmed: list) -> bool:
+    """Whether the item names of ``kind`` are confirmed: by the site (``confirmed``), or at run
+    time by a document the admin made (read in mode default) that has every one of them."""
+    if kind in confirmed:
+        return True
+    wanted = [v for k, v in names.items() if k.endswith('_item')]
+    return any(all(item in d for item in wanted) for d in documents)
+
+
+def _plan_routes(current: dict, routes: dict, site: dict) -> list:
+    changes = []
+    names = {'foreign_domain': site['foreign_domain_document'], 'connection': site['connection_document']}
+    documents = {'foreign_domain': current.get('foreign_domains') or [], 'connection': current.get('connections') or []}
+    confirmed = {k: _confirmed(k, documents[k], names[k], site.get('confirmed') or []) for k in ROUTE_KINDS}
+    fd, cn = names['foreign_domain'], names['connection']
+    servers = list(site.get('servers') or [])
+    for route_domain, route in routes.items():
+        steps = route_steps(route_domain, route, servers)
+        domain = next((d for d in documents['foreign_domain']
+                       if route_domain in (x.lower() for x in _as_list(d.get(fd['domain_item'])))), None)
+        connection = next((c for c in documents['connection']
+                           if route['via'].lower() in (x.lower() for x in _as_list(c.get(cn['destination_item'])))), None)
+        wants = {'foreign_domain': {fd['domain_item']: route_domain, fd['via_item']: route['via']},
+                 'connection': {cn['destination_item']: route['via'], cn['relay_host_item']: route['relay_host'],
+                                cn['source_server_item']: servers}}
+        for kind, found in (('foreign_domain', domain), ('connection', connection)):
+            names_of = names[kind]
+            if found is None:
+                if not confirmed[kind]:
+                    changes.append(_change(kind, 'manual', steps=steps,
+                                           why=f'no {kind.replace("_", " ")} document routes {route_domain}, and its '
+                                               f'item names are not confirmed: the role does not create it'))
+                    continue
+                if kind == 'connection' and not servers:
+                    changes.append(_change(kind, 'fail', 'an SMTP Connection document needs its source server(s): '
+                                                         'set domino_smart_host_servers'))
+                    continue
+                items = dict({'Form': names_of['form'], names_of['type_item']: names_of['type']}, **wants[kind])
+                changes.append(_change(kind, 'create', items=items,
+                                       why=f'mail for {route_domain} has no {kind.replace("_", " ")} document'))
+                continue
+            absent = [item for item in wants[kind] if item not in found]
+            if absent:
+                changes.append(_change(kind, 'manual', unid=unid_of(found), steps=steps,
+                                       why=f'the {kind.replace("_", " ")} document {unid_of(found)} was read without '
+                                           f'{", ".join(absent)}: its item names are not confirmed'))
+                continue
+            items = {k: v for k, v in wants[kind].items()
+                     if sorted(x.lower() for x in _as_list(found.get(k))) != sorted(x.lower() for x in _as_list(v))}
+            if kind == 'connection' and cn['source_server_item'] in items:
+                # Source servers the admin added stay: the role adds the play's servers.
+                have = _as_list(found.get(cn['source_server_item']))
+                items[cn['source_server_item']] = have + [s for s in servers if _short_name(s) not in
+                                                          {_short_name(h) for h in have}]
+                if len(items[cn['source_server_item']]) == len(have):
+                    del items[cn['source_server_item']]
+            if items:
+                changes.append(_change(kind, 'update', unid=unid_of(found), items=items,
+                                       why=f'{kind.replace("_", " ")} {unid_of(found)}: {", ".join(sorted(items))} differ'))
+    return changes
+
+
+def plan_domino(current: dict, desired: dict, site: dict | None = None) -> list:
+    """The document changes that make ``current`` (the documents the Domino REST API returned in
+    mode default: ``global_domains``, ``server_configs``, ``foreign_domains``, ``connections``)
+    match ``desired``. ``site`` holds what the site confirmed: ``global_domain_select``,
+    ``servers`` (the SMTP servers the play configures), ``server_groups``, ``confirmed`` (document
+    kinds whose item names the admin confirmed) and the route documents' names. Each change is
+    {document, action, unid, items, why, restart, steps}: action ``update``/``create`` is written,
+    ``manual`` is printed with its Domino Administrator steps (the role then writes nothing),
+    ``fail`` refuses; ``restart``: Global Domain changes load at server start only (vendor facts
+    D-6.2)."""
+    site = dict(SITE_DEFAULTS, **(site or {}))
+    changes = _plan_global_domain(current, desired['global_domain'], site['global_domain_select'] or {})
+    changes += _plan_server_configs(current, desired['server_config'], list(site['servers'] or []),
+                                    site['server_groups'] or {})
+    changes += _plan_routes(current, desired['routes'], site)
+    return changes
+
+
+SITE_DEFAULTS = {
+    'global_domain_select': {}, 'servers': [], 'server_groups': {}, 'confirmed': [],
+    'foreign_domain_document': {'form': 'Domain', 'type_item': 'DomainType', 'type': 'ForeignSMTPDomain',
+                                'domain_item': 'ISP_Domain', 'via_item': 'ISP_RouteTo'},
+    'connection_document': {'form': 'Connection', 'type_item': 'ConnectionType', 'type': 'SMTP',
+                            'destination_item': 'Destination', 'relay_host_item': 'ConnectionHost',
+                            'source_server_item': 'Source'},
+}
 
 
 def unid_of(document: dict) -> str:

@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 
 from ansible_collections.coexist.domino_exchange.plugins.module_utils.routing.design import (
-    Design, domino_desired, exchange_desired, plan_domino, plan_exchange, routing_check, routing_problems)
+    Design, domino_desired, exchange_desired, plan_domino, plan_exchange, resolve_server_configs, routing_check,
+    routing_problems, unid_of)
 
 FIXTURES = Path(__file__).parent / 'fixtures'
 ITEMS = {'smart_host': 'SMTPSmartHost', 'verify_recipients': 'SMTPVerifyAuthenticatedRecipients'}
@@ -133,12 +134,24 @@ def test_a_missing_address_policy_is_an_error_not_a_new_policy():
 
 # --- Domino ---
 
-def domino_plan(d: Design, current: dict) -> list:
-    return plan_domino(current, domino_desired(d, 'exchange-smtp.example.com', ITEMS))
+SERVERS = ['mail1/Acme']
+CONFIRMED = {'servers': SERVERS, 'confirmed': ['foreign_domain', 'connection']}
+
+
+def domino_state() -> dict:
+    """The SYNTHESIZED fixture as the role hands it to the planner (documents read in mode default)."""
+    state = json.loads((FIXTURES / 'domino_state_drifted.json').read_text())
+    return {'global_domains': [state['global_domain']], 'server_configs': [state['server_config']],
+            'foreign_domains': [], 'connections': []}
+
+
+def domino_plan(d: Design, current: dict, site: dict | None = None, **desired) -> list:
+    return plan_domino(current, domino_desired(d, 'exchange-smtp.example.com', ITEMS, **desired),
+                       CONFIRMED if site is None else site)
 
 
 def test_domino_drift_is_corrected_and_the_restart_asked_for():
-    current = json.loads((FIXTURES / 'domino_state_drifted.json').read_text())
+    current = domino_state()
     changes = domino_plan(design(), current)
     domain = next(c for c in changes if c['document'] == 'global_domain')
     assert domain['items'] == {'LocalInternetDomainAliases': ['acme.example.org', 'domino.example.com']}   # merged
@@ -148,26 +161,115 @@ def test_domino_drift_is_corrected_and_the_restart_asked_for():
     assert config['items'] == {'SMTPVerifyAuthenticatedRecipients': '1', 'SMTPSmartHost': ''}
     routes = {c['document']: c for c in changes if c['document'] in ('foreign_domain', 'connection')}
     assert routes['foreign_domain']['action'] == 'create'
-    assert routes['foreign_domain']['items'] == {'domain': 'exchange.example.com', 'via': 'CoexistExchange'}
-    assert routes['connection']['items'] == {'destination': 'CoexistExchange', 'relay_host': 'exchange-smtp.example.com'}
+    assert routes['foreign_domain']['items'] == {'Form': 'Domain', 'DomainType': 'ForeignSMTPDomain',
+                                                 'ISP_Domain': 'exchange.example.com', 'ISP_RouteTo': 'CoexistExchange'}
+    assert routes['connection']['items'] == {'Form': 'Connection', 'ConnectionType': 'SMTP', 'Destination': 'CoexistExchange',
+                                             'ConnectionHost': 'exchange-smtp.example.com', 'Source': SERVERS}
 
 
 def test_domino_converged_is_a_no_op_and_exchange_last_hop_sets_the_smart_host():
-    current = json.loads((FIXTURES / 'domino_state_drifted.json').read_text())
-    current['global_domain']['LocalInternetDomainAliases'].append('DOMINO.example.com')
-    current['server_config'].update(SMTPVerifyAuthenticatedRecipients='1', SMTPSmartHost='')
-    current['foreign_domains'] = [{'@unid': 'AB' * 16, 'domain': 'exchange.example.com', 'via': 'CoexistExchange'}]
-    current['connections'] = [{'@unid': 'CD' * 16, 'destination': 'CoexistExchange', 'relay_host': 'Exchange-SMTP.example.com'}]
+    current = domino_state()
+    current['global_domains'][0]['LocalInternetDomainAliases'].append('DOMINO.example.com')
+    current['server_configs'][0].update(SMTPVerifyAuthenticatedRecipients='1', SMTPSmartHost='')
+    current['foreign_domains'] = [{'@unid': 'AB' * 16, 'ISP_Domain': 'exchange.example.com', 'ISP_RouteTo': 'CoexistExchange'}]
+    current['connections'] = [{'@unid': 'CD' * 16, 'Destination': 'CoexistExchange', 'ConnectionHost': 'Exchange-SMTP.example.com',
+                               'Source': ['CN=mail1/O=Acme', 'mail2/Acme']}]
     assert domino_plan(design(), current) == []
     changes = domino_plan(design(last_hop='exchange'), current)
-    assert changes == [{'document': 'server_config', 'action': 'update', 'unid': current['server_config']['@meta']['unid'],
-                        'items': {'SMTPVerifyAuthenticatedRecipients': '0', 'SMTPSmartHost': 'exchange-smtp.example.com'},
-                        'restart': False, 'why': 'SMTPSmartHost, SMTPVerifyAuthenticatedRecipients differ'}]
+    assert [(c['document'], c['action'], c['items']) for c in changes] == [
+        ('server_config', 'update', {'SMTPVerifyAuthenticatedRecipients': '0', 'SMTPSmartHost': 'exchange-smtp.example.com'})]
 
 
 def test_domino_without_its_documents_is_an_error():
     changes = domino_plan(design(), {})
     assert [c['action'] for c in changes if c['document'] in ('global_domain', 'server_config')] == ['fail', 'fail']
+
+
+def test_an_item_the_read_did_not_return_is_never_taken_as_empty():
+    """Issue 14 item 1: a DQL read returns only the dql mode's items; the aliases absent are not
+    'no aliases' (before: ['acme.example.org'] was replaced by ['domino.example.com'])."""
+    current = domino_state()
+    del current['global_domains'][0]['LocalInternetDomainAliases']
+    changes = domino_plan(design(), current)
+    domain = [c for c in changes if c['document'] == 'global_domain']
+    assert [c['action'] for c in domain] == ['fail'] and 'read without LocalInternetDomainAliases' in domain[0]['why']
+
+
+def test_the_global_domain_is_selected_by_unid_or_confirmed_items_never_the_first():
+    current = domino_state()
+    first = current['global_domains'][0]
+    other = dict(first, **{'@meta': {'unid': 'C0' * 16}, 'LocalPrimaryInternetDomain': 'acme.example.org',
+                           'LocalInternetDomainAliases': [], 'DomainName': 'Acme'})
+    current['global_domains'] = [first, other]
+    failed = domino_plan(design(), current)[0]
+    assert failed['action'] == 'fail' and '2 Global Domain documents' in failed['why']
+    for select in ({'@unid': 'c0' * 16}, {'DomainName': 'acme'}):
+        changed = domino_plan(design(), current, dict(CONFIRMED, global_domain_select=select))[0]
+        assert changed['unid'] == 'C0' * 16
+        # the site's primary stays; the shared domain becomes an alias
+        assert changed['items'] == {'LocalInternetDomainAliases': ['domino.example.com', 'example.com']}
+    failed = domino_plan(design(), current, dict(CONFIRMED, global_domain_select={'DomainName': 'nope'}))[0]
+    assert failed['action'] == 'fail' and 'must match exactly one' in failed['why']
+
+
+def test_the_primary_is_changed_only_when_the_admin_opts_in():
+    current = domino_state()
+    current['global_domains'][0]['LocalPrimaryInternetDomain'] = 'acme.example.org'
+    current['global_domains'][0]['LocalInternetDomainAliases'] = []
+    kept = domino_plan(design(), current)[0]
+    assert kept['items'] == {'LocalInternetDomainAliases': ['domino.example.com', 'example.com']}
+    changed = domino_plan(design(), current, change_primary=True)[0]
+    assert changed['items'] == {'LocalPrimaryInternetDomain': 'example.com',
+                                'LocalInternetDomainAliases': ['domino.example.com', 'acme.example.org']}
+
+
+def config_doc(unid: str, names, **items) -> dict:
+    return dict({'@meta': {'unid': unid}, 'Form': 'ServerConfig', 'ServerName': names,
+                 'SMTPVerifyAuthenticatedRecipients': '0', 'SMTPSmartHost': 'x'}, **items)
+
+
+@pytest.mark.parametrize('documents, servers, groups, expected', [
+    # own document beats group and default; names compared canonical = abbreviated, no case
+    ([config_doc('A', '*'), config_doc('B', ['CN=Mail1/O=Acme'])], ['mail1/Acme'], None, {'mail1/Acme': 'B'}),
+    # a group document applies before the default, when the site says which groups
+    ([config_doc('A', '*'), config_doc('G', ['EuropeServers'])], ['mail1/Acme'], {'mail1/Acme': ['EuropeServers']},
+     {'mail1/Acme': 'G'}),
+    ([config_doc('A', '*'), config_doc('G', ['EuropeServers'])], ['mail1/Acme'], {'mail1/Acme': []}, {'mail1/Acme': 'A'}),
+    # UseAsDefault is a default document too
+    ([config_doc('A', '', UseAsDefault='1')], ['mail1/Acme', 'mail2/Acme'], None, {'mail1/Acme': 'A', 'mail2/Acme': 'A'}),
+])
+def test_the_configuration_settings_document_that_applies_to_each_server(documents, servers, groups, expected):
+    resolved, problems = resolve_server_configs(documents, servers, groups)
+    assert problems == [] and {s: unid_of(d) for s, d in resolved.items()} == expected
+
+
+@pytest.mark.parametrize('documents, groups, message', [
+    ([config_doc('A', '*'), config_doc('G', ['EuropeServers'])], None, 'may be groups'),
+    ([config_doc('A', '*'), config_doc('G', ['G1']), config_doc('H', ['G2'])], {'mail1/Acme': ['G1', 'G2']}, 'undefined'),
+    ([config_doc('A', '*'), config_doc('B', '*')], {'mail1/Acme': []}, '2 default'),
+    ([config_doc('B', 'mail1/Acme'), config_doc('C', 'CN=mail1/O=Acme')], None, 'keep one'),
+])
+def test_a_server_whose_configuration_settings_document_is_unclear_is_refused(documents, groups, message):
+    resolved, problems = resolve_server_configs(documents, ['mail1/Acme'], groups)
+    assert resolved == {} and message in problems[0]
+    assert any(c['action'] == 'fail' and message in c['why']
+               for c in domino_plan(design(), dict(domino_state(), server_configs=documents),
+                                    dict(CONFIRMED, server_groups=groups or {})))
+
+
+def test_route_documents_are_created_only_with_confirmed_names():
+    """Issue 14 item 2: without the site's confirmation or a document showing the names, the
+    plan is the Domino Administrator steps (before: two documents with guessed names)."""
+    changes = domino_plan(design(), domino_state(), {'servers': SERVERS})
+    manual = [c for c in changes if c['document'] in ('foreign_domain', 'connection')]
+    assert [c['action'] for c in manual] == ['manual', 'manual']
+    assert 'Destination domain: CoexistExchange; SMTP MTA relay host: exchange-smtp.example.com' in manual[0]['steps']
+    # a Foreign SMTP Domain document made in Domino Administrator shows the names: that kind is confirmed
+    current = dict(domino_state(), foreign_domains=[{'@unid': 'AB' * 16, 'Form': 'Domain', 'DomainType': 'ForeignSMTPDomain',
+                                                     'ISP_Domain': 'other.example.net', 'ISP_RouteTo': 'Elsewhere'}])
+    kinds = {c['document']: c['action'] for c in domino_plan(design(), current, {'servers': SERVERS})
+             if c['document'] in ('foreign_domain', 'connection')}
+    assert kinds == {'foreign_domain': 'create', 'connection': 'manual'}
 
 
 def test_exchange_online_gets_an_onpremises_outbound_connector_and_no_policy_change():
@@ -180,9 +282,9 @@ def test_exchange_online_gets_an_onpremises_outbound_connector_and_no_policy_cha
                                       'UseMXRecord': False, 'Name': 'coexist: to Domino', 'ConnectorType': 'OnPremises'}
 
 
-def test_a_configuration_item_the_document_does_not_have_is_a_wrong_name():
-    current = json.loads((FIXTURES / 'domino_state_drifted.json').read_text())
-    changes = plan_domino(current, domino_desired(design(), 'exchange-smtp.example.com',
-                                                  dict(ITEMS, smart_host='SmartHostGuess')))
-    failed = [c for c in changes if c['action'] == 'fail']
-    assert len(failed) == 1 and 'SmartHostGuess' in failed[0]['why'] and 'domino_smart_host_item_' in failed[0]['why']
+def test_a_configuration_item_the_document_does_not_have_is_not_written():
+    changes = plan_domino(domino_state(), domino_desired(design(), 'exchange-smtp.example.com',
+                                                         dict(ITEMS, smart_host='SmartHostGuess')), CONFIRMED)
+    config = [c for c in changes if c['document'] == 'server_config']
+    assert [c['action'] for c in config] == ['manual'] and 'SmartHostGuess' in config[0]['why']
+    assert 'Local Internet domain smart host' in config[0]['steps'] and config[0]['items'] == {}
