@@ -48,14 +48,15 @@ options:
     default: []
   server_groups:
     description:
-      - The groups each server is in (C({mail1/Acme: [EuropeServers]})), for the Configuration Settings documents
-        of groups. A server with no entry is refused when a document names something that may be a group.
+      - The groups each server is in, a mapping of server name to a list of group names, for the Configuration
+        Settings documents of groups. A server with no entry is refused when a document names something that may
+        be a group.
     type: dict
     default: {}
   global_domain_select:
     description:
-      - Which Global Domain document to change when the directory has several - C({"@unid": "<UNID>"}) or items
-        and values the site confirmed. With one Global Domain document it may stay empty.
+      - Which Global Domain document to change when the directory has several - the key C(@unid) with the
+        document's UNID, or items and values the site confirmed. With one Global Domain document it may stay empty.
     type: dict
     default: {}
   change_primary:

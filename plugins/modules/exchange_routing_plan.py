@@ -33,10 +33,21 @@ options:
     description: The name of the send connector the role owns.
     type: str
     default: 'coexist: to Domino'
-  address_policy:
-    description: The email address policy that applies to the mailboxes; the Exchange routing domain is added to it.
-    type: str
-    default: Default Policy
+  address_policies_excluded:
+    description:
+      - Email address policies that do not apply to mailboxes (for example one for contacts only). Every other
+        policy gets the Exchange routing domain's template; a legacy (Exchange 2003) policy fails the plan with
+        the steps to upgrade it.
+    type: list
+    elements: str
+    default: []
+  source_transport_servers:
+    description:
+      - The Mailbox servers that may use the send connector (C(SourceTransportServers)); compared and set when
+        given, left to Exchange when empty.
+    type: list
+    elements: str
+    default: []
   update_recipients:
     description:
       - Identities to run C(Update-Recipient) on after the routing calls (on-premises only). Each run asks for
@@ -104,7 +115,8 @@ def main():
     spec.update({
         'domino_smtp_hosts': {'type': 'list', 'elements': 'str', 'required': True},
         'connector_name': {'type': 'str', 'default': 'coexist: to Domino'},
-        'address_policy': {'type': 'str', 'default': 'Default Policy'},
+        'address_policies_excluded': {'type': 'list', 'elements': 'str', 'default': []},
+        'source_transport_servers': {'type': 'list', 'elements': 'str', 'default': []},
         'platform': {'type': 'str', 'choices': ['onprem', 'online'], 'default': 'onprem'},
         'update_recipients': {'type': 'list', 'elements': 'str', 'default': []},
     })
@@ -115,7 +127,7 @@ def main():
     if problems:
         module.fail_json(msg='The routing design is refused: ' + ' | '.join(problems), routes=routes)
     calls = plan_exchange(p['current'], exchange_desired(design, p['domino_smtp_hosts'], p['connector_name'],
-                                                         p['address_policy']))
+                                                         p['address_policies_excluded'], p['source_transport_servers']))
     if p['platform'] == 'online':
         calls = for_exchange_online(calls)
     else:

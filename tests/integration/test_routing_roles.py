@@ -331,5 +331,5 @@ def test_the_exchange_planner_module_from_a_playbook(tmp_path, collections_path)
     ]}]))
     result = play(tmp_path, collections_path, str(playbook), extra={'ansible_python_interpreter': sys.executable})
     assert result.returncode == 0, result.stdout + result.stderr
-    assert ('CALLS=Set-AcceptedDomain,New-AcceptedDomain,Set-SendConnector,Set-EmailAddressPolicy,'
+    assert ('CALLS=New-AcceptedDomain,Set-SendConnector,Set-AcceptedDomain,Set-EmailAddressPolicy,'
             'Update-EmailAddressPolicy,Update-Recipient') in result.stdout

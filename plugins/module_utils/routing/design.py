@@ -66,6 +66,17 @@ class Design:
                          'contact\'s target address cannot be in a domain Exchange is authoritative for (KB 321721)')
         return found
 
+    def configuration_problems(self) -> list:
+        """Why the roles must not configure this design (on top of problems()): the guide's "Do not
+        use" rows. The Exchange 2003 module, which only verifies, does not refuse these."""
+        found = []
+        if self.last_hop == 'domino' and not self.exchange_routing_domain:
+            found.append('with Domino as the last hop the Domino contacts need coexist_exchange_routing_domain: a '
+                         'contact forwarding to its own shared-domain address is a local recipient of Domino, which '
+                         'resolves back to the contact or rejects it (Domino is the last hop) instead of sending it '
+                         'to Exchange')
+        return found
+
     def warnings(self) -> list:
         """Risks of this design the vendor facts infer but do not prove (reported, not refused)."""
         found = []
@@ -164,7 +175,7 @@ def check_design(design: Design) -> tuple:
     """(problems that refuse the design, the simulated routes as dicts, what the routes show)."""
     routes = routing_check(design)
     shown = routing_problems(routes) + design.warnings()
-    problems = design.problems()
+    problems = design.problems() + design.configuration_problems()
     looping = routing_problems(routes)
     if looping and not (design.last_hop == 'none' and design.accept_loop_risk):
         problems += looping
@@ -202,21 +213,38 @@ def _space(domain: str) -> str:
     return f'SMTP:{domain};1'
 
 
+def _scope_and_space(text: str) -> tuple:
+    """('Local:' or '', the address space without its scope): a scoped connector's spaces keep
+    their scope when the role rewrites them (vendor facts X-1.7)."""
+    text = str(text).strip()
+    if text.lower().startswith('local:'):
+        return 'Local:', text[len('local:'):]
+    return '', text
+
+
 def _spaces(values) -> set:
     """Send connector address spaces compared the way Exchange does: type and domain without
-    case, 'example.com' meaning 'SMTP:example.com;1'."""
+    case, 'example.com' meaning 'SMTP:example.com;1', the 'Local:' scope aside."""
     out = set()
     for value in values or ():
-        text = str(value).strip()
+        text = _scope_and_space(value)[1]
         kind, _colon, rest = text.rpartition(':') if ':' in text else ('SMTP', '', text)
         domain, _semi, cost = rest.partition(';')
         out.add(f'{(kind or "SMTP").upper()}:{domain.strip().lower()};{cost.strip() or "1"}')
     return out
 
 
-def exchange_desired(design: Design, domino_smtp_hosts: list, connector_name: str, address_policy: str) -> dict:
+def _hosts(values) -> list:
+    """Smart hosts and server names compared without case, an IP smart host with or without the
+    brackets Exchange lists it in ([10.10.1.1] is 10.10.1.1; vendor facts X-1.7)."""
+    return sorted(str(v).strip().strip('[]').lower() for v in values or ())
+
+
+def exchange_desired(design: Design, domino_smtp_hosts: list, connector_name: str, excluded_policies=(),
+                     source_transport_servers=()) -> dict:
     """What Exchange needs for ``design``: accepted domains, the send connector to Domino, the
-    routing-domain template on the email address policy."""
+    routing-domain template on every email address policy that applies to mailboxes (except the
+    ones the site excludes)."""
     shared_type = 'Authoritative' if design.last_hop == 'exchange' else 'InternalRelay'
     accepted = {design.shared_domain.lower(): shared_type}
     if design.exchange_routing_domain:
@@ -226,65 +254,140 @@ def exchange_desired(design: Design, domino_smtp_hosts: list, connector_name: st
         spaces.append(design.shared_domain)       # Exchange forwards its unknown recipients to Domino
     return {
         'accepted_domains': accepted,
+        'domino_routing_domain': design.domino_routing_domain.lower(),
         'send_connector': {'name': connector_name, 'address_spaces': [_space(d) for d in spaces],
-                           'smart_hosts': list(domino_smtp_hosts)},
-        'address_policy': {'name': address_policy,
-                           'template': f'smtp:%m@{design.exchange_routing_domain}' if design.exchange_routing_domain else ''},
+                           'smart_hosts': list(domino_smtp_hosts),
+                           'source_transport_servers': list(source_transport_servers or ())},
+        'address_policies': {'excluded': [str(n) for n in excluded_policies or ()],
+                             'template': f'smtp:%m@{design.exchange_routing_domain}' if design.exchange_routing_domain else ''},
     }
+
+
+def _covers(accepted: str, domain: str) -> bool:
+    accepted, domain = accepted.lower(), domain.lower()
+    return accepted == domain or (accepted.startswith('*.') and domain.endswith(accepted[1:]))
+
+
+def _fail(why: str) -> dict:
+    return {'cmdlet': 'fail', 'why': why, 'parameters': {}}
 
 
 def plan_exchange(current: dict, desired: dict) -> list:
     """The cmdlet calls that make ``current`` (as the role's read script returns it: plain
     strings) match ``desired``; [] when nothing differs. Each call is {cmdlet, parameters,
-    why}: the role passes the parameters as data (splatted), never as script text."""
-    calls = []
+    why}: the role passes the parameters as data (splatted), never as script text.
+
+    Order matters while mail flows: a domain becomes Authoritative before an address space is
+    taken off the connector, and the connector to Domino exists before a domain becomes
+    InternalRelay (else Exchange briefly rejects, or has no route for, the unknown recipients).
+    So: Authoritative domains, then the connector, then InternalRelay domains, then the policies."""
     have = {str(d.get('DomainName', '')).lower(): d for d in current.get('accepted_domains') or []}
+    domino = desired.get('domino_routing_domain') or ''
+    refused = []
+    if domino:
+        covering = sorted(str(d.get('DomainName')) for d in have.values()
+                          if str(d.get('DomainType')) == 'Authoritative' and _covers(str(d.get('DomainName', '')), domino))
+        if covering:
+            # KB 321721: no contact may target a domain Exchange is authoritative for (vendor facts X-1.6).
+            refused.append(_fail(f'the Domino routing domain {domino} is covered by the Authoritative accepted domain(s) '
+                                 f'{", ".join(covering)}: the AD contacts target it, and Exchange would reject mail for '
+                                 f'them (KB 321721). Remove that accepted domain or choose another Domino routing domain'))
+    authoritative, relay = [], []
     for domain, kind in desired['accepted_domains'].items():
         found = have.get(domain)
         if found is None:
-            calls.append({'cmdlet': 'New-AcceptedDomain', 'why': f'{domain} is not an accepted domain',
-                          'parameters': {'Name': domain, 'DomainName': domain, 'DomainType': kind}})
+            call = {'cmdlet': 'New-AcceptedDomain', 'why': f'{domain} is not an accepted domain',
+                    'parameters': {'Name': domain, 'DomainName': domain, 'DomainType': kind}}
         elif str(found.get('DomainType')) != kind:
-            calls.append({'cmdlet': 'Set-AcceptedDomain', 'why': f'{domain} is {found.get("DomainType")}, needs {kind}',
-                          'parameters': {'Identity': str(found.get('Name') or domain), 'DomainType': kind}})
-    wanted = desired['send_connector']
+            call = {'cmdlet': 'Set-AcceptedDomain', 'why': f'{domain} is {found.get("DomainType")}, needs {kind}',
+                    'parameters': {'Identity': str(found.get('Name') or domain), 'DomainType': kind}}
+        else:
+            continue
+        (authoritative if kind == 'Authoritative' else relay).append(call)
+    return refused + authoritative + _plan_connector(current, desired['send_connector']) + relay + \
+        _plan_policies(current, desired['address_policies'])
+
+
+def _plan_connector(current: dict, wanted: dict) -> list:
     connector = next((c for c in current.get('send_connectors') or [] if c.get('Name') == wanted['name']), None)
-    if wanted['address_spaces']:
-        spec = {'AddressSpaces': wanted['address_spaces'], 'SmartHosts': wanted['smart_hosts'],
-                'DNSRoutingEnabled': False}
-        if connector is None:
-            calls.append({'cmdlet': 'New-SendConnector', 'why': f'no send connector named {wanted["name"]!r}',
-                          'parameters': dict(spec, Name=wanted['name'], Usage='Custom', SmartHostAuthMechanism='None')})
-        else:
-            drift = []
-            if _spaces(connector.get('AddressSpaces')) != _spaces(wanted['address_spaces']):
-                drift.append('address spaces')
-            if sorted(h.lower() for h in connector.get('SmartHosts') or []) != sorted(h.lower() for h in wanted['smart_hosts']):
-                drift.append('smart hosts')
-            if str(connector.get('DNSRoutingEnabled')).lower() == 'true':
-                drift.append('DNS routing on')
-            if str(connector.get('Enabled', 'true')).lower() == 'false':
-                drift.append('disabled')
-                spec['Enabled'] = True
-            if drift:
-                calls.append({'cmdlet': 'Set-SendConnector', 'why': f'{wanted["name"]}: {", ".join(drift)} differ',
-                              'parameters': dict(spec, Identity=wanted['name'])})
-    policy = desired['address_policy']
-    if policy['template']:
-        found = next((p for p in current.get('address_policies') or [] if p.get('Name') == policy['name']), None)
-        if found is None:
-            calls.append({'cmdlet': 'fail', 'why': f'email address policy {policy["name"]!r} not found: name the policy '
-                                                   f'that applies to the mailboxes (exchange_shared_namespace_address_policy)',
-                          'parameters': {}})
-        else:
-            templates = [str(t) for t in found.get('EnabledEmailAddressTemplates') or []]
-            if policy['template'].lower() not in (t.lower() for t in templates):
-                calls.append({'cmdlet': 'Set-EmailAddressPolicy', 'why': f'{policy["name"]} lacks {policy["template"]}',
-                              'parameters': {'Identity': policy['name'],
-                                             'EnabledEmailAddressTemplates': templates + [policy['template']]}})
-                calls.append({'cmdlet': 'Update-EmailAddressPolicy', 'why': 'stamp the new address on the mailboxes',
-                              'parameters': {'Identity': policy['name']}})
+    if not wanted['address_spaces']:
+        return []
+    spec = {'AddressSpaces': wanted['address_spaces'], 'SmartHosts': wanted['smart_hosts'], 'DNSRoutingEnabled': False}
+    if wanted['source_transport_servers']:
+        spec['SourceTransportServers'] = wanted['source_transport_servers']
+    if connector is None:
+        return [{'cmdlet': 'New-SendConnector', 'why': f'no send connector named {wanted["name"]!r}',
+                 'parameters': dict(spec, Name=wanted['name'], Usage='Custom', SmartHostAuthMechanism='None')}]
+    drift = []
+    if _spaces(connector.get('AddressSpaces')) != _spaces(wanted['address_spaces']):
+        drift.append('address spaces')
+    scoped = any(_scope_and_space(a)[0] for a in connector.get('AddressSpaces') or [])
+    if scoped:
+        spec['AddressSpaces'] = [f'Local:{a}' for a in wanted['address_spaces']]
+    if _hosts(connector.get('SmartHosts')) != _hosts(wanted['smart_hosts']):
+        drift.append('smart hosts')
+    if wanted['source_transport_servers'] and \
+            _hosts(connector.get('SourceTransportServers')) != _hosts(wanted['source_transport_servers']):
+        drift.append('source transport servers')
+    if str(connector.get('DNSRoutingEnabled')).lower() == 'true':
+        drift.append('DNS routing on')
+    if str(connector.get('Enabled', 'true')).lower() == 'false':
+        drift.append('disabled')
+        spec['Enabled'] = True
+    if not drift:
+        return []
+    return [{'cmdlet': 'Set-SendConnector', 'why': f'{wanted["name"]}: {", ".join(drift)} differ',
+             'parameters': dict(spec, Identity=wanted['name'])}]
+
+
+def _plan_policies(current: dict, wanted: dict) -> list:
+    """Every email address policy that applies to mailboxes gets the routing-domain template
+    (the mailboxes of any of them need the routing address, or Domino's forward bounces). A
+    legacy (Exchange 2003) policy is explained, not changed: Set-EmailAddressPolicy asks to
+    upgrade it, a prompt a non-interactive session cannot answer (vendor facts X-1.7)."""
+    if not wanted['template']:
+        return []
+    policies = [p for p in current.get('address_policies') or [] if str(p.get('Name')) not in wanted['excluded']]
+    if not policies:
+        return [_fail('no email address policy applies to the mailboxes (or every one is excluded in '
+                      'exchange_shared_namespace_address_policies_excluded): the mailboxes would get no address in the '
+                      'Exchange routing domain')]
+    major = _major(current.get('exchange_version'))
+    calls = []
+    for policy in sorted(policies, key=lambda p: _priority(p.get('Priority'))):
+        name = str(policy.get('Name'))
+        templates = [str(t) for t in policy.get('EnabledEmailAddressTemplates') or []]
+        if wanted['template'].lower() in (t.lower() for t in templates):
+            continue
+        if str(policy.get('RecipientFilterType', '')).lower() == 'legacy' or str(policy.get('ExchangeVersion', '')).startswith('0.0'):
+            calls.append(_fail(f'email address policy {name!r} was made by Exchange 2003 (RecipientFilterType Legacy): '
+                               f'Set-EmailAddressPolicy would ask to upgrade its filter, which the role cannot answer. '
+                               f'Upgrade it in the Exchange Management Shell after checking the filter it gets '
+                               f'(Set-EmailAddressPolicy "{name}" -IncludedRecipients AllRecipients -ForceUpgrade, or its '
+                               f'own -RecipientFilter), or exclude it (exchange_shared_namespace_address_policies_excluded)'))
+            continue
+        calls.append({'cmdlet': 'Set-EmailAddressPolicy', 'why': f'{name} lacks {wanted["template"]}',
+                      'parameters': {'Identity': name, 'EnabledEmailAddressTemplates': templates + [wanted['template']]}})
+        update = {'Identity': name}
+        if major >= 15:                       # Exchange 2013 and later: the primary addresses are left alone
+            update['UpdateSecondaryAddressesOnly'] = True
+        calls.append({'cmdlet': 'Update-EmailAddressPolicy', 'why': f'stamp the new address on the recipients of {name}',
+                      'parameters': update})
     return calls
+
+
+def _major(version) -> int:
+    """The major version of Exchange from AdminDisplayVersion ('Version 15.2 (Build 1118.7)')."""
+    digits = ''.join(ch if ch.isdigit() or ch == '.' else ' ' for ch in str(version or '')).split()
+    try:
+        return int(digits[0].split('.')[0]) if digits else 0
+    except ValueError:
+        return 0
+
+
+def _priority(value) -> int:
+    text = str(value or '').strip()
+    return int(text) if text.isdigit() else 2 ** 31            # 'Lowest' (the default policy) last
 
 
 def for_exchange_online(calls: list) -> list:
@@ -304,7 +407,7 @@ def for_exchange_online(calls: list) -> list:
                 params.update(Identity=p['Identity'], **({'Enabled': True} if 'Enabled' in p else {}))
             out.append(dict(call, cmdlet=call['cmdlet'].replace('SendConnector', 'OutboundConnector'), parameters=params))
         elif call['cmdlet'] in ('Set-EmailAddressPolicy', 'Update-EmailAddressPolicy') or \
-                (call['cmdlet'] == 'fail' and 'address policy' in call['why']):
+                (call['cmdlet'] == 'fail' and 'address polic' in call['why']):
             continue
         elif call['cmdlet'] == 'New-AcceptedDomain':
             # A domain joins Microsoft 365 through the admin center (added and verified), not a cmdlet.

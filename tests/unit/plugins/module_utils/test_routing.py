@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from ansible_collections.coexist.domino_exchange.plugins.module_utils.routing.design import (
-    Design, domino_desired, exchange_desired, plan_domino, plan_exchange, resolve_server_configs, routing_check,
+    Design, check_design, domino_desired, exchange_desired, plan_domino, plan_exchange, resolve_server_configs, routing_check,
     routing_problems, unid_of)
 
 FIXTURES = Path(__file__).parent / 'fixtures'
@@ -36,6 +36,11 @@ def test_one_last_hop_delivers_every_mailbox_and_rejects_the_unknown_once(last_h
     if last_hop == 'exchange' and not domains[0]:
         # KB 321721: an AD contact cannot target a domain Exchange is authoritative for
         assert any('KB 321721' in p for p in d.problems())
+        return
+    if last_hop == 'domino' and not domains[1]:
+        # issue 14 item 9: the Domino contacts would forward into Domino's own local domain
+        assert d.problems() == [] and any('coexist_exchange_routing_domain' in p for p in d.configuration_problems())
+        assert any('coexist_exchange_routing_domain' in p for p in check_design(d)[0])
         return
     assert d.problems() == []
     assert bool(d.warnings()) == (not domains[1] or (last_hop == 'exchange' and bool(domains[0])))
@@ -68,20 +73,21 @@ def test_bad_designs_are_refused(changes, message):
 
 # --- Exchange ---
 
-def exchange_plan(d: Design, current: dict) -> list:
+def exchange_plan(d: Design, current: dict, **options) -> list:
     return plan_exchange(current, exchange_desired(d, ['domino1.example.com', 'domino2.example.com'],
-                                                   'coexist: to Domino', 'Default Policy'))
+                                                   'coexist: to Domino', **options))
 
 
 def test_exchange_from_nothing():
     current = {'accepted_domains': [], 'send_connectors': [],
                'address_policies': [{'Name': 'Default Policy', 'EnabledEmailAddressTemplates': ['SMTP:%m@example.com']}]}
     calls = exchange_plan(design(), current)
-    assert [c['cmdlet'] for c in calls] == ['New-AcceptedDomain', 'New-AcceptedDomain', 'New-SendConnector',
+    # the connector to Domino exists before the shared domain becomes InternalRelay (issue 14 item 7)
+    assert [c['cmdlet'] for c in calls] == ['New-AcceptedDomain', 'New-SendConnector', 'New-AcceptedDomain',
                                             'Set-EmailAddressPolicy', 'Update-EmailAddressPolicy']
-    assert calls[0]['parameters'] == {'Name': 'example.com', 'DomainName': 'example.com', 'DomainType': 'InternalRelay'}
-    assert calls[1]['parameters']['DomainType'] == 'Authoritative'
-    connector = calls[2]['parameters']
+    assert calls[2]['parameters'] == {'Name': 'example.com', 'DomainName': 'example.com', 'DomainType': 'InternalRelay'}
+    assert calls[0]['parameters']['DomainType'] == 'Authoritative'
+    connector = calls[1]['parameters']
     assert connector['AddressSpaces'] == ['SMTP:domino.example.com;1', 'SMTP:example.com;1']
     assert connector['SmartHosts'] == ['domino1.example.com', 'domino2.example.com'] and connector['DNSRoutingEnabled'] is False
     assert calls[3]['parameters']['EnabledEmailAddressTemplates'] == ['SMTP:%m@example.com', 'smtp:%m@exchange.example.com']
@@ -129,7 +135,80 @@ def test_exchange_last_hop_makes_the_shared_domain_authoritative_and_keeps_it_of
 
 def test_a_missing_address_policy_is_an_error_not_a_new_policy():
     calls = exchange_plan(design(), {'address_policies': []})
-    assert calls[-1]['cmdlet'] == 'fail' and 'exchange_shared_namespace_address_policy' in calls[-1]['why']
+    assert calls[-1]['cmdlet'] == 'fail' and 'exchange_shared_namespace_address_policies_excluded' in calls[-1]['why']
+    calls = exchange_plan(design(), {'address_policies': [{'Name': 'Default Policy'}]}, excluded_policies=['Default Policy'])
+    assert calls[-1]['cmdlet'] == 'fail'
+
+
+def test_the_order_keeps_mail_flowing():
+    """Issue 14 item 7: before, Set-AcceptedDomain InternalRelay came before the connector had
+    the shared domain (unknown recipients without a route), and with Exchange as the new last hop
+    the address space went off the connector before the domain was Authoritative."""
+    current = json.loads((FIXTURES / 'exchange_state_drifted.json').read_text())
+    cmdlets = [c['cmdlet'] for c in exchange_plan(design(), current)]
+    assert cmdlets.index('Set-SendConnector') < cmdlets.index('Set-AcceptedDomain')
+    current['accepted_domains'][0]['DomainType'] = 'InternalRelay'
+    current['send_connectors'][1].update(AddressSpaces=['SMTP:example.com;1', 'SMTP:domino.example.com;1'],
+                                         SmartHosts=['domino1.example.com', 'domino2.example.com'], Enabled='True')
+    calls = exchange_plan(design(last_hop='exchange'), current)
+    cmdlets = [c['cmdlet'] for c in calls]
+    assert cmdlets.index('Set-AcceptedDomain') < cmdlets.index('Set-SendConnector')
+    assert calls[cmdlets.index('Set-SendConnector')]['parameters']['AddressSpaces'] == ['SMTP:domino.example.com;1']
+
+
+def converged_exchange() -> dict:
+    current = json.loads((FIXTURES / 'exchange_state_drifted.json').read_text())
+    current['accepted_domains'][0]['DomainType'] = 'InternalRelay'
+    current['accepted_domains'].append({'Name': 'exchange', 'DomainName': 'exchange.example.com', 'DomainType': 'Authoritative'})
+    current['send_connectors'][1].update(AddressSpaces=['SMTP:example.com;1', 'SMTP:domino.example.com;1'],
+                                         SmartHosts=['domino1.example.com', 'domino2.example.com'], Enabled='True',
+                                         SourceTransportServers=['EX01'])
+    current['address_policies'][0]['EnabledEmailAddressTemplates'].append('smtp:%m@exchange.example.com')
+    return current
+
+
+def test_connector_details_are_compared_as_exchange_lists_them():
+    """Issue 14 item 9: an IP smart host listed in brackets is the same host; a scoped (Local:)
+    connector keeps its scope; SourceTransportServers is compared when the site gives it."""
+    current = converged_exchange()
+    current['send_connectors'][1]['SmartHosts'] = ['[192.0.2.10]', 'domino2.example.com']
+    plan = plan_exchange(current, exchange_desired(design(), ['192.0.2.10', 'domino2.example.com'], 'coexist: to Domino'))
+    assert plan == []
+    current['send_connectors'][1]['AddressSpaces'] = ['Local:SMTP:example.com;1']
+    plan = plan_exchange(current, exchange_desired(design(), ['192.0.2.10', 'domino2.example.com'], 'coexist: to Domino'))
+    assert plan[0]['parameters']['AddressSpaces'] == ['Local:SMTP:domino.example.com;1', 'Local:SMTP:example.com;1']
+    plan = exchange_plan(design(), converged_exchange(), source_transport_servers=['EX01', 'EX02'])
+    assert [c['cmdlet'] for c in plan] == ['Set-SendConnector'] and 'source transport servers' in plan[0]['why']
+    assert plan[0]['parameters']['SourceTransportServers'] == ['EX01', 'EX02']
+    assert exchange_plan(design(), converged_exchange(), source_transport_servers=['ex01']) == []
+
+
+@pytest.mark.parametrize('accepted', ['domino.example.com', '*.example.com'])
+def test_an_authoritative_domain_covering_the_domino_routing_domain_is_refused(accepted):
+    current = converged_exchange()
+    current['accepted_domains'].append({'Name': 'x', 'DomainName': accepted, 'DomainType': 'Authoritative'})
+    calls = exchange_plan(design(), current)
+    assert calls[0]['cmdlet'] == 'fail' and 'KB 321721' in calls[0]['why'] and accepted in calls[0]['why']
+
+
+def test_every_mailbox_policy_gets_the_routing_domain_and_a_legacy_one_is_explained():
+    """Issue 14 item 8: before, only the policy named Default Policy was changed, and without
+    -UpdateSecondaryAddressesOnly; a legacy policy would have met an upgrade prompt."""
+    current = converged_exchange()
+    current['exchange_version'] = 'Version 15.2 (Build 1118.7)'
+    current['address_policies'].insert(0, {'Name': 'Sales', 'Priority': '1', 'RecipientFilterType': 'Precanned',
+                                           'EnabledEmailAddressTemplates': ['SMTP:%m@sales.example.com']})
+    calls = exchange_plan(design(), current)
+    assert [(c['cmdlet'], c['parameters']) for c in calls] == [
+        ('Set-EmailAddressPolicy', {'Identity': 'Sales', 'EnabledEmailAddressTemplates': [
+            'SMTP:%m@sales.example.com', 'smtp:%m@exchange.example.com']}),
+        ('Update-EmailAddressPolicy', {'Identity': 'Sales', 'UpdateSecondaryAddressesOnly': True})]
+    current['exchange_version'] = 'Version 14.3 (Build 123.4)'                 # Exchange 2010: no such switch
+    assert exchange_plan(design(), current)[1]['parameters'] == {'Identity': 'Sales'}
+    current['address_policies'][0]['RecipientFilterType'] = 'Legacy'
+    calls = exchange_plan(design(), current)
+    assert [c['cmdlet'] for c in calls] == ['fail'] and 'Exchange 2003' in calls[0]['why'] and '-ForceUpgrade' in calls[0]['why']
+    assert exchange_plan(design(), current, excluded_policies=['Sales']) == []
 
 
 # --- Domino ---
@@ -275,9 +354,9 @@ def test_route_documents_are_created_only_with_confirmed_names():
 def test_exchange_online_gets_an_onpremises_outbound_connector_and_no_policy_change():
     from ansible_collections.coexist.domino_exchange.plugins.module_utils.routing.design import for_exchange_online
     calls = for_exchange_online(exchange_plan(design(), {'address_policies': []}))
-    assert [c['cmdlet'] for c in calls] == ['fail', 'fail', 'New-OutboundConnector']     # domains: admin center
+    assert [c['cmdlet'] for c in calls] == ['fail', 'New-OutboundConnector', 'fail']     # domains: admin center
     assert 'Microsoft 365 admin center' in calls[0]['why']
-    assert calls[2]['parameters'] == {'RecipientDomains': ['domino.example.com', 'example.com'],
+    assert calls[1]['parameters'] == {'RecipientDomains': ['domino.example.com', 'example.com'],
                                       'SmartHosts': ['domino1.example.com', 'domino2.example.com'],
                                       'UseMXRecord': False, 'Name': 'coexist: to Domino', 'ConnectorType': 'OnPremises'}
 
