@@ -6,6 +6,7 @@ PowerShell grammar. The cmdlet calls the planner generates for each plan kind ar
 splatted call the run script makes and parsed too, and each must be one the script allows."""
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
 from pathlib import Path
@@ -115,7 +116,7 @@ def plans() -> dict:
                                       exchange_desired(d, hosts, 'coexist: to Domino')),
         'drift': plan_exchange(drifted, exchange_desired(d, hosts, 'coexist: to Domino')),
         'exchange last hop': plan_exchange(drifted, exchange_desired(
-            Design(**dict(d.__dict__, last_hop='exchange')), hosts, 'coexist: to Domino')),
+            dataclasses.replace(d, last_hop='exchange'), hosts, 'coexist: to Domino')),
         'several policies': plan_exchange(many, exchange_desired(d, hosts, 'coexist: to Domino')),
         'scoped': plan_exchange(scoped, exchange_desired(d, hosts, 'coexist: to Domino', source_transport_servers=['EX01'])),
         'online': for_exchange_online(plan_exchange(drifted, exchange_desired(d, hosts, 'coexist: to Domino'))),
