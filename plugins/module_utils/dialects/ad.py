@@ -23,6 +23,7 @@ displayName, givenName, sn      from the source
 mail                            the source's own primary address
 mailNickname                    alias, unique forest-wide
 targetAddress                   SMTP:<local part>@<Domino routing domain>: where Exchange sends
+                                (or the Person's own address in that domain; dialects/domino.py)
 proxyAddresses                  SMTP:<mail> and smtp:<target address>, merged with other values
 msExchRecipientDisplayType      6 (mail contact)
 msExchRecipientTypeDetails      64 (MailContact)
@@ -139,7 +140,9 @@ class AdContactProfile(ContainerNaming):
 
     # values
     def routing_address(self, source: SourceRecord) -> str:
-        return in_domain(local_part(source.mail), self.domino_routing_domain, source.mail)
+        # The Domino dialect derives the address Domino's router will find (dialects/domino.py
+        # forwarding_address); records handed in as data without one get the same primary-domain form.
+        return source.routing_address or in_domain(local_part(source.mail), self.domino_routing_domain, source.mail)
 
     def validate(self, source: SourceRecord) -> list:
         problems = []

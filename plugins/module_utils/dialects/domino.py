@@ -100,6 +100,8 @@ class MailboxRule:
     marker_attribute: str = DEFAULT_MARKER_ATTRIBUTE
     marker_prefix: str = DEFAULT_MARKER_PREFIX
     routed_domains: tuple = ()                  # lower case; () = any domain (synthesized still refused)
+    primary_domain: str = ''                    # Domino's local primary Internet domain (the shared domain)
+    routing_domain: str = ''                    # the Domino routing domain AD contacts forward to ('' = none)
 
     def why_not(self, entry) -> str:
         """'' if the entry is a mailbox, else the reason it is not (for the counts)."""
@@ -142,18 +144,87 @@ def record_from_entry(entry, field_map: dict, routed_domains: tuple = ()) -> Sou
 
 
 def read_mailboxes(client: LdapClient, base: str, rule: MailboxRule, field_map: dict) -> MailboxRead:
-    """Every Domino mailbox under ``base`` ('' = the whole directory, flat names included)."""
+    """Every Domino mailbox under ``base`` ('' = the whole directory, flat names included), each
+    with the address its AD contact forwards to when ``rule.routing_domain`` is set
+    (:func:`forwarding_address`)."""
     attributes = sorted({'dominoUNID', 'cn', 'givenName', 'sn', 'mail', 'uid', 'mailfile', 'mailsystem',
                          'mailaddress', rule.marker_attribute} | set(field_map.values()))
     records, reasons, persons = [], {}, 0
+    routing = rule.routing_domain.strip().lower()
+    holders: dict = {}                           # address in the routing domain -> the Person's DN
     for entry in client.search(base, '(objectClass=dominoPerson)', attributes):
         persons += 1
+        if routing:
+            for value in [entry.get('mail') or ''] + entry.values('cn'):
+                if '@' in value and domain_of(value.strip()) == routing:
+                    holders.setdefault(value.strip().lower(), entry.dn)
         reason = rule.why_not(entry)
         if reason:
             reasons[reason] = reasons.get(reason, 0) + 1
             continue
-        records.append(record_from_entry(entry, field_map, rule.routed_domains))
+        record = record_from_entry(entry, field_map, rule.routed_domains)
+        if routing:
+            record = with_forwarding(record, entry.values('cn'), rule.primary_domain, routing)
+        records.append(record)
+    if holders:
+        records = [_forwarding_taken(r, holders) for r in records]
     return MailboxRead(_conflicts_reported(records), reasons, persons)
+
+
+def forwarding_address(mail: str, names, primary: str, routing: str) -> tuple:
+    """(the address an AD contact forwards this Domino mailbox's mail to, '') or ('', why no
+    address will reach it).
+
+    Exchange sends the contact's mail to its targetAddress in the Domino routing domain, an alias
+    in Domino's Global Domain. Domino's router finds an SMTP recipient in the ``$Users`` view, which
+    holds every Person's Internet address and each of its names: first the exact address; only if
+    that misses and the domain is an alias, the same local part in the *primary* domain (vendor
+    facts D-6.1, D-11.6). So a mailbox whose Internet address is in the primary domain (the shared
+    domain) is found as ``<local part>@<routing domain>``; one that holds an address in the routing
+    domain itself (its Internet address, or a User name value) is found by that exact address; a
+    mailbox whose Internet address is in another alias domain is found by neither, and mail to
+    ``<local part>@<routing domain>`` would reach whoever holds ``<local part>@<primary>``, or
+    nobody: no contact is written for it.
+    """
+    if not routing or not mail:
+        return '', ''
+    routing, primary = routing.lower(), (primary or '').strip().lower()
+    local = local_part(mail)
+    if domain_of(mail) == routing:
+        return mail, ''
+    held = sorted((n.strip() for n in names if '@' in n and domain_of(n.strip()) == routing
+                   and not address_problem(n.strip())), key=lambda n: (local_part(n).lower() != local.lower(), n.lower()))
+    if held:
+        return held[0], ''
+    if primary and domain_of(mail) == primary:
+        return f'{local}@{routing}', ''
+    return '', (f'{mail} is in {domain_of(mail)}, not in the Domino primary Internet domain {primary or "(not set)"}: '
+                f'mail the AD contact forwards to {local}@{routing} is looked up by Domino as that address, then as '
+                f'{local}@{primary or "<primary>"} (vendor facts D-6.1, D-11.6), and neither is this Person\'s; give it '
+                f'an Internet address in {primary or "the primary domain"}, or add {local}@{routing} to its User name '
+                f'(FullName) field')
+
+
+def with_forwarding(record: SourceRecord, names, primary: str, routing: str) -> SourceRecord:
+    """``record`` with the address its AD contact forwards to, or with the reason there is none
+    (a problem: reported, never written). Records that already have a problem are left as they are."""
+    if record.problems or not record.mail or synthesized(record.mail):
+        return record
+    target, why = forwarding_address(record.mail, names, primary, routing)
+    if why:
+        return replace(record, problems=record.problems + (why,))
+    return replace(record, routing_address=target) if target else record
+
+
+def _forwarding_taken(record: SourceRecord, holders: dict) -> SourceRecord:
+    """A derived forwarding address another Person holds exactly would reach that Person: Domino's
+    exact match comes before the primary-domain retry (vendor facts D-6.1)."""
+    holder = holders.get(record.routing_address.lower()) if record.routing_address else None
+    if holder is None or dn_key(holder) == dn_key(record.dn):
+        return record
+    return replace(record, routing_address='', problems=record.problems + (
+        f'{record.routing_address}, where its AD contact would forward, is an address of {holder} in Domino: mail '
+        f'would reach that Person (vendor facts D-6.1); no contact is written',))
 
 
 def outside_routed_domains(records: list, routed_domains: tuple) -> list:
@@ -164,7 +235,9 @@ def outside_routed_domains(records: list, routed_domains: tuple) -> list:
     out = []
     for record in records:
         if record.mail and not synthesized(record.mail) and domain_of(record.mail) not in routed_domains:
-            record = replace(record, problems=record.problems + (unroutable(record.mail, routed_domains),))
+            why = unroutable(record.mail, routed_domains)
+            if why not in record.problems:          # read_mailboxes may have found it already
+                record = replace(record, problems=record.problems + (why,))
         out.append(record)
     return out
 

@@ -28,7 +28,7 @@ from ..dialects.ad import (
     read_effective_rights, read_exchange_mailboxes, read_marked_outside)
 from ..dialects.domino import (
     DominoContactProfile, MailboxRule, CONTACT_MANAGED, NEVER_WRITTEN, contact_moves, contacts_base_missing,
-    group_operations, outside_routed_domains, read_groups_naming, read_mailboxes)
+    group_operations, outside_routed_domains, read_groups_naming, read_mailboxes, with_forwarding)
 from ..dialects.domino import read_address_index as read_domino_address_index
 from ..dialects.domino import read_contacts as read_domino_contacts
 from ..directory.client import LdapClient
@@ -90,11 +90,15 @@ def _read_domino_mailboxes(p: dict) -> tuple:
     fields = attribute_fields(p['attribute_map'], 'ad')
     # Only addresses of the routed domains are sources: a mail Domino synthesized (the dialect
     # marks it), or one in a domain nobody routes here, is reported instead (vendor facts D-11.1).
+    # Each mailbox's forwarding address is one Domino's router will find (vendor facts D-6.1).
+    primary, routing = (p.get('shared_domain') or '').strip(), (p.get('domino_routing_domain') or '').strip()
     if p.get('records') is not None:
         records = outside_routed_domains([SourceRecord.from_dict(r) for r in p['records']], routed_domains(p))
+        records = [r if r.routing_address else with_forwarding(r, (), primary, routing) for r in records]
         return records, {'directory': 'records', 'mailboxes': len(p['records'])}
     rule = MailboxRule(mail_systems=tuple(p['mailbox_mail_systems']), contacts_base=p['domino'].get('contacts_base') or '',
-                       marker_attribute=p['domino_marker_attribute'], marker_prefix=p['marker_prefix'])
+                       marker_attribute=p['domino_marker_attribute'], marker_prefix=p['marker_prefix'],
+                       routed_domains=routed_domains(p), primary_domain=primary, routing_domain=routing)
     with open_directory('domino', p['domino']) as client:
         read = read_mailboxes(client, p['domino']['mailbox_base'], rule, fields)
         settings = client.settings

@@ -228,3 +228,68 @@ def test_slash_and_at_become_hyphens_before_the_write_and_names_are_unique_direc
     result = plan(sources, [], {}, index.names, profile, Limits())
     names = sorted(profile.rdn_value(op.dn) for op in result.operations)
     assert names == ['Help-Desk Team', 'Lukas Osborne (cccccccc)', 'Sales-Marketing Desk']
+
+
+# --- forwarding addresses Domino's router will find (issue 13, item 6; vendor facts D-6.1, D-11.6) ---
+
+PRIMARY, ROUTING = 'example.com', 'domino.example.com'
+
+
+@pytest.mark.parametrize('mail, names, target, why', [
+    # primary domain: found after the alias retry substitutes the primary domain
+    ('anna.abbott@example.com', [], 'anna.abbott@domino.example.com', ''),
+    # an address in the routing domain itself: found by the exact match
+    ('anna@domino.example.com', [], 'anna@domino.example.com', ''),
+    # an alias domain: neither the exact address nor the primary-domain retry is this Person's
+    ('jane@alias.example.com', ['Jane Alias'], '', 'not in the Domino primary Internet domain example.com'),
+    # ... unless a User name value holds an address in the routing domain (the exact match)
+    ('kim@alias.example.com', ['Kim Alias', 'kim@DOMINO.example.com'], 'kim@DOMINO.example.com', ''),
+    # several such names: the one with the mail's local part first
+    ('kim@alias.example.com', ['a@domino.example.com', 'kim@domino.example.com'], 'kim@domino.example.com', ''),
+    # no routing domain: nothing derived (the profile falls back to the mail itself)
+    ('jane@alias.example.com', [], '', ''),
+])
+def test_the_forwarding_address_is_one_dominos_router_finds(mail, names, target, why):
+    found, reason = _domino.forwarding_address(mail, names, PRIMARY, ROUTING if why or target else '')
+    assert found == target
+    assert (why in reason) if why else reason == ''
+
+
+def test_a_mailbox_in_an_alias_domain_is_reported_not_given_an_unroutable_contact():
+    rule = _domino.MailboxRule(routed_domains=('example.com', 'alias.example.com'), primary_domain=PRIMARY,
+                               routing_domain=ROUTING)
+    entries = [person(), person('cn=Jane Alias,o=Acme', mail=['jane@alias.example.com'], dominoUNID=[B]),
+               person('cn=Kim Alias,o=Acme', mail=['kim@alias.example.com'], cn=['Kim Alias', 'kim@domino.example.com'],
+                      dominoUNID=[C])]
+    read = _domino.read_mailboxes(_Client(entries), '', rule, {})
+    by = {r.mail: r for r in read.records}
+    assert by['anna.abbott@example.com'].routing_address == 'anna.abbott@domino.example.com'
+    assert by['anna.abbott@example.com'].problems == ()
+    assert by['jane@alias.example.com'].problems and 'D-6.1' in by['jane@alias.example.com'].problems[0]
+    assert by['kim@alias.example.com'].routing_address == 'kim@domino.example.com'
+    # the AD contact forwards where the dialect said; the unroutable one is a skip, never a contact
+    assert PROFILE.routing_address(by['kim@alias.example.com']) == 'kim@domino.example.com'
+    result = plan(read.records, [], {}, [], PROFILE, Limits())
+    planned = {op.anchor: op for op in result.operations}
+    assert B not in planned and B in {s['anchor'] for s in result.skips}
+    assert planned[C].attrs['targetAddress'] == ['SMTP:kim@domino.example.com']
+
+
+def test_a_derived_forwarding_address_another_person_holds_is_reported():
+    """Domino's exact match comes first: lee@domino.example.com held by another Person (here as a
+    User name value) would take the mail meant for lee@example.com."""
+    rule = _domino.MailboxRule(primary_domain=PRIMARY, routing_domain=ROUTING)
+    other = person('cn=Lee Other,o=Acme', mail=['lee.other@example.com'], cn=['Lee Other', 'lee@domino.example.com'],
+                   mailfile=[], dominoUNID=[C])
+    lee = person('cn=Lee,o=Acme', mail=['lee@example.com'], dominoUNID=[B])
+    read = _domino.read_mailboxes(_Client([other, lee]), '', rule, {})
+    (record,) = read.records
+    assert record.routing_address == ''
+    assert 'is an address of cn=Lee Other,o=Acme in Domino' in record.problems[0]
+
+
+def test_records_given_as_data_get_the_same_rule():
+    given = SourceRecord(anchor=B, dn='cn=Jane Alias,o=Acme', display_name='Jane Alias', mail='jane@alias.example.com')
+    assert 'primary Internet domain' in _domino.with_forwarding(given, (), PRIMARY, ROUTING).problems[0]
+    ok = SourceRecord(anchor=A, dn='cn=Anna,o=Acme', display_name='Anna', mail='anna@example.com')
+    assert _domino.with_forwarding(ok, (), PRIMARY, ROUTING).routing_address == 'anna@domino.example.com'
