@@ -55,3 +55,22 @@ def test_contacts_forward_only_to_addresses_domino_finds(seeded, run_playbook, t
         mail, target = op['attributes']['mail'][0], op['attributes']['targetAddress'][0]
         if mail.lower().endswith('@example.com'):
             assert target.lower() == f'smtp:{mail.split("@")[0]}@domino.example.com'.lower(), op
+
+
+def test_validate_counts_the_mailboxes_the_routing_domain_does_not_reach(seeded):
+    """validate's Domino address line: the alias-domain mailbox without a routing-domain name is
+    counted and named; the one with such a name is not. Before: no such line."""
+    from ansible_collections.coexist.domino_exchange.plugins.module_utils.directory.client import LdapClient
+    from ansible_collections.coexist.domino_exchange.plugins.module_utils.directory.read_only import ReadOnlyDirectory
+    from ansible_collections.coexist.domino_exchange.plugins.module_utils.validate.checks import check_domino_addresses
+    from lab_helpers import settings_for
+
+    admin = ldap3_admin(seeded, 'domino')
+    _person(admin, 'Jane Aliasdomain', f'jane.aliasdomain@{ALIAS}')
+    _person(admin, 'Kim Aliasdomain', f'kim.aliasdomain@{ALIAS}', names=['kim.aliasdomain@domino.example.com'])
+    with LdapClient(settings_for(seeded, 'domino')) as client:
+        found = check_domino_addresses(ReadOnlyDirectory(client), '', ['example.com', ALIAS], 'employeeType',
+                                       'coexist.domino_exchange:', 'domino.example.com')
+    (line,) = [c for c in found if c.check == 'Domino: mailboxes the routing domain does not reach']
+    assert line.status == 'warn' and line.found.startswith('1 mailboxes') and 'cn=Jane Aliasdomain' in line.found
+    assert 'User name' in line.todo

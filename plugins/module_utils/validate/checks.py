@@ -26,7 +26,7 @@ import typing as t
 from dataclasses import asdict, dataclass
 
 from ..dialects.ad import MAILBOX_FILTER, MANAGED, discover_exchange, read_effective_rights
-from ..dialects.domino import CONTACT_CLASSES, CONTACT_MANAGED, contacts_base_missing, synthesized
+from ..dialects.domino import CONTACT_CLASSES, CONTACT_MANAGED, contacts_base_missing, forwarding_address, synthesized
 from ..directory.client import PAGED_RESULTS_OID, SERVER_SIDE_SORT_OID
 from ..directory.connection import connect, connection_settings
 from ..directory.dn import dn_key, escape_filter_value
@@ -226,14 +226,16 @@ def check_domino_persons(directory: ReadOnlyDirectory, base: str, mail_systems: 
 
 
 def check_domino_addresses(directory: ReadOnlyDirectory, base: str, routed_domains: t.Sequence[str],
-                           marker_attribute: str, marker_prefix: str) -> list:
+                           marker_attribute: str, marker_prefix: str, routing_domain: str = '') -> list:
     """What the vendor facts leave to the site (issue 13): mailboxes whose ``mail`` Domino
     synthesized from the Notes name (no Internet address, vendor facts D-11.1), the Internet
-    domains of the mailboxes and those outside the routed domains, and Persons sharing one DN
-    (replication or save conflicts, D-4.3). Each is skipped by the sync; a warning says how many."""
-    domains, synthesized_mail, outside, persons = {}, [], [], 0
+    domains of the mailboxes and those outside the routed domains, Persons sharing one DN
+    (replication or save conflicts, D-4.3), and (``routing_domain`` given; the first routed domain
+    is the shared, primary one) mailboxes no address in the routing domain reaches (D-11.6). Each
+    is skipped by the sync; a warning says how many."""
+    domains, synthesized_mail, outside, unreachable, persons = {}, [], [], [], 0
     by_dn: dict = {}
-    attributes = ['mail', 'mailfile', 'mailaddress', marker_attribute]
+    attributes = ['mail', 'mailfile', 'mailaddress', 'cn', marker_attribute]
     routed = {d.lower() for d in routed_domains if d}
     for entry in directory.search(base, '(objectClass=dominoPerson)', attributes):
         by_dn.setdefault(dn_key(entry.dn), []).append(entry.dn)
@@ -252,6 +254,9 @@ def check_domino_addresses(directory: ReadOnlyDirectory, base: str, routed_domai
         domains[domain] = domains.get(domain, 0) + 1
         if routed and domain not in routed:
             outside.append(entry.dn)
+        elif routing_domain and forwarding_address(mail, entry.values('cn'), (list(routed_domains) or [''])[0],
+                                                   routing_domain)[1]:
+            unreachable.append(entry.dn)
     shared = [dns[0] for dns in by_dn.values() if len(dns) > 1]
     server = directory.server
     checks = [Check(INFO, server, 'Domino: Internet domains of the mailboxes',
@@ -270,6 +275,13 @@ def check_domino_addresses(directory: ReadOnlyDirectory, base: str, routed_domai
                             f'{len(outside)} mailboxes have an address outside {sorted(routed)} (first: {outside[0]}); '
                             f'they are skipped',
                             'add the shared domain\'s aliases to coexist_routed_domains'))
+    if unreachable:
+        checks.append(Check(WARN, server, 'Domino: mailboxes the routing domain does not reach',
+                            f'{len(unreachable)} mailboxes have an address in an alias of {routed_domains[0]} and none in '
+                            f'{routing_domain} (first: {unreachable[0]}): Domino would look <local part>@{routing_domain} '
+                            f'up as <local part>@{routed_domains[0]}, not theirs; they are skipped',
+                            f'give them an Internet address in {routed_domains[0]}, or add <local part>@{routing_domain} '
+                            f'to their User name field'))
     if shared:
         checks.append(Check(WARN, server, 'Domino: several documents under one DN',
                             f'{len(shared)} DNs return more than one Person (replication or save conflicts; first: '
@@ -593,7 +605,7 @@ def run_checks(p: dict, full: bool, directions: t.Sequence[str] = ('domino_to_ex
                        p['mailbox_mail_systems'], p['contact_mail_system'], p['domino_marker_attribute'], p['marker_prefix'])
                 _probe(checks, 'Domino: addresses', server, check_domino_addresses, domino, p['domino']['mailbox_base'],
                        [p['shared_domain']] + list(p.get('routed_domains') or []), p['domino_marker_attribute'],
-                       p['marker_prefix'])
+                       p['marker_prefix'], p.get('domino_routing_domain') or '')
                 if e2d:
                     _probe(checks, 'Domino: groups', server, check_domino_groups, domino,
                            p['domino'].get('contacts_base') or '', p['domino_marker_attribute'], p['marker_prefix'])
