@@ -7,6 +7,7 @@ with pauses between them (an answer that takes longer than the operation timeout
 part well within it) or cuts the connection in the middle of the answer."""
 from __future__ import annotations
 
+import json
 import socket
 import threading
 import time
@@ -234,3 +235,22 @@ def test_validate_says_whether_domino_pages_and_what_the_sync_will_do(lab, unpag
     assert 'not advertised' in found and 'refused' in found and 'pagedResults control not allowed' in found
     assert 'one unpaged search, streamed' in found and 'timeout (30 s)' in found
     assert unpaged_line[0].server == lab['domino']['server']
+
+
+def test_a_sync_reads_an_unpaged_domino_whole(seeded, unpaged_account, collections_path, tmp_path):
+    """domino_to_exchange (check mode) with the Domino side read by the unpaged account: every
+    Domino Person comes in one streamed search, and the plan is the same as with paging."""
+    from lab_helpers import expected_creates
+
+    d = seeded['domino']
+    extra = {'coexist_report_dir': str(tmp_path / 'reports'),
+             'coexist_domino': {'server': d['server'], 'bind_dn': d['unpaged_bind_dn'],
+                                'bind_password': d['unpaged_bind_password'], 'ca_file': d['ca_file'],
+                                'mailbox_base': d['mailbox_base'], 'contacts_base': d['contacts_base']}}
+    result = run_ansible_playbook(collections_path, tmp_path, 'coexist.domino_exchange.domino_to_exchange', '--check',
+                                  extra_vars=extra)
+    out = result.stdout + result.stderr
+    assert result.returncode == 0, out
+    report = json.loads((tmp_path / 'reports' / 'domino_to_exchange' / 'report.json').read_text())
+    creates = sum(1 for op in report['operations'] if op['op'] == 'create')
+    assert creates == expected_creates(seeded)['domino_to_exchange']
