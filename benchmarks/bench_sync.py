@@ -105,15 +105,42 @@ def run_yardstick(path: Path, argv: list, env: dict) -> dict:
     return json.loads(line[len('RESULT '):])
 
 
+def pin_collection(repo: Path, dest: Path) -> dict:
+    """Copy the collection as it is now (every file git tracks or would track, with its current
+    content) to ``dest``, for the modules to run from. Returns what was copied: the commit, whether
+    the tree differed from it (``dirty``), the file count. The copy never changes during the run,
+    whatever happens to ``repo``."""
+    def git(*argv: str) -> str:
+        return subprocess.run(['git', '-C', str(repo), *argv], capture_output=True, text=True,
+                              check=True).stdout
+
+    names = [n for n in git('ls-files', '-z', '--cached', '--others', '--exclude-standard').split('\0') if n]
+    copied = 0
+    for name in dict.fromkeys(names):
+        src = repo / name
+        if not src.is_file() or src.is_symlink():       # deleted in the work tree, or the .venv link
+            continue
+        target = dest / name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(src, target)
+        copied += 1
+    return {'commit': git('rev-parse', 'HEAD').strip(), 'dirty': bool(git('status', '--porcelain').strip()),
+            'files': copied, 'from': str(repo)}
+
+
 class Bench:
-    """One benchmark run: a work dir (collection symlink, reports, entry files) and the lab facts."""
+    """One benchmark run: a work dir (a pinned copy of the collection, reports, entry files) and the
+    lab facts."""
 
     def __init__(self, args):
         self.args = args
         self.work = Path(tempfile.mkdtemp(prefix='coexist-bench-'))
         coll = self.work / 'ansible_collections' / 'coexist'
         coll.mkdir(parents=True)
-        (coll / 'domino_exchange').symlink_to(REPO)
+        # A copy, not a link to the repository: a run lasts up to hours, and a tree that changes
+        # under it (a commit landed, a file edited) makes a no-op rerun run other code than the
+        # first run did (issue 17: a growth run's "no-op" reruns renamed and created contacts).
+        self.collection = pin_collection(REPO, coll / 'domino_exchange')
         self.facts = lab.facts()
         self.inventory = lab.common.STATE_DIR / 'inventory'
         self.results_file = self.work / 'module_results.jsonl'
@@ -627,10 +654,11 @@ def main() -> int:
     log('lab up (idempotent)')
     lab.up()
     b = Bench(args)
-    log(f'work dir {b.work}')
+    log(f'work dir {b.work}; the collection copied from {REPO} at {b.collection["commit"][:12]}'
+        f'{" with uncommitted changes" if b.collection["dirty"] else ""}')
     res = {'started': datetime.datetime.now().isoformat(timespec='seconds'),
            'args': vars(args) | {'output': str(args.output) if args.output else None, 'yardstick': str(args.yardstick)},
-           'environment': environment(), 'bars': BARS}
+           'environment': environment(), 'bars': BARS, 'collection': b.collection}
     d2e = args.direction in (D2E.name, 'both')
     e2d = args.direction in (E2D.name, 'both')
     try:
