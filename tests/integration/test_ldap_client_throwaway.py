@@ -114,7 +114,11 @@ def referral_server(tmp_path_factory):
     with DominoSchemaSlapd() as server:
         server.ldapadd(_people(server.suffix, 3) + (
             f'\ndn: ou=remote,{server.suffix}\nobjectClass: referral\nobjectClass: extensibleObject\nou: remote\n'
-            f'ref: ldap://domino-admin.example.com/ou=remote,{server.suffix}\n'))
+            f'ref: ldap://domino-admin.example.com/ou=remote,{server.suffix}\n'
+            # as AD refers a subtree search from the domain root to its DNS application partitions
+            f'\ndn: ou=zones,{server.suffix}\nobjectClass: organizationalUnit\nou: zones\n'
+            f'\ndn: dc=DomainDnsZones,ou=zones,{server.suffix}\nobjectClass: referral\nobjectClass: extensibleObject\n'
+            f'dc: DomainDnsZones\nref: ldap://dc1.example.com/DC=DomainDnsZones,ou=zones,{server.suffix}\n'))
         yield server
 
 
@@ -126,16 +130,23 @@ def test_write_answered_with_a_referral_fails_naming_the_other_server(referral_s
             client.add(dn, {'objectClass': ['person'], 'cn': ['new contact'], 'sn': ['contact']})
         assert exc.value.kind == 'referral'
         assert 'ldap://domino-admin.example.com' in exc.value.message and dn in exc.value.message
-        # nothing was written, here or anywhere the client could have been sent
-        assert not list(client.search(s.suffix, '(cn=new contact)', ['cn']))
+        # nothing was written, here or anywhere the client could have been sent (the suffix's own
+        # subtree refers ou=remote elsewhere, so the read goes to what this server holds)
+        assert not list(client.search(f'ou=people,{s.suffix}', '(cn=new contact)', ['cn']))
+        assert not list(client.search(s.suffix, '(cn=new contact)', ['cn'], scope='base'))
 
 
-def test_search_references_are_reported_not_chased(referral_server):
+def test_search_references_are_never_chased_and_stop_the_read(referral_server):
+    # Part of the subtree lives on another server: its entries are not in the read, and a sync
+    # would plan them as gone. The read fails instead of returning what this server holds.
     s = referral_server
     with LdapClient(_settings(s, s.root_dn, s.root_pw)) as client:
-        found = list(client.search(s.suffix, '(objectClass=*)', ['cn']))
-        assert any(e.dn.startswith('cn=person 0') for e in found)
+        with pytest.raises(DirectoryError) as exc:
+            list(client.search(s.suffix, '(objectClass=*)', ['cn']))
+        assert exc.value.kind == 'incomplete_read'
+        assert 'ldap://domino-admin.example.com' in exc.value.message
         assert any('domino-admin.example.com' in url for url in client.skipped_references)
+        # below the referral object, the server holds nothing: a referral result, as before
         with pytest.raises(DirectoryError) as exc:
             list(client.search(f'cn=below,ou=remote,{s.suffix}', '(objectClass=*)', ['cn']))
     assert exc.value.kind == 'referral' and 'domino-admin.example.com' in exc.value.message
@@ -160,4 +171,14 @@ def test_contact_writes_answered_with_a_referral_stop_the_run_naming_the_admin_s
         assert outcome.aborted is not None and outcome.aborted.kind == 'referral'
         assert 'ldap://domino-admin.example.com' in outcome.aborted.message
         assert not outcome.done and len(outcome.failed) == 1 and len(outcome.not_attempted) == 2
-        assert not list(client.search(s.suffix, '(cn=Mailbox*)', ['cn']))
+        assert not list(client.search(f'ou=people,{s.suffix}', '(cn=Mailbox*)', ['cn']))
+
+
+def test_references_to_dns_partitions_are_skipped(referral_server):
+    # AD's DNS application partitions hold no recipients: a reference to one loses nothing
+    s = referral_server
+    with LdapClient(_settings(s, s.root_dn, s.root_pw)) as client:
+        found = list(client.search(f'ou=zones,{s.suffix}', '(objectClass=*)', ['ou']))
+        assert [e.dn for e in found] == [f'ou=zones,{s.suffix}']
+        assert [u.split('?')[0].lower() for u in client.skipped_references] == [
+            f'ldap://dc1.example.com/dc=domaindnszones,ou=zones,{s.suffix}']

@@ -27,7 +27,7 @@ import ssl
 import tempfile
 import typing as t
 from dataclasses import dataclass
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 from .errors import DirectoryError, error_info, translate_error
 from .python_ldap import SimplePagedResultsControl, ldap
@@ -371,18 +371,40 @@ class LdapClient:
     def _paged(self, base, scope, filterstr, attrlist, binary, size) -> t.Iterator[Entry]:
         control = SimplePagedResultsControl(criticality=False, size=size, cookie='')
         msgid = self._send(base, scope, filterstr, attrlist, [control])
-        while True:
-            data, controls = self._receive(msgid, base, filterstr, [control])
-            self.pages_read += 1
-            cookie = next((c.cookie for c in controls if c.controlType == PAGED_RESULTS_OID), b'')
-            if cookie:
-                # Ask for the next page before decoding this one: the server prepares it while
-                # this process decodes (the request carries the cookie as it is now).
-                control.cookie = cookie
-                msgid = self._send(base, scope, filterstr, attrlist, [control])
-            yield from self._entries(data, binary)
-            if not cookie:
-                return
+        pending = msgid                  # a request sent and not answered yet (abandoned if the reader stops)
+        try:
+            while True:
+                data, controls = self._receive(msgid, base, filterstr, [control])
+                pending = None
+                self.pages_read += 1
+                answer = next((c for c in controls if c.controlType == PAGED_RESULTS_OID), None)
+                if answer is None and control.cookie:
+                    # A page asked for with a cookie must come back with the control (RFC 2696: an
+                    # empty cookie says the last page). Without it the server (or something between)
+                    # lost the paged search: what is left of the result set was never sent.
+                    raise self._incomplete(base, filterstr, f'page {self.pages_read} came back without the paged '
+                                           f'results control, so the server did not say the result set was complete')
+                cookie = answer.cookie if answer is not None else b''
+                if cookie:
+                    # (The cookie is opaque: Samba hands back the same one for every page.)
+                    # Ask for the next page before decoding this one: the server prepares it while
+                    # this process decodes (the request carries the cookie as it is now).
+                    control.cookie = cookie
+                    msgid = pending = self._send(base, scope, filterstr, attrlist, [control])
+                yield from self._entries(data, binary, base, filterstr)
+                if not cookie:
+                    return
+        finally:
+            if pending is not None:         # the reader stopped early: the server may drop the search's state
+                self._abandon(pending)
+
+    def _incomplete(self, base, filterstr, why: str) -> DirectoryError:
+        """The error for a read that ended without the whole result: nothing may be planned from it."""
+        s = self.settings
+        return DirectoryError(f'The search of {base!r} for {filterstr} on {s.where} did not end with a complete '
+                              f'result ({why}); the run stops before planning anything, since entries missing '
+                              f'from a read would be planned as gone. Run it again; if it recurs, check the '
+                              f'server (its logs, limits and load)', kind='incomplete_read', server=s.server, dn=base)
 
     def _search_once(self, base, scope, filterstr, attrlist, binary, controls) -> list[Entry]:
         return list(self._stream(base, scope, filterstr, attrlist, binary, controls))
@@ -407,7 +429,7 @@ class LdapClient:
         try:
             while True:
                 rtype, data, _unused = self._receive(msgid, base, filterstr, controls, whole=False)
-                yield from self._entries(data, binary)
+                yield from self._entries(data, binary, base, filterstr)
                 if self._ended_cleanly(rtype, base):
                     finished = True
                     return
@@ -467,16 +489,29 @@ class LdapClient:
             raise translate_error(exc, self.settings, 'search', dn=base) from None
         if whole:
             self.searches_sent += 1
+            if rtype != ldap.RES_SEARCH_RESULT:
+                # all=1 returns at the SearchResultDone (whose result code python-ldap has checked:
+                # any other than success raises above); anything else is not the end of the search.
+                raise self._incomplete(base, filterstr, f'the answer ended with LDAP message type {rtype}, '
+                                       f'not the search\'s final result')
             return data, resp_controls or []
         if rtype == ldap.RES_SEARCH_RESULT:
             self.searches_sent += 1
         return rtype, data or [], resp_controls or []
 
-    def _entries(self, data, binary) -> list[Entry]:
+    def _entries(self, data, binary, base, filterstr) -> list[Entry]:
         entries = []
         for dn, attrs in data:
-            if dn is None:                         # a continuation reference: not chased
-                self.skipped_references.extend(v.decode() if isinstance(v, bytes) else v for v in (attrs or []))
+            if dn is None:                         # a continuation reference: never chased
+                urls = [v.decode() if isinstance(v, bytes) else v for v in (attrs or [])]
+                self.skipped_references.extend(urls)
+                unseen = [u for u in urls if not holds_no_recipients(u)]
+                if unseen:
+                    # Part of the subtree lives elsewhere (another domain, another Domino
+                    # directory): its entries are not in this read, and would be planned as gone.
+                    raise self._incomplete(base, filterstr, f'the server referred part of the subtree to '
+                                           f'{", ".join(unseen)}, which this read does not follow; give bases '
+                                           f'this server holds (or, for AD, the Global Catalog)')
                 continue
             entries.append(Entry(dn, _decode(attrs, binary)))
         return entries
@@ -565,6 +600,19 @@ class LdapClient:
             call(self.connection)
         except ldap.LDAPError as exc:
             raise translate_error(exc, self.settings, action, dn=dn) from None
+
+
+# The forest root domain's subordinate naming contexts: a subtree search from its root gets a
+# continuation reference to each (vendor facts X-4.4). The configuration partition (with the
+# schema inside it) and the DNS application partitions hold no users, contacts or groups.
+_NO_RECIPIENTS_PARTITIONS = ('cn=configuration,', 'dc=domaindnszones,', 'dc=forestdnszones,')
+
+
+def holds_no_recipients(url: str) -> bool:
+    """True when a continuation reference points at a partition that cannot hold a mailbox,
+    contact or address (AD's configuration and DNS partitions): skipping it loses nothing."""
+    dn = unquote(urlsplit(url).path.lstrip('/')).lower().replace(', ', ',')
+    return dn.startswith(_NO_RECIPIENTS_PARTITIONS)
 
 
 def _decode(attrs: dict, binary: frozenset) -> dict:
