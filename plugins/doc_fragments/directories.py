@@ -79,10 +79,20 @@ options:
         default: 60
       connect_timeout:
         description:
-          - Seconds to wait for the TCP connection to the server.
+          - Seconds to wait for the connection to the server (TCP and the TLS handshake).
           - Falls back to E(COEXIST_AD_CONNECT_TIMEOUT).
         type: int
         default: 10
+      connect_retries:
+        description:
+          - How many more times to try a connection that timed out (TCP, the TLS handshake or the
+            bind), 5 seconds after the first attempt and 10 after the second. A domain controller
+            busy with a large search can be slow to take a new connection.
+          - Refused connections, rejected credentials and certificates are never retried, and no
+            operation after the bind is.
+          - Falls back to E(COEXIST_AD_CONNECT_RETRIES).
+        type: int
+        default: 2
       page_size:
         description:
           - Entries per page of a paged search (AD's MaxPageSize is 1000). V(0) turns paging off.
@@ -175,10 +185,20 @@ options:
         default: 60
       connect_timeout:
         description:
-          - Seconds to wait for the TCP connection to the server.
+          - Seconds to wait for the connection to the server (TCP and the TLS handshake).
           - Falls back to E(COEXIST_DOMINO_CONNECT_TIMEOUT).
         type: int
         default: 10
+      connect_retries:
+        description:
+          - How many more times to try a connection that timed out (TCP, the TLS handshake or the
+            bind), 5 seconds after the first attempt and 10 after the second. A domain controller
+            busy with a large search can be slow to take a new connection.
+          - Refused connections, rejected credentials and certificates are never retried, and no
+            operation after the bind is.
+          - Falls back to E(COEXIST_DOMINO_CONNECT_RETRIES).
+        type: int
+        default: 2
       page_size:
         description:
           - Entries per page of a paged search (AD's MaxPageSize is 1000). V(0) turns paging off.

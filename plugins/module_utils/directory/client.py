@@ -25,6 +25,7 @@ import os
 import socket
 import ssl
 import tempfile
+import time
 import typing as t
 from dataclasses import dataclass
 from urllib.parse import unquote, urlsplit
@@ -144,6 +145,7 @@ class LdapClient:
         self.skipped_references: list[str] = []
         self.searches_sent = 0                 # search requests, paged or not (progress, tests, benchmarks)
         self.pages_read = 0                    # pages received by paged searches
+        self.connect_retries_used = 0          # connection attempts that timed out and were tried again
 
     # connection lifecycle
 
@@ -156,7 +158,29 @@ class LdapClient:
         self.close()
 
     def connect(self) -> 'LdapClient':
-        """Open the connection, set up TLS and bind; raises DirectoryError."""
+        """Open the connection, set up TLS and bind; raises DirectoryError.
+
+        A connection that timed out (TCP, the TLS handshake or the bind) is tried again
+        ``connect_retries`` times, ``connect_retry_delay`` seconds apart and then twice that: a
+        domain controller busy with another client's large search (Samba serves one request at a
+        time) can be slow to take a new connection, and a scheduled run should not fail for that.
+        Nothing else is retried: refused connections, credentials and certificates fail at once.
+        """
+        s = self.settings
+        for attempt in range(s.connect_retries + 1):
+            try:
+                return self._connect_once()
+            except DirectoryError as exc:
+                if exc.kind != 'timeout' or attempt >= s.connect_retries:
+                    if attempt:
+                        exc.message += f' ({attempt + 1} attempts)'
+                        exc.args = (exc.message,)
+                    raise
+            self.connect_retries_used += 1
+            time.sleep(s.connect_retry_delay * (attempt + 1))
+        raise AssertionError('unreachable')          # the loop returns or raises
+
+    def _connect_once(self) -> 'LdapClient':
         s = self.settings
         if s.scheme not in ('ldap', 'ldaps', 'ldapi'):
             raise DirectoryError(f'{s.label} server {s.server!r} is not an LDAP URI: use ldaps://host or ldap://host '

@@ -47,6 +47,7 @@ def connection_settings(side: str, params: dict | None, *, server: str | None = 
         allow_plaintext_bind=params['allow_plaintext_bind'],
         timeout=params['timeout'],
         connect_timeout=params['connect_timeout'],
+        connect_retries=params.get('connect_retries', 2),
         page_size=params['page_size'],
         read_only=read_only or bool(params.get('read_only', False)),
     )

@@ -28,7 +28,9 @@ class ConnectionSettings:
     validate_certs: bool = True
     start_tls: bool = False
     timeout: float = 60                      # seconds one operation (a bind, a page, a write) may take
-    connect_timeout: float = 10              # seconds to open the TCP connection
+    connect_timeout: float = 10              # seconds to open the TCP connection (and the TLS handshake)
+    connect_retries: int = 2                 # further attempts after a connection that timed out
+    connect_retry_delay: float = 5           # seconds before the first retry (twice that before the next)
     allow_plaintext_bind: bool = False
     page_size: int = 1000                    # AD's MaxPageSize; 0 turns paging off
     read_only: bool = False                  # True: every write is refused before it is sent (validate)

@@ -47,6 +47,7 @@ def _connection_spec(prefix: str) -> dict:
         'allow_plaintext_bind': {'type': 'bool', 'default': False, 'fallback': env('ALLOW_PLAINTEXT_BIND')},
         'timeout': {'type': 'int', 'default': 60, 'fallback': env('TIMEOUT')},
         'connect_timeout': {'type': 'int', 'default': 10, 'fallback': env('CONNECT_TIMEOUT')},
+        'connect_retries': {'type': 'int', 'default': 2, 'fallback': env('CONNECT_RETRIES')},
         'page_size': {'type': 'int', 'default': 1000, 'fallback': env('PAGE_SIZE')},
     }
 
