@@ -62,3 +62,33 @@ def test_entries_lose_the_attributes_outside_the_gc():
     assert b'adminDescription' not in entry and b'a@example.com' in entry and b'proxyAddresses;range' in entry
     long = gc_front.tlv(0x04, b'x' * 70000)                 # long-form lengths survive
     assert gc_front.read_tlv(long, 0) == (0x04, 5, 70005)
+
+
+def test_messages_split_across_reads_are_framed_whole():
+    """Issue 17 suspected the front of dropping messages split across TCP reads: it reads each
+    message by its BER length (readexactly), so a byte-at-a-time stream of short and long (long
+    form length) messages comes out whole and in order."""
+    import asyncio
+
+    messages = [request('DC=corp', '(mail=a*)'), request('OU=' + 'x' * 300 + ',DC=corp', '(mail=*)'),
+                request('OU=' + 'y' * 70000 + ',DC=corp', '(cn=z)')]
+    assert messages[1][1] & 0x80 and messages[2][1] == 0x83      # long-form lengths of 1 and 3 bytes
+
+    async def read_all(stream: bytes) -> list:
+        reader = asyncio.StreamReader()
+
+        async def feed():
+            for i in range(len(stream)):
+                reader.feed_data(stream[i:i + 1])
+                if i % 4096 == 0:
+                    await asyncio.sleep(0)
+            reader.feed_eof()
+
+        feeding = asyncio.ensure_future(feed())
+        out = []
+        while (msg := await gc_front.read_message(reader)) is not None:
+            out.append(msg)
+        await feeding
+        return out
+
+    assert asyncio.run(read_all(b''.join(messages))) == messages
