@@ -136,7 +136,9 @@ class AdContactProfile(ContainerNaming):
         return self.contacts_ou
 
     def name_length(self, name: str) -> int:
-        return len(name)                         # AD limits the cn itself (rangeUpper 64)
+        # AD limits the cn itself (rangeUpper 64) in UTF-16 code units, as Windows stores strings:
+        # a character outside the Basic Multilingual Plane (an emoji) counts twice (vendor facts ).
+        return len(name.encode('utf-16-le')) // 2
 
     # values
     def routing_address(self, source: SourceRecord) -> str:

@@ -132,7 +132,8 @@ def apply_plan(client: LdapClient, plan: Plan, merged: t.Iterable[str],
                     _still_ours(client, op, ownership)
                 _execute(client, op, merged)
             except DirectoryError as exc:
-                if ownership is None or not _already_done(client, op, exc, ownership):
+                if ownership is None or not (_already_done(client, op, exc, ownership)
+                                             or _created_elsewhere(client, op, exc)):
                     raise
         except DirectoryError as exc:
             failed_anchors.add(op.anchor)
@@ -218,6 +219,22 @@ def _already_done(client: LdapClient, op: Operation, exc: DirectoryError, owners
         # The other run renamed it already: the old name is free and the new one is this contact.
         return ownership.anchor(client, op.dn) is None and ownership.anchor(client, op.new_dn) == op.anchor
     return False
+
+
+def _created_elsewhere(client: LdapClient, op: Operation, exc: DirectoryError) -> bool:
+    """A create whose name is taken by another object (not this sync's contact for the anchor:
+    _already_done said so) is added once more under its fallback name, the anchor's suffix: the
+    server's idea of "the same name" is the one that counts (AD folds names, KB 938447; an object
+    may have been added since the read). The operation then records where the contact went."""
+    if op.kind != 'create' or exc.kind != 'already_exists' or not op.fallback_dn:
+        return False
+    attribute, value, _flags = parse_dn(op.fallback_dn)[0][0]
+    rdn_attribute = next((a for a in op.attrs if a.lower() == attribute.lower()), attribute)
+    attrs = dict(op.attrs, **{rdn_attribute: [value]})
+    client.add(op.fallback_dn, attrs)
+    op.reason = f'created as {op.fallback_dn}: the server said {op.dn} is already in use by another object'
+    op.dn, op.attrs, op.fallback_dn = op.fallback_dn, attrs, ''
+    return True
 
 
 def _execute(client: LdapClient, op: Operation, merged: list) -> None:

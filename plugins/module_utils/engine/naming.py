@@ -26,7 +26,13 @@ def name_key(name: str) -> str:
     Samba and slapd are stricter; the planner follows the looser rule so the lab cannot hide a
     collision."""
     decomposed = unicodedata.normalize('NFKD', name)
-    return ''.join(ch for ch in decomposed if not unicodedata.combining(ch)).casefold().strip()
+    return ''.join(ch for ch in decomposed if not unicodedata.combining(ch)).casefold().translate(_FOLDED).strip()
+
+
+# Letters Unicode does not decompose into a base letter and a mark, which Windows AD still
+# compares as their base letters (vendor facts X-6.5, KB 938447: "Meissner" is taken when
+# "Meißner" exists; ø is o). casefold() already makes ß ss and the capitals small.
+_FOLDED = str.maketrans({'ø': 'o', 'ł': 'l', 'đ': 'd', 'æ': 'ae', 'œ': 'oe'})
 
 
 @functools.lru_cache(maxsize=262144)

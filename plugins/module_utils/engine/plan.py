@@ -178,6 +178,10 @@ class Operation:
     # Why the target would refuse this write, known before sending it (AD: effective rights
     # read): the applier reports it as refused and sends nothing.
     refused: str = ''
+    # create: the DN to add under instead when the server says the name is already in use by an
+    # object the planner did not know (AD folds names in ways no table covers fully, KB 938447;
+    # an object added since the read): the name with the anchor's suffix.
+    fallback_dn: str = ''
 
     def as_dict(self) -> dict:
         out = {'op': self.kind, 'anchor': self.anchor, 'dn': self.dn}
@@ -503,7 +507,8 @@ def _compare(run: _Run) -> None:
             attrs.update(profile.marker(source.anchor))
             attrs[profile.rdn_attribute] = [name]
             attrs = {a: v for a, v in attrs.items() if v}             # an add may not carry empty attributes
-            run.creates.append(Operation('create', source.anchor, new_dn, attrs=attrs, source_dn=source.dn))
+            run.creates.append(Operation('create', source.anchor, new_dn, attrs=attrs, source_dn=source.dn,
+                                         fallback_dn=_fallback_dn(run, source, name)))
             continue
         held_back = {a: v for a, v in desired.items() if a not in contact.hold}
         changes = _changes(contact.attrs, held_back, merged, compare_keys)
@@ -525,6 +530,20 @@ def _compare(run: _Run) -> None:
         elif not changes:
             run.result.unchanged += 1
     run.result.unchanged += len(run.kept_contacts)
+
+
+def _fallback_dn(run: _Run, source: SourceRecord, name: str) -> str:
+    """The DN a create retries under when its name turns out to be taken: the name with the
+    suffix from the anchor that collisions get (wider when the name has that suffix already)."""
+    profile = run.profile
+    fit_name = _fitter(profile.name_limit, profile.name_length)
+    target_name = getattr(profile, 'clean_name', None) or (lambda value: value)
+    base = fit_name(target_name(_clean_name(source.display_name)))
+    for width in (8, 16, 32, 64):
+        candidate = fit_name(base, ' ({})'.format(source.anchor.replace('-', '')[:width].lower()))
+        if profile.name_key(candidate) != profile.name_key(name):
+            return profile.dn_for(candidate)
+    return ''
 
 
 def _in_order(run: _Run) -> list:

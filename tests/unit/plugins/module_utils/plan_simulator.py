@@ -13,8 +13,10 @@ before and after it, the rules the directory enforces and the ones the design pr
   inside the container; the contact keeps its attributes, its RDN attribute follows the DN;
 * names are neither empty nor over the target's limit;
 * after every operation no two objects under one parent share a name under
-  ``profile.name_key``: AD refuses a duplicate RDN accent- and case-insensitively, Samba does
-  not, so this model is the check the lab cannot make (Domino: the same rule, see engine/naming.py).
+  AD's rule (:func:`ad_name_key`, this model's own: case, accents, and the letters KB 938447
+  folds that have no Unicode decomposition) or, for Domino, ``profile.name_key``: AD refuses a
+  duplicate RDN that way, Samba does not, so this model is the check the lab cannot make;
+* an AD name counts in UTF-16 code units against cn's 64 (:func:`ad_name_length`).
 
 The marker (``profile.marker_attribute``: ``profile.marker_prefix`` + anchor) is what makes a
 created or updated contact owned, and by which anchor. A violation raises
@@ -26,6 +28,7 @@ from __future__ import annotations
 
 import copy
 import functools
+import unicodedata
 
 from ansible_collections.coexist.domino_exchange.plugins.module_utils.dialects.ad import AdContactProfile
 from ansible_collections.coexist.domino_exchange.plugins.module_utils.dialects.domino import DominoContactProfile
@@ -126,7 +129,8 @@ class Container:
     def _check_name(self, dn: str) -> None:
         """The target refuses an empty RDN value and one over its length limit."""
         name = self.profile.rdn_value(dn)
-        if not name.strip() or self.profile.name_length(name) > self.profile.name_limit:
+        length = ad_name_length if isinstance(self.profile, AdContactProfile) else self.profile.name_length
+        if not name.strip() or length(name) > self.profile.name_limit:
             raise ModelViolation(f'{dn!r}: the name {name!r} is empty or longer than {self.profile.name_limit}')
 
     def _inside(self, dn: str) -> bool:
@@ -205,10 +209,30 @@ def _normalized(dn: str) -> str:
     return normalize_dn(dn)
 
 
+# Letters Windows AD folds to base letters although Unicode gives them no decomposition (KB 938447:
+# Meissner and Meißner are one name; ø is o, æ is ae), written here apart from the planner's own
+# table so that a gap in the planner's model shows as a collision in this one.
+_AD_FOLDED_LETTERS = {'ß': 'ss', 'ø': 'o', 'ł': 'l', 'đ': 'd', 'æ': 'ae', 'œ': 'oe'}
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def ad_name_key(name: str) -> str:
+    """How AD compares two RDN values, in this model: case, accents and the letters above folded."""
+    bare = ''.join(ch for ch in unicodedata.normalize('NFD', name) if not unicodedata.combining(ch))
+    return ''.join(_AD_FOLDED_LETTERS.get(ch, ch) for ch in bare.lower()).casefold().strip()
+
+
+def ad_name_length(name: str) -> int:
+    """AD's count of a cn against its rangeUpper 64: UTF-16 code units (a character outside the
+    Basic Multilingual Plane, an emoji, counts twice)."""
+    return len(name.encode('utf-16-le')) // 2
+
+
 @functools.lru_cache(maxsize=1 << 16)
 def _slot(profile, dn: str) -> tuple:
     # Cached: the property tests compute the slots of the same few hundred DNs millions of times.
-    return profile.parent_key(dn), profile.name_key(profile.rdn_value(dn))
+    key = ad_name_key if isinstance(profile, AdContactProfile) else profile.name_key
+    return profile.parent_key(dn), key(profile.rdn_value(dn))
 
 
 # --- scenario helpers shared by test_plan.py and test_plan_properties.py ---
