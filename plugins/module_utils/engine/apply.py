@@ -204,7 +204,9 @@ def _still_ours(client: LdapClient, op: Operation, ownership: Ownership) -> None
     someone may have put another object there (never delete or rename what is not ours). An entry
     that is gone is left to the write (a race _already_done settles)."""
     anchor = ownership.anchor(client, op.dn)
-    if anchor is not None and anchor != op.anchor:
+    # A re-joined contact's marker names its old anchor until the update rewriting it runs; with
+    # allow_update: false that update never runs, and its renames must still go through.
+    if anchor is not None and anchor not in (op.anchor, op.marked_as or op.anchor):
         raise DirectoryError(f'refused to {op.kind} {op.dn!r}: it changed since it was read and is no longer the '
                              f'contact of this sync for {op.anchor}', kind='changed', dn=op.dn)
 
@@ -217,7 +219,8 @@ def _already_done(client: LdapClient, op: Operation, exc: DirectoryError, owners
         return ownership.anchor(client, op.dn) is None               # already gone
     if op.kind == 'rename' and exc.kind in ('no_such_object', 'already_exists'):
         # The other run renamed it already: the old name is free and the new one is this contact.
-        return ownership.anchor(client, op.dn) is None and ownership.anchor(client, op.new_dn) == op.anchor
+        return ownership.anchor(client, op.dn) is None and \
+            ownership.anchor(client, op.new_dn) in (op.anchor, op.marked_as or op.anchor)
     return False
 
 

@@ -182,6 +182,9 @@ class Operation:
     # object the planner did not know (AD folds names in ways no table covers fully, KB 938447;
     # an object added since the read): the name with the anchor's suffix.
     fallback_dn: str = ''
+    # rename of a contact re-joined to a source with another anchor: the anchor its marker still
+    # carries when the update rewriting the marker does not run first (allow_update: false).
+    marked_as: str = ''
 
     def as_dict(self) -> dict:
         out = {'op': self.kind, 'anchor': self.anchor, 'dn': self.dn}
@@ -526,6 +529,7 @@ def _compare(run: _Run) -> None:
         moved = profile.parent_key(contact.dn) != profile.parent_key(new_dn)
         if moved or profile.rdn_value(contact.dn) != name:
             run.renames.append(Operation('rename', source.anchor, contact.dn, new_dn=new_dn, source_dn=source.dn,
+                                         marked_as=contact.anchor if contact.anchor != source.anchor else '',
                                          reason='moved back into the container' if moved else 'name changed'))
         elif not changes:
             run.result.unchanged += 1
