@@ -658,10 +658,25 @@ def _changes(current: dict, desired: dict, merged: dict, compare_keys: dict) -> 
         owns = merged.get(attribute)
         after = list(want)
         if owns is not None:
-            after = [v for v in have if not owns(v)] + after
+            # A value kept as someone else's that equals a desired one but for letter case (a
+            # primary 'SMTP:' someone demoted to 'smtp:') is the same value to AD, whose strings
+            # compare case-insensitively: the desired spelling replaces it, never both.
+            wanted = {key(v).lower() for v in want}
+            after = [v for v in have if not owns(v) and key(v).lower() not in wanted] + after
+            after = _one_per_value(after, key)
         if sorted({key(v) for v in have}) != sorted({key(v) for v in after}) or len(have) != len(set(map(key, have))):
             changes[attribute] = (have, list(dict.fromkeys(after)))
     return changes
+
+
+def _one_per_value(values: list, key: t.Callable) -> list:
+    """The values without later ones equal to an earlier one but for letter case."""
+    seen, out = set(), []
+    for value in values:
+        if key(value).lower() not in seen:
+            seen.add(key(value).lower())
+            out.append(value)
+    return out
 
 
 def _same(value: str) -> str:
