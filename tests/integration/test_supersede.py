@@ -13,6 +13,7 @@ import json
 
 import ldap3
 import lab_helpers
+from coexist_lab import lab as lab_control
 from lab_helpers import ldap3_admin
 
 MARKER = 'coexist.domino_exchange:'
@@ -160,3 +161,16 @@ def test_validate_says_which_rights_merge_needs(seeded, run_playbook, tmp_path):
     assert 'WriteProperty on member' in groups['todo']
     mailboxes = [c for c in checks if c['check'] == "AD: supersede: merge may write a mailbox's proxyAddresses"]
     assert mailboxes and all(c['status'] == 'pass' for c in mailboxes)
+
+
+def test_skipped_referrals_are_reported(seeded, run_playbook, tmp_path):
+    """Issue 12, item 5: a search continuation reference the reads do not follow is named in the
+    report. With no mailbox base, exchange_to_domino reads the whole domain, and AD (Samba too)
+    answers with its Configuration partition's URL. Before: not in the report."""
+    ad = dict(lab_control.playbook_vars(seeded)['coexist_ad'], mailbox_bases=[])
+    rc, report, out = lab_helpers.run_sync(run_playbook, tmp_path, 'exchange_to_domino', '--check',
+                                           overrides={'coexist_ad': ad})
+    assert rc == 0, out
+    configuration = f'CN=Configuration,{seeded["ad"]["base_dn"]}'.lower()
+    assert any(url.lower().endswith(configuration) for url in report['source']['skipped_referrals'])
+    assert 'referrals not followed' in out

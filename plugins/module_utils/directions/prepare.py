@@ -101,10 +101,18 @@ def _read_domino_mailboxes(p: dict) -> tuple:
                        routed_domains=routed_domains(p), primary_domain=primary, routing_domain=routing)
     with open_directory('domino', p['domino']) as client:
         read = read_mailboxes(client, p['domino']['mailbox_base'], rule, fields)
-        settings = client.settings
+        settings, referrals = client.settings, skipped_referrals(client)
     records = outside_routed_domains(read.records, routed_domains(p))
     return records, {'directory': 'domino', 'server': settings.server, 'base': p['domino']['mailbox_base'],
-                     'mailboxes': len(read.records), 'persons': read.entries, 'not_mailboxes': read.not_mailboxes}
+                     'mailboxes': len(read.records), 'persons': read.entries, 'not_mailboxes': read.not_mailboxes,
+                     'skipped_referrals': referrals}
+
+
+def skipped_referrals(client: LdapClient) -> list:
+    """The search continuation references a client's reads met and did not follow (URLs, once
+    each): what lives there was not read, so the report says where (another domain's subtree, a
+    Domino directory that is not local; AD's own Configuration partition is harmless)."""
+    return sorted(set(client.skipped_references))
 
 
 def source_identity(instance, server) -> str:
@@ -115,7 +123,9 @@ def source_identity(instance, server) -> str:
 
 def _read_ad_index(settings, base: str, profile: AdContactProfile, find_marked: bool):
     with connect(settings) as client:
-        return read_address_index(client, base, profile, find_marked)
+        read = read_address_index(client, base, profile, find_marked)
+        read.index.referrals = skipped_referrals(client)
+        return read
 
 
 def prepare_domino_to_exchange(p: dict) -> Prepared:
@@ -206,7 +216,8 @@ def prepare_domino_to_exchange(p: dict) -> Prepared:
               'foreign_objects': container.foreign, 'global_catalog': bool(gc_settings),
               # Information, not conflicts: AD objects that are not Exchange recipients whose mail
               # is a source's address (an HR-filled mail on a logon account; vendor facts X-6.2).
-              'not_recipients': not_recipients}
+              'not_recipients': not_recipients,
+              'skipped_referrals': sorted(set(index.referrals) | set(skipped_referrals(client)))}
     # member: a merge adds the mailbox to a group value by value, never replacing its members.
     return Prepared('domino_to_exchange', the_plan, client, source_info, target, list(profile.merged()) + ['member'],
                     refuse, stopwatch, Ownership(profile.marker_attribute, profile.anchor_of))
@@ -225,14 +236,16 @@ def _read_exchange_mailboxes(p: dict) -> tuple:
         bases = p['ad']['mailbox_bases'] or [client.root_dse().entry.get('defaultNamingContext')]
         read = read_exchange_mailboxes(client, bases, rule, attribute_fields(p['attribute_map'], 'domino'),
                                        p['exchange_routing_domain'])
-        settings = client.settings
-    return read.records, {'directory': 'ad', 'server': settings.server, 'bases': bases,
+        settings, referrals = client.settings, skipped_referrals(client)
+    return read.records, {'directory': 'ad', 'server': settings.server, 'bases': bases, 'skipped_referrals': referrals,
                           'mailboxes': len(read.records), 'users': read.entries, 'not_mailboxes': read.not_mailboxes}
 
 
 def _read_domino_index(settings, profile: DominoContactProfile, rule: MailboxRule):
     with connect(settings) as client:
-        return read_domino_address_index(client, '', profile, rule)
+        index = read_domino_address_index(client, '', profile, rule)
+        index.referrals = skipped_referrals(client)
+        return index
 
 
 def domino_profile(p: dict) -> DominoContactProfile:
@@ -307,7 +320,8 @@ def prepare_exchange_to_domino(p: dict) -> Prepared:
               'foreign_objects': container.foreign,
               # Several documents under one DN (replication or save conflicts, vendor facts D-4.3):
               # never written by that DN; for a Notes administrator to resolve.
-              'duplicate_dns': container.duplicates}
+              'duplicate_dns': container.duplicates,
+              'skipped_referrals': sorted(set(index.referrals) | set(skipped_referrals(client)))}
     # member: a group update changes only the values naming the sync's contacts, value by value.
     return Prepared('exchange_to_domino', the_plan, client, source_info, target, list(profile.merged()) + ['member'],
                     '', stopwatch, Ownership(profile.marker_attribute, profile.anchor_of))

@@ -109,6 +109,7 @@ class AddressIndex:
     mailboxes: set         # the addresses held by real mailboxes (they supersede contacts)
     marked_outside: list   # DNs carrying this sync's marker outside the container
     names: list = field(default_factory=list)   # Domino: every other entry's common names (name resolution)
+    referrals: list = field(default_factory=list)  # search continuation references met, not followed
 
 
 class ContactProfile(t.Protocol):

@@ -141,6 +141,10 @@ def summary_lines(report: dict, limit: int = 10) -> list:
         lines.append(f"DELETION GUARD, nothing written: {report['guard']['reason']}")
     elif report.get('refused'):
         lines.append(f"NOTHING WRITTEN: {report['refused']}")
+    referrals = sorted(set(report['source'].get('skipped_referrals') or []) |
+                       set(report['target'].get('skipped_referrals') or []))
+    if referrals:
+        lines.append(f"referrals not followed (what lives there was not read): {', '.join(referrals[:limit])}")
     if c['suppressed']:
         lines.append(f"{c['suppressed']} operations turned off by allow_* switches")
     if report['mode'] == 'apply' and not report['guard']['blocked'] and not report.get('refused'):
