@@ -62,6 +62,10 @@ class FakeDominoRestApi(BaseHTTPRequestHandler):
             return None
         path, _q, query = self.path.partition('?')
         params = dict(p.split('=', 1) for p in query.split('&') if '=' in p)
+        if path.startswith('/api/v1/scope/mode/'):             # the scope's form mode (KeepForm)
+            form, mode = path.split('/')[-2:]
+            return self._send(200, {'formName': form, 'formModes': [
+                {'modeName': mode, 'computeWithForm': self.server.compute_with_form.get(form, True)}]})
         unid = path.rsplit('/', 1)[-1]
         if not path.startswith('/api/v1/document/') or unid not in self.server.documents:
             return self._send(404, {'message': path})
@@ -115,7 +119,7 @@ def drapi():
     state = json.loads(FIXTURE.read_text())
     server = ThreadingHTTPServer(('127.0.0.1', 0), FakeDominoRestApi)
     server.documents = {doc['@meta']['unid']: copy.deepcopy(doc) for doc in (state['global_domain'], state['server_config'])}
-    server.writes, server.reads, server.default_mode_hides = [], [], set()
+    server.writes, server.reads, server.default_mode_hides, server.compute_with_form = [], [], set(), {}
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     yield server
@@ -176,6 +180,7 @@ def test_domino_role_check_mode_reads_and_plans_then_applies_then_changes_nothin
     assert written[('POST', 'Connection')] == {'Form': 'Connection', 'ConnectionType': 'SMTP', 'Destination': 'CoexistExchange',
                                                'ConnectionHost': 'exchange-smtp.example.com', 'Source': ['mail1/Acme']}
     assert 'Restart the Domino server' in result.stdout                # the Global Domain changed: handler
+    assert 'Compute with Form is' not in result.stdout                 # on for every form the fake serves
 
     writes = len(drapi.writes)
     result = play(tmp_path, collections_path, domino_only(tmp_path), extra=domino_vars(drapi, **CONFIRMED))
@@ -233,8 +238,11 @@ def test_the_configuration_settings_document_of_the_server_is_the_one_written(dr
     own = 'BEEFBEEFBEEFBEEFBEEFBEEFBEEFBEEF'
     drapi.documents[own] = {'@meta': {'unid': own}, 'Form': 'ServerConfig', 'ServerName': ['CN=mail1/O=Acme'],
                             'SMTPVerifyAuthenticatedRecipients': '0', 'SMTPSmartHost': 'relay.example.com'}
+    drapi.compute_with_form = {'ServerConfig': False}          # and the mode default does not compute with form
     result = play(tmp_path, collections_path, domino_only(tmp_path), extra=domino_vars(drapi, **CONFIRMED))
     assert result.returncode == 0, result.stdout + result.stderr
+    assert 'Compute with Form is off for the mode default of form ServerConfig' in result.stdout
+    assert 'of form Domain' not in result.stdout
     patched = {unid: body for method, unid, body in drapi.writes if method == 'PATCH'}
     assert patched[own] == {'SMTPVerifyAuthenticatedRecipients': '1', 'SMTPSmartHost': ''}
     assert ALL_SERVERS not in patched
