@@ -409,13 +409,19 @@ class LdapClient:
                     raise self._incomplete(base, filterstr, f'page {self.pages_read} came back without the paged '
                                            f'results control, so the server did not say the result set was complete')
                 cookie = answer.cookie if answer is not None else b''
+                # An entry returned in ranges (vendor facts X-4.4) has the rest read by further
+                # searches, which must not run while the next page is asked for (measured on the
+                # lab: the next page's receive then met an entry, not its final result): decode
+                # such a page first.
+                ranged = any(dn is not None and any(';range=' in name.lower() for name in attrs) for dn, attrs in data)
+                decoded = self._entries(data, binary, base, filterstr) if ranged else None
                 if cookie:
                     # (The cookie is opaque: Samba hands back the same one for every page.)
                     # Ask for the next page before decoding this one: the server prepares it while
                     # this process decodes (the request carries the cookie as it is now).
                     control.cookie = cookie
                     msgid = pending = self._send(base, scope, filterstr, attrlist, [control])
-                yield from self._entries(data, binary, base, filterstr)
+                yield from decoded if decoded is not None else self._entries(data, binary, base, filterstr)
                 if not cookie:
                     return
         finally:
@@ -537,8 +543,37 @@ class LdapClient:
                                            f'{", ".join(unseen)}, which this read does not follow; give bases '
                                            f'this server holds (or, for AD, the Global Catalog)')
                 continue
-            entries.append(Entry(dn, _decode(attrs, binary)))
+            entry = Entry(dn, _decode(attrs, binary))
+            if any(';range=' in name for name in entry.attrs):
+                self._whole_ranges(entry, binary, base, filterstr)
+            entries.append(entry)
         return entries
+
+    def _whole_ranges(self, entry: Entry, binary, base, filterstr) -> None:
+        """Read the rest of every attribute the server returned in part.
+
+        AD returns at most MaxValRange values of a multi-valued attribute (1,500 by default) in
+        one answer, under ``<attribute>;range=0-1499``, and the plain name then has no values at
+        all (vendor facts X-4.4): read as it came, a mailbox with 1,600 proxy addresses has none.
+        The remaining ranges are asked for on the entry itself, ``<attribute>;range=<next>-*``,
+        until the server answers with a range ending in ``*``; the values go under the plain name."""
+        for name in [n for n in entry.attrs if ';range=' in n]:
+            attribute, _sep, bounds = name.partition(';range=')
+            values = list(entry.attrs.pop(name))
+            high = bounds.partition('-')[2]
+            if high != '*':
+                if not high.isdigit():
+                    raise self._incomplete(base, filterstr, f'{entry.dn} returned {name}, a range this client '
+                                           f'cannot follow')
+                # The answer passes through here too: a further partial range is followed by
+                # the same code, and comes back whole under the plain name.
+                wanted = f'{attribute};range={int(high) + 1}-*'
+                found = self._search_once(entry.dn, SCOPES['base'], '(objectClass=*)', [wanted], binary, None)
+                if not found:
+                    raise self._incomplete(base, filterstr, f'{entry.dn} returned part of {attribute} ({name}) '
+                                           f'and no answer to {wanted}')
+                values += found[0].values(attribute)
+            entry.attrs[attribute] = entry.attrs.get(attribute, []) + values
 
     def probe_paging(self, base: str, filterstr: str = '(objectClass=*)', size: int = 1) -> dict:
         """What the server does with a paged search, whatever its root DSE says (validate's probe).
