@@ -409,7 +409,7 @@ class LdapClient:
                     raise self._incomplete(base, filterstr, f'page {self.pages_read} came back without the paged '
                                            f'results control, so the server did not say the result set was complete')
                 cookie = answer.cookie if answer is not None else b''
-                # An entry returned in ranges (vendor facts X-4.4) has the rest read by further
+                # An entry returned in ranges (vendor facts X-4.5) has the rest read by further
                 # searches, which must not run while the next page is asked for (measured on the
                 # lab: the next page's receive then met an entry, not its final result): decode
                 # such a page first.
@@ -554,7 +554,7 @@ class LdapClient:
 
         AD returns at most MaxValRange values of a multi-valued attribute (1,500 by default) in
         one answer, under ``<attribute>;range=0-1499``, and the plain name then has no values at
-        all (vendor facts X-4.4): read as it came, a mailbox with 1,600 proxy addresses has none.
+        all (vendor facts X-4.5): read as it came, a mailbox with 1,600 proxy addresses has none.
         The remaining ranges are asked for on the entry itself, ``<attribute>;range=<next>-*``,
         until the server answers with a range ending in ``*``; the values go under the plain name."""
         for name in [n for n in entry.attrs if ';range=' in n]:
