@@ -242,33 +242,29 @@ errors:
 '''
 
 from ..module_utils.dialects.ad import SUPERSEDE_MODES
-from ..module_utils.directions.prepare import prepare_domino_to_exchange, run_direction
+from ..module_utils.directions.domino_to_exchange import DOMINO_TO_EXCHANGE
+from ..module_utils.directions.prepare import run_direction
 from ..module_utils.module.coexist_module import CoexistModule
-from ..module_utils.module.options import renamed
-from ..module_utils.engine.run import DEFAULT_ATTRIBUTE_MAP, SYNC_OPTIONS
+from ..module_utils.module.options import shared_options
+from ..module_utils.engine.run import SYNC_OPTIONS
 
 
 def main():
     spec = dict(SYNC_OPTIONS)
+    spec.update(shared_options('routed_domains', 'exchange_routing_domain', 'attribute_map', 'mailbox_mail_systems',
+                               'msexch_version', 'ad_marker_attribute', 'marker_prefix', 'domino_marker_attribute',
+                               old_names=('mailbox_mail_systems', 'ad_marker_attribute')))
     spec.update({
         'records': {'type': 'list', 'elements': 'dict'},
         'shared_domain': {'type': 'str', 'required': True},
-        'routed_domains': {'type': 'list', 'elements': 'str', 'default': []},
         'domino_routing_domain': {'type': 'str', 'default': ''},
-        'exchange_routing_domain': {'type': 'str', 'default': ''},
-        'attribute_map': {'type': 'dict', 'default': DEFAULT_ATTRIBUTE_MAP},
-        'mailbox_mail_systems': renamed('mail_systems', {'type': 'list', 'elements': 'str', 'default': ['1']}),
         'exchange_organization': {'type': 'str'},
         'address_lists': {'type': 'list', 'elements': 'str'},
-        'msexch_version': {'type': 'str', 'default': '88218628259840'},
-        'ad_marker_attribute': renamed('marker_attribute', {'type': 'str', 'default': 'adminDescription'}),
-        'marker_prefix': {'type': 'str', 'default': 'coexist.domino_exchange:'},
         'instance': {'type': 'str'},
-        'domino_marker_attribute': {'type': 'str', 'default': 'employeeType'},
-        'supersede': {'type': 'str', 'default': 'merge', 'choices': list(SUPERSEDE_MODES)},
+        'supersede': {'type': 'str', 'default': SUPERSEDE_MODES[0], 'choices': list(SUPERSEDE_MODES)},
     })
     cm = CoexistModule(argument_spec=spec, supports_check_mode=True)
-    run_direction(cm, prepare_domino_to_exchange)
+    run_direction(cm, DOMINO_TO_EXCHANGE)
 
 
 if __name__ == '__main__':

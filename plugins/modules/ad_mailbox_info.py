@@ -155,31 +155,25 @@ not_mailboxes:
   sample: {hidden from address lists: 4, arbitration mailbox (never synced): 3, not a mailbox (recipient type 128): 3}
 '''
 
-from ..module_utils.dialects.ad import ExchangeMailboxRule, read_exchange_mailboxes
+from ..module_utils.dialects.ad import read_exchange_mailboxes
+from ..module_utils.directions.exchange_to_domino import ExchangeToDominoOptions
 from ..module_utils.directory.errors import DirectoryError
 from ..module_utils.module.coexist_module import CoexistModule
-from ..module_utils.module.options import EXCHANGE_MAILBOX_OPTIONS, renamed
-from ..module_utils.engine.run import DEFAULT_ATTRIBUTE_MAP, attribute_fields
+from ..module_utils.module.options import EXCHANGE_MAILBOX_OPTIONS, shared_options
 
 
 def main():
     spec = dict(EXCHANGE_MAILBOX_OPTIONS)
-    spec.update({
-        'exchange_routing_domain': {'type': 'str', 'default': ''},
-        'attribute_map': {'type': 'dict', 'default': DEFAULT_ATTRIBUTE_MAP},
-        'ad_marker_attribute': renamed('marker_attribute', {'type': 'str', 'default': 'adminDescription'}),
-        'marker_prefix': {'type': 'str', 'default': 'coexist.domino_exchange:'},
-    })
+    spec.update(shared_options('exchange_routing_domain', 'attribute_map', 'ad_marker_attribute', 'marker_prefix',
+                               old_names=('ad_marker_attribute',)))
     cm = CoexistModule(sides=('ad',), supports_check_mode=True, argument_spec=spec)
-    p = cm.params
-    rule = ExchangeMailboxRule(kinds=tuple(p['mailbox_types']), include_hidden=p['include_hidden'],
-                               include_disabled=p['include_disabled'], marker_attribute=p['ad_marker_attribute'],
-                               marker_prefix=p['marker_prefix'])
+    # The mailboxes exactly as domino_contact_sync reads them: the same options, the same rule.
+    options = ExchangeToDominoOptions.from_params(cm.params)
     client = cm.client('ad')
     try:
-        bases = p['ad']['mailbox_bases'] or [client.root_dse().entry.get('defaultNamingContext')]
-        read = read_exchange_mailboxes(client, bases, rule, attribute_fields(p['attribute_map'], 'domino'),
-                                       p['exchange_routing_domain'])
+        bases = options.ad['mailbox_bases'] or [client.root_dse().entry.get('defaultNamingContext')]
+        read = read_exchange_mailboxes(client, bases, options.mailbox_rule(), options.fields('domino'),
+                                       options.exchange_routing_domain)
     except DirectoryError as exc:
         cm.fail(exc)
     finally:

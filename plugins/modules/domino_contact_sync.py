@@ -222,30 +222,27 @@ errors:
   elements: dict
 '''
 
-from ..module_utils.directions.prepare import prepare_exchange_to_domino, run_direction
+from ..module_utils.directions.exchange_to_domino import EXCHANGE_TO_DOMINO
+from ..module_utils.directions.prepare import run_direction
 from ..module_utils.module.coexist_module import CoexistModule
-from ..module_utils.module.options import EXCHANGE_MAILBOX_OPTIONS, renamed
-from ..module_utils.engine.run import DEFAULT_ATTRIBUTE_MAP, SYNC_OPTIONS
+from ..module_utils.module.options import EXCHANGE_MAILBOX_OPTIONS, shared_options
+from ..module_utils.engine.run import SYNC_OPTIONS
 
 
 def main():
     spec = dict(SYNC_OPTIONS)
     spec.update(EXCHANGE_MAILBOX_OPTIONS)
+    spec.update(shared_options('exchange_routing_domain', 'attribute_map', 'contact_mail_system',
+                               'domino_marker_attribute', 'marker_prefix', 'mailbox_mail_systems', 'ad_marker_attribute',
+                               'routed_domains',
+                               old_names=('contact_mail_system', 'domino_marker_attribute', 'mailbox_mail_systems')))
     spec.update({
         'records': {'type': 'list', 'elements': 'dict'},
-        'exchange_routing_domain': {'type': 'str', 'default': ''},
-        'attribute_map': {'type': 'dict', 'default': DEFAULT_ATTRIBUTE_MAP},
-        'contact_mail_system': renamed('mail_system', {'type': 'str', 'default': '5'}),
-        'domino_marker_attribute': renamed('marker_attribute', {'type': 'str', 'default': 'employeeType'}),
-        'marker_prefix': {'type': 'str', 'default': 'coexist.domino_exchange:'},
-        'mailbox_mail_systems': renamed('mail_systems', {'type': 'list', 'elements': 'str', 'default': ['1']}),
-        'ad_marker_attribute': {'type': 'str', 'default': 'adminDescription'},
         'shared_domain': {'type': 'str', 'default': ''},
-        'routed_domains': {'type': 'list', 'elements': 'str', 'default': []},
         'maintain_groups': {'type': 'bool', 'default': True},
     })
     cm = CoexistModule(argument_spec=spec, supports_check_mode=True)
-    run_direction(cm, prepare_exchange_to_domino)
+    run_direction(cm, EXCHANGE_TO_DOMINO)
 
 
 if __name__ == '__main__':

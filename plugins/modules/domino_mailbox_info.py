@@ -144,26 +144,22 @@ not_mailboxes:
   sample: {no mail file: 6, 'forwarded (has a forwarding address)': 5}
 '''
 
-from ..module_utils.dialects.domino import MailboxRule, read_mailboxes
+from ..module_utils.dialects.domino import read_mailboxes
+from ..module_utils.directions.domino_to_exchange import DominoToExchangeOptions
 from ..module_utils.directory.errors import DirectoryError
 from ..module_utils.module.coexist_module import CoexistModule
-from ..module_utils.module.options import renamed
-from ..module_utils.engine.run import DEFAULT_ATTRIBUTE_MAP, attribute_fields
+from ..module_utils.module.options import shared_options
 
 
 def main():
-    cm = CoexistModule(sides=('domino',), supports_check_mode=True, argument_spec={
-        'mailbox_mail_systems': renamed('mail_systems', {'type': 'list', 'elements': 'str', 'default': ['1']}),
-        'attribute_map': {'type': 'dict', 'default': DEFAULT_ATTRIBUTE_MAP},
-        'domino_marker_attribute': renamed('marker_attribute', {'type': 'str', 'default': 'employeeType'}),
-        'marker_prefix': {'type': 'str', 'default': 'coexist.domino_exchange:'},
-    })
-    p = cm.params
-    rule = MailboxRule(mail_systems=tuple(p['mailbox_mail_systems']), contacts_base=p['domino'].get('contacts_base') or '',
-                       marker_attribute=p['domino_marker_attribute'], marker_prefix=p['marker_prefix'])
+    cm = CoexistModule(sides=('domino',), supports_check_mode=True, argument_spec=shared_options(
+        'mailbox_mail_systems', 'attribute_map', 'domino_marker_attribute', 'marker_prefix',
+        old_names=('mailbox_mail_systems', 'domino_marker_attribute')))
+    # The mailboxes exactly as ad_contact_sync reads them: the same options, the same rule.
+    options = DominoToExchangeOptions.from_params(cm.params)
     client = cm.client('domino')
     try:
-        read = read_mailboxes(client, p['domino']['mailbox_base'], rule, attribute_fields(p['attribute_map'], 'ad'))
+        read = read_mailboxes(client, options.domino['mailbox_base'], options.mailbox_rule(), options.fields('ad'))
     except DirectoryError as exc:
         cm.fail(exc)
     finally:

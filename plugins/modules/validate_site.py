@@ -222,43 +222,32 @@ files:
 import json
 import os
 
-from ..module_utils.directions.prepare import SetupError, prepare_domino_to_exchange, prepare_exchange_to_domino
+from ..module_utils.dialects.ad import SUPERSEDE_MODES
+from ..module_utils.directions.base import SetupError
+from ..module_utils.directions.prepare import DIRECTIONS, prepare
 from ..module_utils.directory.errors import DirectoryError
 from ..module_utils.module.coexist_module import CoexistModule
-from ..module_utils.module.options import EXCHANGE_MAILBOX_OPTIONS, renamed
+from ..module_utils.module.options import EXCHANGE_MAILBOX_OPTIONS, shared_options
 from ..module_utils.engine.report import write_text_atomically
-from ..module_utils.engine.run import DEFAULT_ATTRIBUTE_MAP
+from ..module_utils.engine.run import SYNC_OPTIONS
 from ..module_utils.validate.checks import Check, FAIL, WARN, read_only, run_checks, table
 
 PLAN_COUNTS = ('sources', 'managed', 'create', 'update', 'rename', 'delete', 'conflict', 'skip')
 
 
-def direction_params(p: dict, direction: str) -> dict:
-    """The parameters a sync module would get from the same playbook variables."""
+def direction_options(p: dict, name: str):
+    """The options the sync module of direction ``name`` would get from the same playbook variables."""
     # read_only: every connection the planning opens refuses writes before sending them.
-    common = {'ad': read_only(p['ad']), 'domino': read_only(p['domino']), 'records': None,
-              'attribute_map': p['attribute_map'],
-              'marker_prefix': p['marker_prefix'], 'mailbox_mail_systems': p['mailbox_mail_systems'],
-              'ad_marker_attribute': p['ad_marker_attribute'], 'domino_marker_attribute': p['domino_marker_attribute'],
-              'exchange_routing_domain': p['exchange_routing_domain'], 'max_deletes': p['max_deletes'],
-              'max_delete_percent': p['max_delete_percent'], 'allow_create': True, 'allow_update': True,
-              'allow_rename': True, 'allow_delete': True, 'shared_domain': p['shared_domain'],
-              'routed_domains': p['routed_domains']}
-    if direction == 'domino_to_exchange':
-        return dict(common, shared_domain=p['shared_domain'], domino_routing_domain=p['domino_routing_domain'],
-                    exchange_organization=p['exchange_organization'], address_lists=p['address_lists'],
-                    msexch_version='88218628259840')
-    return dict(common, contact_mail_system=p['contact_mail_system'], mailbox_types=p['mailbox_types'],
-                include_hidden=p['include_hidden'], include_disabled=p['include_disabled'])
+    return DIRECTIONS[name].options(dict(p, ad=read_only(p['ad']), domino=read_only(p['domino']), records=None,
+                                         report_dir=None))
 
 
 def plan_sizes(p: dict) -> tuple:
     """({direction: counts}, [Check]): both directions read and planned, never applied."""
     sizes, checks = {}, []
-    for direction, prepare in (('domino_to_exchange', prepare_domino_to_exchange),
-                               ('exchange_to_domino', prepare_exchange_to_domino)):
+    for direction in DIRECTIONS:
         try:
-            prepared = prepare(direction_params(p, direction))
+            prepared = prepare(DIRECTIONS[direction], direction_options(p, direction))
         except (SetupError, DirectoryError) as exc:
             checks.append(Check(FAIL, '', f'{direction}: planned size', exc.message, 'see the message'))
             continue
@@ -284,23 +273,18 @@ def main():
                        'default': ['domino_to_exchange', 'exchange_to_domino']},
         'plan': {'type': 'bool', 'default': True},
         'shared_domain': {'type': 'str', 'required': True},
-        'routed_domains': {'type': 'list', 'elements': 'str', 'default': []},
         'domino_routing_domain': {'type': 'str', 'default': ''},
-        'exchange_routing_domain': {'type': 'str', 'default': ''},
         'last_hop': {'type': 'str', 'choices': ['domino', 'exchange']},
-        'attribute_map': {'type': 'dict', 'default': DEFAULT_ATTRIBUTE_MAP},
-        'mailbox_mail_systems': renamed('mail_systems', {'type': 'list', 'elements': 'str', 'default': ['1']}),
-        'contact_mail_system': renamed('mail_system', {'type': 'str', 'default': '5'}),
         'exchange_organization': {'type': 'str'},
         'address_lists': {'type': 'list', 'elements': 'str'},
-        'ad_marker_attribute': {'type': 'str', 'default': 'adminDescription'},
-        'domino_marker_attribute': {'type': 'str', 'default': 'employeeType'},
-        'marker_prefix': {'type': 'str', 'default': 'coexist.domino_exchange:'},
-        'supersede': {'type': 'str', 'choices': ['merge', 'delete'], 'default': 'merge'},
-        'max_deletes': {'type': 'int', 'default': 500},
-        'max_delete_percent': {'type': 'float', 'default': 10.0},
+        'supersede': {'type': 'str', 'choices': list(SUPERSEDE_MODES), 'default': SUPERSEDE_MODES[0]},
+        'max_deletes': dict(SYNC_OPTIONS['max_deletes']),
+        'max_delete_percent': dict(SYNC_OPTIONS['max_delete_percent']),
         'report_dir': {'type': 'path'},
     })
+    spec.update(shared_options('routed_domains', 'exchange_routing_domain', 'attribute_map', 'mailbox_mail_systems',
+                               'contact_mail_system', 'ad_marker_attribute', 'domino_marker_attribute', 'marker_prefix',
+                               old_names=('mailbox_mail_systems', 'contact_mail_system')))
     cm = CoexistModule(argument_spec=spec, supports_check_mode=True)
     p = cm.params
     full = p['scope'] == 'full'

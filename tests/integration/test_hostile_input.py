@@ -17,8 +17,8 @@ from hypothesis import strategies as st
 from lab_helpers import LOGON_ATTRIBUTES, ldap3_admin
 
 from ansible_collections.coexist.domino_exchange.plugins.module_utils.engine.apply import apply_plan
-from ansible_collections.coexist.domino_exchange.plugins.module_utils.directions.prepare import (
-    SetupError, prepare_domino_to_exchange, prepare_exchange_to_domino)
+from ansible_collections.coexist.domino_exchange.plugins.module_utils.directions.base import SetupError
+from ansible_collections.coexist.domino_exchange.plugins.module_utils.directions.prepare import DIRECTIONS, prepare
 from ansible_collections.coexist.domino_exchange.plugins.module_utils.directory.errors import DirectoryError
 
 MARKER = 'coexist.domino_exchange:'
@@ -230,11 +230,8 @@ def check_contacts(side: str, found: dict, sources: list, clean: set, container:
     return len(found)
 
 
-@pytest.mark.parametrize('direction, prepare, side', [
-    ('domino_to_exchange', prepare_domino_to_exchange, 'ad'),
-    ('exchange_to_domino', prepare_exchange_to_domino, 'domino'),
-])
-def test_hostile_sources_become_correct_contacts_or_per_object_entries(seeded, direction, prepare, side):
+@pytest.mark.parametrize('direction, side', [('domino_to_exchange', 'ad'), ('exchange_to_domino', 'domino')])
+def test_hostile_sources_become_correct_contacts_or_per_object_entries(seeded, direction, side):
     container = container_of(seeded, side)
     container_rdns = rdns(container)
     before = {d: outside(seeded, d, container if d == side else None) for d in ('ad', 'domino')}
@@ -248,7 +245,7 @@ def test_hostile_sources_become_correct_contacts_or_per_object_entries(seeded, d
         sources, clean = example
         tried.append(len(sources))
         try:
-            prepared = prepare(params(seeded, direction, sources))
+            prepared = prepare(DIRECTIONS[direction], DIRECTIONS[direction].options(params(seeded, direction, sources)))
         except SetupError as exc:                     # only a whole-direction refusal may stop it
             raise AssertionError(f'a per-object problem stopped the direction: {exc.message}') from None
         try:

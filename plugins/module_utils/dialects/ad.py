@@ -176,9 +176,7 @@ class AdContactProfile(ContainerNaming):
             'msExchPoliciesExcluded': [POLICY_EXCLUDED],
             'showInAddressBook': list(self.address_lists),
         }
-        for attribute, _field in self.attribute_map:
-            value = (source.fields.get(attribute) or '').strip()
-            values[attribute] = [value] if value else []
+        values.update(source.mapped_values(self.attribute_map))
         return values
 
     def on_create(self, source: SourceRecord) -> dict:

@@ -334,9 +334,7 @@ class DominoContactProfile(ContainerNaming):
             'mailaddress': [self.routing_address(source)],
             'mailsystem': [self.mail_system],
         }
-        for attribute, _field in self.attribute_map:
-            value = (source.fields.get(attribute) or '').strip()
-            values[attribute] = [value] if value else []
+        values.update(source.mapped_values(self.attribute_map))
         return values
 
     def on_create(self, source: SourceRecord) -> dict:

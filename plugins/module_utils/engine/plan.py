@@ -61,6 +61,16 @@ class SourceRecord:
                 'given_name': self.given_name, 'surname': self.surname, 'alias': self.alias,
                 'routing_address': self.routing_address, 'fields': dict(self.fields), 'problems': list(self.problems)}
 
+    def mapped_values(self, attribute_map: t.Iterable[tuple]) -> dict:
+        """The mapped address-book fields as a contact's attribute values, for either target: the
+        value stripped; an empty one clears the attribute. ``attribute_map``: (target attribute,
+        source field) pairs, as a contact profile holds them."""
+        values = {}
+        for attribute, _field in attribute_map:
+            value = (self.fields.get(attribute) or '').strip()
+            values[attribute] = [value] if value else []
+        return values
+
     @classmethod
     def from_dict(cls, data: dict) -> 'SourceRecord':
         """The inverse of :meth:`as_dict`, for records given to a sync module as data."""

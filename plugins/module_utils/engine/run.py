@@ -13,10 +13,14 @@ report, the result. A sync module reads its source and target, builds a plan, th
 
 from __future__ import annotations
 
+import dataclasses
 import resource
 import time
+import typing as t
+from dataclasses import dataclass, field
 
-from .apply import apply_plan
+from ..directory.client import LdapClient
+from .apply import Ownership, apply_plan
 from .plan import Limits, Plan
 from .report import build_report, diff, samples, summary_lines, write_report
 
@@ -24,22 +28,15 @@ from .report import build_report, diff, samples, summary_lines, write_report
 GUARD_LIMITS = ('max_deletes', 'max_delete_percent', 'max_renames', 'max_rename_percent', 'max_address_changes',
                 'max_address_change_percent')
 
-# Options every sync module takes (documented in plugins/doc_fragments/sync.py).
-SYNC_OPTIONS = {
-    'max_deletes': {'type': 'int', 'default': 500},
-    'max_delete_percent': {'type': 'float', 'default': 10.0},
-    'max_renames': {'type': 'int', 'default': 500},
-    'max_rename_percent': {'type': 'float', 'default': 10.0},
-    'max_address_changes': {'type': 'int', 'default': 500},
-    'max_address_change_percent': {'type': 'float', 'default': 10.0},
-    'allow_create': {'type': 'bool', 'default': True},
-    'allow_update': {'type': 'bool', 'default': True},
-    'allow_rename': {'type': 'bool', 'default': True},
-    'allow_delete': {'type': 'bool', 'default': True},
-    'report_dir': {'type': 'path'},
-    'sample_size': {'type': 'int', 'default': 10},
-    'diff_limit': {'type': 'int', 'default': 50},
-}
+# Options every sync module takes (documented in plugins/doc_fragments/sync.py): the guards and
+# switches default to the planner's own Limits.
+SYNC_OPTIONS = dict(
+    {name: {'type': type(default).__name__, 'default': default} for name, default in
+     ((f.name, f.default) for f in dataclasses.fields(Limits))},
+    report_dir={'type': 'path'},
+    sample_size={'type': 'int', 'default': 10},
+    diff_limit={'type': 'int', 'default': 50},
+)
 
 
 DEFAULT_ATTRIBUTE_MAP = {'title': 'title', 'telephoneNumber': 'telephonenumber'}
@@ -58,14 +55,6 @@ def marked_outside_message(outside: list, marker_attribute: str, marker_prefix: 
     return (f'{len(outside)} objects carrying this sync\'s marker ({marker_attribute}={marker_prefix}...) are outside '
             f'{container}, e.g. {outside[0]}: was the container moved or renamed? Refusing to run rather than '
             f'create a second set. Nothing was written.')
-
-
-def limits_from(params: dict) -> Limits:
-    # The rewrite guards' limits: validate_site plans with the deletion guard's alone (Limits' defaults).
-    rewrites = {k: params[k] for k in GUARD_LIMITS[2:] if params.get(k) is not None}
-    return Limits(max_deletes=params['max_deletes'], max_delete_percent=params['max_delete_percent'], **rewrites,
-                  allow_create=params['allow_create'], allow_update=params['allow_update'],
-                  allow_rename=params['allow_rename'], allow_delete=params['allow_delete'])
 
 
 class Stopwatch:
@@ -87,47 +76,61 @@ class Stopwatch:
         return dict(self.phases, total=round(time.monotonic() - self.started, 3), peak_rss_mb=round(peak, 1))
 
 
-def finish(cm, *, direction: str, plan: Plan, client, merged, source: dict, target: dict,
-           refuse_writes: str = '', stopwatch: Stopwatch | None = None, ownership=None) -> None:
-    """Apply the plan (unless check mode, a blocked guard or ``refuse_writes``), report, exit.
+@dataclass
+class Prepared:
+    """A direction read and planned (directions/prepare.py): all :func:`finish` needs."""
 
-    ``refuse_writes`` is a reason found before planning that makes writing unsafe (missing
+    direction: str                           # its name, for the messages and the report
+    options: t.Any                           # its typed options (directions/base.py SyncOptions)
+    plan: Plan
+    client: LdapClient                       # the open target connection
+    source: dict                             # what the report says of the source
+    target: dict                             # and of the target
+    merged: list                             # attributes merged value by value (apply.modlist)
+    refuse: str = ''                         # a reason found before planning that makes writing unsafe
+    stopwatch: Stopwatch = field(default_factory=Stopwatch)
+    ownership: Ownership | None = None       # how a write checks a race with another run
+
+
+def finish(cm, prepared: Prepared) -> None:
+    """Apply the plan (unless check mode, a blocked guard or ``prepared.refuse``), report, exit.
+
+    ``prepared.refuse`` is a reason found before planning that makes writing unsafe (missing
     rights): the plan is still reported, nothing is written, the task fails.
     """
-    p = cm.params
+    direction, plan, refuse_writes, stopwatch = prepared.direction, prepared.plan, prepared.refuse, prepared.stopwatch
+    options = prepared.options
     outcome = None
     if not cm.check_mode and not plan.blocked and not refuse_writes and plan.writes:
-        outcome = apply_plan(client, plan, merged, ownership=ownership)
-    if stopwatch is not None:
-        stopwatch.lap('apply')
-    limits = {k: p[k] for k in GUARD_LIMITS}
-    report = build_report(direction, plan, outcome, check_mode=cm.check_mode, source=source, target=target,
-                          limits=limits, refused=refuse_writes)
+        outcome = apply_plan(prepared.client, plan, prepared.merged, ownership=prepared.ownership)
+    stopwatch.lap('apply')
+    limits = {k: getattr(options.limits, k) for k in GUARD_LIMITS}
+    report = build_report(direction, plan, outcome, check_mode=cm.check_mode, source=prepared.source,
+                          target=prepared.target, limits=limits, refused=refuse_writes)
     result = {
         'changed': bool(plan.writes) if cm.check_mode else bool(outcome and outcome.changed),
         'counts': report['counts'],
         'outcome': report['outcome'],
-        'samples': samples(plan, p['sample_size']),
-        'summary': summary_lines(report, limit=p['sample_size']),
+        'samples': samples(plan, options.sample_size),
+        'summary': summary_lines(report, limit=options.sample_size),
         'guard': report['guard'],
     }
-    if p['report_dir']:
-        result['report'] = write_report(p['report_dir'], report)
-    if stopwatch is not None:
-        stopwatch.lap('report')
-        result['timings'] = stopwatch.as_dict()
+    if options.report_dir:
+        result['report'] = write_report(options.report_dir, report)
+    stopwatch.lap('report')
+    result['timings'] = stopwatch.as_dict()
     if cm.module._diff:
-        result['diff'] = diff(plan, p['diff_limit'])
+        result['diff'] = diff(plan, options.diff_limit)
     if plan.blocked:
         cm.module.fail_json(msg=f'Deletion guard ({direction}): {plan.blocked}', **result)
     if refuse_writes and plan.writes and not cm.check_mode:
         cm.module.fail_json(msg=f'{direction}: nothing was written: {refuse_writes}', **result)
     if outcome is not None and outcome.aborted is not None:
-        result['errors'] = report['errors'][:p['sample_size']]
+        result['errors'] = report['errors'][:options.sample_size]
         cm.module.fail_json(msg=f'{direction}: stopped after {len(outcome.done)} of {len(plan.writes)} writes: '
                                 f'{outcome.aborted.message}', **result)
     if outcome is not None and outcome.failed:
-        result['errors'] = report['errors'][:p['sample_size']]
+        result['errors'] = report['errors'][:options.sample_size]
         cm.module.fail_json(msg=f'{direction}: {len(outcome.failed)} of {len(plan.writes)} writes were refused by '
                                 f'the server (the others were done): {outcome.failed[0][1].message}', **result)
     cm.exit(**result)

@@ -22,7 +22,12 @@ import copy
 
 from ansible.module_utils.basic import env_fallback
 
-from ..dialects.ad import DEFAULT_MAILBOX_KINDS, MAILBOX_KINDS, PRE_2007
+from ..dialects.ad import DEFAULT_MAILBOX_KINDS, MAILBOX_KINDS, MSEXCH_VERSION_2013, PRE_2007
+from ..dialects.ad import DEFAULT_MARKER_ATTRIBUTE as AD_MARKER_ATTRIBUTE
+from ..dialects.domino import DEFAULT_CONTACT_MAIL_SYSTEM, DEFAULT_MAIL_SYSTEMS
+from ..dialects.domino import DEFAULT_MARKER_ATTRIBUTE as DOMINO_MARKER_ATTRIBUTE
+from ..engine.marker import DEFAULT_MARKER_PREFIX
+from ..engine.run import DEFAULT_ATTRIBUTE_MAP
 
 
 def renamed(old: str, option: dict) -> dict:
@@ -30,6 +35,34 @@ def renamed(old: str, option: dict) -> dict:
     2.0.0. Issue 16: an option's name says which directory (or which objects) it belongs to."""
     return dict(option, aliases=[old], deprecated_aliases=[
         {'name': old, 'version': '2.0.0', 'collection_name': 'coexist.domino_exchange'}])
+
+
+# Options several modules take, each default the constant it stands for (the modules'
+# DOCUMENTATION repeats them as YAML; tests/unit/plugins/modules/test_option_defaults.py checks
+# both against the constants).
+_SHARED = {
+    'marker_prefix': {'type': 'str', 'default': DEFAULT_MARKER_PREFIX},
+    'ad_marker_attribute': {'type': 'str', 'default': AD_MARKER_ATTRIBUTE},
+    'domino_marker_attribute': {'type': 'str', 'default': DOMINO_MARKER_ATTRIBUTE},
+    'mailbox_mail_systems': {'type': 'list', 'elements': 'str', 'default': list(DEFAULT_MAIL_SYSTEMS)},
+    'contact_mail_system': {'type': 'str', 'default': DEFAULT_CONTACT_MAIL_SYSTEM},
+    'msexch_version': {'type': 'str', 'default': MSEXCH_VERSION_2013},
+    'attribute_map': {'type': 'dict', 'default': DEFAULT_ATTRIBUTE_MAP},
+    'routed_domains': {'type': 'list', 'elements': 'str', 'default': []},
+    'exchange_routing_domain': {'type': 'str', 'default': ''},
+}
+# The deprecated names of the renamed ones (issue 16), in the modules that had them.
+_OLD_NAMES = {'ad_marker_attribute': 'marker_attribute', 'domino_marker_attribute': 'marker_attribute',
+              'mailbox_mail_systems': 'mail_systems', 'contact_mail_system': 'mail_system'}
+
+
+def shared_options(*names: str, old_names: tuple = ()) -> dict:
+    """The specs of ``names`` from the shared table; those in ``old_names`` also answer to their
+    deprecated old name (:func:`renamed`)."""
+    specs = {name: copy.deepcopy(_SHARED[name]) for name in names}
+    for name in old_names:
+        specs[name] = renamed(_OLD_NAMES[name], specs[name])
+    return specs
 
 
 def _connection_spec(prefix: str) -> dict:

@@ -17,7 +17,7 @@ from ansible.module_utils import _internal
 from ansible.module_utils.common import warnings as module_warnings
 from ansible.module_utils.testing import patch_module_args
 
-from ansible_collections.coexist.domino_exchange.plugins.module_utils.directions import prepare
+from ansible_collections.coexist.domino_exchange.plugins.module_utils.directions.exchange_to_domino import domino_profile
 from ansible_collections.coexist.domino_exchange.plugins.module_utils.module.coexist_module import CoexistModule
 from ansible_collections.coexist.domino_exchange.plugins.modules import (
     ad_contact_sync, ad_mailbox_info, domino_contact_sync, domino_mailbox_info, validate_site)
@@ -137,11 +137,11 @@ def test_validate_plans_with_the_names_the_sync_modules_read():
          'exchange_routing_domain': 'exchange.example.com', 'max_deletes': 500, 'max_delete_percent': 10.0,
          'shared_domain': 'example.com', 'routed_domains': [], 'domino_routing_domain': '', 'exchange_organization': None,
          'address_lists': None, 'mailbox_types': ['user'], 'include_hidden': False, 'include_disabled': True}
-    direction = validate_site.direction_params(dict(p, ad=None, domino=None), 'exchange_to_domino')
-    assert direction['domino_marker_attribute'] == 'departmentNumber' and direction['contact_mail_system'] == '3'
-    assert direction['ad_marker_attribute'] == 'extensionAttribute15'
-    assert 'marker_attribute' not in direction and 'mail_system' not in direction
-    profile = prepare.domino_profile(dict(direction, domino=p['domino']))
+    direction = validate_site.direction_options(p, 'exchange_to_domino')
+    assert direction.domino_marker_attribute == 'departmentNumber' and direction.contact_mail_system == '3'
+    assert direction.ad_marker_attribute == 'extensionAttribute15'
+    assert direction.domino['read_only'] and direction.ad['read_only']
+    profile = domino_profile(direction)
     assert profile.marker_attribute == 'departmentNumber' and profile.mail_system == '3'
-    d2e = validate_site.direction_params(dict(p, ad=None, domino=None), 'domino_to_exchange')
-    assert d2e['ad_marker_attribute'] == 'extensionAttribute15' and d2e['mailbox_mail_systems'] == ['1']
+    d2e = validate_site.direction_options(p, 'domino_to_exchange')
+    assert d2e.ad_marker_attribute == 'extensionAttribute15' and d2e.mailbox_mail_systems == ('1',)

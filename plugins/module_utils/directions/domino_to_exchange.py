@@ -1,0 +1,191 @@
+# Copyright (c) 2026 coexist.domino_exchange contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+# FOR INTERNAL COLLECTION USE ONLY
+# The interfaces in this file are meant for use within the coexist.domino_exchange collection
+# and may not remain stable to outside uses. Changes may be made in ANY release, even a bugfix
+# release. See also: https://github.com/ansible/community/issues/539#issuecomment-780839686
+
+"""Domino -> Exchange: the Domino mailboxes become mail contacts in an AD OU (ad_contact_sync)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from urllib.parse import urlparse
+
+from ..dialects.ad import (
+    MSEXCH_VERSION_2013, SUPERSEDE_MODES, AdContactProfile, discover_exchange, plan_supersessions, read_address_index,
+    read_container, read_effective_rights, read_marked_outside)
+from ..dialects.domino import MailboxRule, outside_routed_domains, read_mailboxes, with_forwarding
+from ..directory.client import LdapClient
+from ..directory.connection import connect, connection_settings, open_directory
+from ..directory.settings import ConnectionSettings
+from ..engine.marker import identity_name
+from ..engine.plan import Plan
+from .base import Direction, Site, SetupError, SyncOptions, records_given, skipped_referrals
+
+
+@dataclass(frozen=True)
+class DominoToExchangeOptions(SyncOptions):
+    """ad_contact_sync's options."""
+
+    domino_routing_domain: str = ''
+    exchange_organization: str | None = None     # found in the configuration partition when None
+    address_lists: list | None = None            # found by their well-known names when None
+    msexch_version: str = MSEXCH_VERSION_2013
+    instance: str | None = None                  # the sync's identity in the marker
+    supersede: str = SUPERSEDE_MODES[0]          # merge: a superseded contact's X500 and groups go to the mailbox
+
+    def mailbox_rule(self) -> MailboxRule:
+        """Which Domino Persons are the mailboxes to sync (domino_mailbox_info reads with the same rule)."""
+        return MailboxRule(mail_systems=tuple(self.mailbox_mail_systems), contacts_base=self.domino.get('contacts_base') or '',
+                           marker_attribute=self.domino_marker_attribute, marker_prefix=self.marker_prefix,
+                           routed_domains=self.routed, primary_domain=self.primary_domain,
+                           routing_domain=self.forwarding_domain)
+
+    @property
+    def primary_domain(self) -> str:
+        """Domino's local primary Internet domain: the shared domain."""
+        return (self.shared_domain or '').strip()
+
+    @property
+    def forwarding_domain(self) -> str:
+        """The Domino routing domain the AD contacts forward to ('' = none)."""
+        return (self.domino_routing_domain or '').strip()
+
+    @property
+    def identity(self) -> str:
+        """The identity the marker carries (engine/marker.py): ``instance`` when set, else the
+        Domino server's host name; '' (the identity-less 0.1 marker) when neither is known."""
+        return identity_name(self.instance or urlparse((self.domino or {}).get('server') or '').hostname or '')
+
+
+@dataclass
+class AdSite(Site):
+    base: str = ''                               # the domain's naming context
+    organisation: str = ''
+    address_lists: list = field(default_factory=list)
+    rights: dict = field(default_factory=dict)
+    global_catalog: ConnectionSettings | None = None
+    marked_outside: list = field(default_factory=list)
+    not_recipients: dict = field(default_factory=dict)
+
+
+def read_domino_mailboxes(options: DominoToExchangeOptions) -> tuple:
+    """The Domino mailboxes, from ``records`` or read from Domino (a worker thread)."""
+    # Only addresses of the routed domains are sources: a mail Domino synthesized (the dialect
+    # marks it), or one in a domain nobody routes here, is reported instead (vendor facts D-11.1).
+    # Each mailbox's forwarding address is one Domino's router will find (vendor facts D-6.1).
+    given = records_given(options)
+    if given is not None:
+        records = outside_routed_domains(given[0], options.routed)
+        return [r if r.routing_address else with_forwarding(r, (), options.primary_domain, options.forwarding_domain)
+                for r in records], given[1]
+    with open_directory('domino', options.domino) as client:
+        read = read_mailboxes(client, options.domino['mailbox_base'], options.mailbox_rule(), options.fields('ad'))
+        settings, referrals = client.settings, skipped_referrals(client)
+    records = outside_routed_domains(read.records, options.routed)
+    return records, {'directory': 'domino', 'server': settings.server, 'base': options.domino['mailbox_base'],
+                     'mailboxes': len(read.records), 'persons': read.entries, 'not_mailboxes': read.not_mailboxes,
+                     'skipped_referrals': referrals}
+
+
+def check(options: DominoToExchangeOptions) -> AdSite:
+    if not options.ad.get('contacts_ou'):
+        raise SetupError('ad.contacts_ou is not set: give the DN of the OU dedicated to the Domino contacts')
+    return AdSite()
+
+
+def preflight(client: LdapClient, options: DominoToExchangeOptions, site: AdSite) -> None:
+    """The OU exists; the Exchange organisation and its address lists, given or found; the profile."""
+    contacts_ou = options.ad['contacts_ou']
+    root = client.root_dse().entry
+    site.base, config = root.get('defaultNamingContext'), root.get('configurationNamingContext')
+    if not client.exists(contacts_ou):
+        raise SetupError(f'The contacts OU {contacts_ou} does not exist on {client.settings.where}: create it '
+                         f'(the sync owns it), then run again. Nothing was written.')
+    organisation, address_lists = options.exchange_organization, options.address_lists
+    if not (organisation and address_lists):
+        exchange = discover_exchange(client, config, organisation)
+        if not exchange['organisation']:
+            named = f' named {organisation!r}' if organisation else ''
+            raise SetupError(f'No single Exchange organisation{named} found under CN=Microsoft Exchange,'
+                             f'CN=Services,{config} (found: {exchange["organisations_found"]}); set '
+                             f'exchange_organization (and address_lists). Nothing was written.')
+        organisation = organisation or exchange['organisation']
+        if not address_lists and exchange['missing_lists']:
+            raise SetupError(f'Address lists {exchange["missing_lists"]} not found in the Exchange organisation '
+                             f'{organisation} (a translated or multi-GAL site?): set address_lists. Nothing was '
+                             f'written.')
+        address_lists = address_lists or exchange['address_lists']
+    site.organisation, site.address_lists = organisation, address_lists
+    site.profile = AdContactProfile(
+        contacts_ou=contacts_ou, shared_domain=options.shared_domain, domino_routing_domain=options.domino_routing_domain,
+        exchange_routing_domain=options.exchange_routing_domain, organisation=organisation,
+        address_lists=tuple(address_lists), attribute_map=tuple(options.fields('ad').items()),
+        msexch_version=options.msexch_version, marker_attribute=options.ad_marker_attribute,
+        marker_prefix=options.marker_prefix, identity=options.identity)
+    # Where addresses must be unique: the whole forest through a Global Catalog when given.
+    if options.ad.get('global_catalog'):
+        site.global_catalog = connection_settings('ad', options.ad, server=options.ad['global_catalog'])
+
+
+def read_forest_addresses(settings: ConnectionSettings, options: DominoToExchangeOptions, site: AdSite):
+    """The forest's addresses (a worker thread): from the Global Catalog when given, else the domain."""
+    gc = site.global_catalog
+    with connect(gc or settings) as reader:
+        read = read_address_index(reader, '' if gc else site.base, site.profile, not gc)
+        read.index.referrals = skipped_referrals(reader)
+        return read
+
+
+def read_contacts_ou(client: LdapClient, options: DominoToExchangeOptions, site: AdSite):
+    return read_container(client, site.profile, list(options.fields('ad')))
+
+
+def settle(client: LdapClient, options: DominoToExchangeOptions, site: AdSite, container, index_read):
+    """While the forest's addresses are read: the bind account's rights in the OU, and (with a
+    Global Catalog) the marked objects outside it; then the index without the owned contacts."""
+    site.rights = read_effective_rights(client, site.profile.contacts_ou)
+    if site.rights.get('checked') and not site.rights.get('can_create_contacts'):
+        site.cannot_create = (f'{options.ad.get("bind_dn") or "the bind account"} may not create contact objects in '
+                              f'{site.profile.contacts_ou} (allowedChildClassesEffective): grant it the right to '
+                              f'create and delete contacts there')
+    if site.global_catalog:
+        # The marker is not in the Global Catalog: look for it outside the OU in the domain
+        # partition that holds the OU (vendor facts X-6.1).
+        site.marked_outside = site.timed('read_marked_outside', read_marked_outside, client, site.base, site.profile)
+    forest = index_read.result()
+    site.not_recipients = forest.not_recipients
+    # Owned contacts are those of the contacts OU's read (DN, objectGUID), whatever the address
+    # read returned for them.
+    index = forest.excluding(container.owned)
+    if site.global_catalog:
+        index.marked_outside = site.marked_outside
+    return index
+
+
+def supersessions(client: LdapClient, options: DominoToExchangeOptions, site: AdSite, the_plan: Plan) -> None:
+    """What a superseded contact leaves behind (its X500 value, its groups), read and, with
+    supersede: merge, kept on the mailbox before the contact goes (vendor facts X-7.1)."""
+    plan_supersessions(client, the_plan, options.supersede or SUPERSEDE_MODES[0])
+
+
+def describe(client: LdapClient, options: DominoToExchangeOptions, site: AdSite, container, sources) -> dict:
+    source_addresses = {s.mail.lower() for s in sources if s.mail}
+    return {'directory': 'ad', 'server': client.settings.server, 'container': site.profile.contacts_ou,
+            'organisation': site.organisation, 'address_lists': site.address_lists, 'rights': site.rights,
+            'foreign_objects': container.foreign, 'global_catalog': bool(site.global_catalog),
+            # Information, not conflicts: AD objects that are not Exchange recipients whose mail
+            # is a source's address (an HR-filled mail on a logon account; vendor facts X-6.2).
+            'not_recipients': [{'address': a, 'holder': dn} for a, dn in sorted(site.not_recipients.items())
+                               if a in source_addresses]}
+
+
+DOMINO_TO_EXCHANGE = Direction(
+    name='domino_to_exchange', target='ad', options_class=DominoToExchangeOptions, check=check,
+    read_source=read_domino_mailboxes, preflight=preflight, read_index=read_forest_addresses,
+    read_container=read_contacts_ou, settle=settle, after_plan=supersessions, describe=describe,
+    # member: a merge adds the mailbox to a group value by value, never replacing its members.
+    merged_also=('member',))

@@ -1,0 +1,134 @@
+# Copyright (c) 2026 coexist.domino_exchange contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+# FOR INTERNAL COLLECTION USE ONLY
+# The interfaces in this file are meant for use within the coexist.domino_exchange collection
+# and may not remain stable to outside uses. Changes may be made in ANY release, even a bugfix
+# release. See also: https://github.com/ansible/community/issues/539#issuecomment-780839686
+
+"""Exchange -> Domino: the Exchange mailboxes become forwarding Persons under the Domino
+contacts base (domino_contact_sync)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ..dialects.ad import DEFAULT_MAILBOX_KINDS, ExchangeMailboxRule, read_exchange_mailboxes
+from ..dialects.domino import (
+    CONTACT_MANAGED, DEFAULT_CONTACT_MAIL_SYSTEM, NEVER_WRITTEN, DominoContactProfile, MailboxRule, contact_moves,
+    contacts_base_missing, group_operations, read_address_index, read_contacts, read_groups_naming)
+from ..directory.client import LdapClient
+from ..directory.connection import connect, open_directory
+from ..directory.settings import ConnectionSettings
+from ..engine.plan import Plan
+from .base import Direction, Site, SetupError, SyncOptions, records_given, skipped_referrals
+
+
+@dataclass(frozen=True)
+class ExchangeToDominoOptions(SyncOptions):
+    """domino_contact_sync's options."""
+
+    contact_mail_system: str = DEFAULT_CONTACT_MAIL_SYSTEM
+    mailbox_types: tuple = DEFAULT_MAILBOX_KINDS
+    include_hidden: bool = False
+    include_disabled: bool = True
+    maintain_groups: bool = True
+
+    def mailbox_rule(self) -> ExchangeMailboxRule:
+        """Which AD users are the mailboxes to sync (ad_mailbox_info reads with the same rule)."""
+        return ExchangeMailboxRule(kinds=tuple(self.mailbox_types), include_hidden=self.include_hidden,
+                                   include_disabled=self.include_disabled, marker_attribute=self.ad_marker_attribute,
+                                   marker_prefix=self.marker_prefix)
+
+
+@dataclass
+class DominoSite(Site):
+    rule: MailboxRule | None = None              # what is a mailbox, for the address index's holders
+
+
+def read_exchange_mailboxes_of(options: ExchangeToDominoOptions) -> tuple:
+    """The Exchange mailboxes, from ``records`` or read from AD (a worker thread)."""
+    given = records_given(options)
+    if given is not None:
+        return given
+    with open_directory('ad', options.ad) as client:
+        bases = options.ad['mailbox_bases'] or [client.root_dse().entry.get('defaultNamingContext')]
+        read = read_exchange_mailboxes(client, bases, options.mailbox_rule(), options.fields('domino'),
+                                       options.exchange_routing_domain)
+        settings, referrals = client.settings, skipped_referrals(client)
+    return read.records, {'directory': 'ad', 'server': settings.server, 'bases': bases, 'skipped_referrals': referrals,
+                          'mailboxes': len(read.records), 'users': read.entries, 'not_mailboxes': read.not_mailboxes}
+
+
+def domino_profile(options: ExchangeToDominoOptions) -> DominoContactProfile:
+    """The Domino contact profile from the options, checked."""
+    contacts_base = (options.domino or {}).get('contacts_base')
+    if not contacts_base:
+        raise SetupError('domino.contacts_base is not set: give the DN of the OU dedicated to the Exchange contacts '
+                         '(for example OU=Exchange,O=Acme)')
+    fields = options.fields('domino')
+    # A map onto an item the sync manages itself, or must never write, is refused.
+    reserved = {a.lower() for a in CONTACT_MANAGED} | NEVER_WRITTEN | {'cn', 'objectclass', options.domino_marker_attribute.lower()}
+    bad = sorted(a for a in fields if a.lower() in reserved)
+    if bad:
+        raise SetupError(f'attribute_map maps onto Domino attributes the sync manages itself or never writes: '
+                         f'{", ".join(bad)}. Map them to null (or remove them). Nothing was written.')
+    profile = DominoContactProfile(contacts_base=contacts_base, exchange_routing_domain=options.exchange_routing_domain,
+                                   attribute_map=tuple(fields.items()), mail_system=options.contact_mail_system,
+                                   marker_attribute=options.domino_marker_attribute, marker_prefix=options.marker_prefix,
+                                   routed_domains=options.routed)
+    if profile.name_length('X' * 20) > profile.name_limit:
+        raise SetupError(f'domino.contacts_base is too long: a contact\'s DN under it would pass Domino\'s '
+                         f'{profile.name_limit}-character limit with a 20-character name')
+    return profile
+
+
+def check(options: ExchangeToDominoOptions) -> DominoSite:
+    profile = domino_profile(options)
+    rule = MailboxRule(mail_systems=tuple(options.mailbox_mail_systems), contacts_base=profile.contacts_base,
+                       marker_attribute=options.domino_marker_attribute, marker_prefix=options.marker_prefix)
+    return DominoSite(profile=profile, rule=rule)
+
+
+def preflight(client: LdapClient, options: ExchangeToDominoOptions, site: DominoSite) -> None:
+    if not client.exists(site.profile.contacts_base):
+        raise SetupError(contacts_base_missing(site.profile.contacts_base, client.settings.where))
+
+
+def read_domino_addresses(settings: ConnectionSettings, options: ExchangeToDominoOptions, site: DominoSite):
+    """Every address (and common name) in the Domino Directory (a worker thread)."""
+    with connect(settings) as reader:
+        index = read_address_index(reader, '', site.profile, site.rule)
+        index.referrals = skipped_referrals(reader)
+        return index
+
+
+def read_contacts_base(client: LdapClient, options: ExchangeToDominoOptions, site: DominoSite):
+    return read_contacts(client, site.profile, [a for a, _source in site.profile.attribute_map])
+
+
+def maintain_groups(client: LdapClient, options: ExchangeToDominoOptions, site: DominoSite, the_plan: Plan) -> None:
+    """LDAP writes bypass AdminP (vendor facts D-7.4): the groups naming a contact renamed or
+    deleted here are updated as AdminP would, after the contact's own write."""
+    if options.maintain_groups:
+        moves = contact_moves(the_plan.operations)
+        groups = site.timed('read_groups', read_groups_naming, client, moves)
+        the_plan.operations.extend(group_operations(moves, groups))
+
+
+def describe(client: LdapClient, options: ExchangeToDominoOptions, site: DominoSite, container, sources) -> dict:
+    return {'directory': 'domino', 'server': client.settings.server, 'container': site.profile.contacts_base,
+            'rights': {'checked': False, 'why': 'Domino does not expose effective rights over LDAP'},
+            'foreign_objects': container.foreign,
+            # Several documents under one DN (replication or save conflicts, vendor facts D-4.3):
+            # never written by that DN; for a Notes administrator to resolve.
+            'duplicate_dns': container.duplicates}
+
+
+EXCHANGE_TO_DOMINO = Direction(
+    name='exchange_to_domino', target='domino', options_class=ExchangeToDominoOptions, check=check,
+    read_source=read_exchange_mailboxes_of, preflight=preflight, read_index=read_domino_addresses,
+    read_container=read_contacts_base, after_plan=maintain_groups, describe=describe,
+    # member: a group update changes only the values naming the sync's contacts, value by value.
+    merged_also=('member',))
