@@ -5,11 +5,17 @@ and records every write; the Exchange role is exercised up to its input validati
 planner (tests/unit/.../test_routing.py)."""
 from __future__ import annotations
 
+import contextlib
 import copy
 import json
+import os
 import re
+import signal
+import socket
+import subprocess
 import sys
 import threading
+import time
 import uuid
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -126,11 +132,12 @@ def drapi():
     server.shutdown()
 
 
-def play(tmp_path, collections_path, playbook: str, *args, extra: dict | None = None, domino_hosts=('domino1',)):
+def play(tmp_path, collections_path, playbook: str, *args, extra: dict | None = None, domino_hosts=('domino1',),
+         host_vars: dict | None = None):
     inventory = tmp_path / 'hosts.yml'
     local = {'ansible_connection': 'local', 'ansible_python_interpreter': sys.executable, 'ansible_become_method': 'su'}
     inventory.write_text(json.dumps({'all': {'children': {
-        'domino': {'hosts': {host: dict(local) for host in domino_hosts}},
+        'domino': {'hosts': {host: dict(local, **(host_vars or {}).get(host, {})) for host in domino_hosts}},
         'exchange': {'hosts': {'ex01': dict(local)}},
     }}}))
     return run_ansible_playbook(collections_path, tmp_path, playbook, *args, extra_vars=extra or {}, inventory=inventory)
@@ -256,34 +263,145 @@ def test_a_directory_larger_than_any_cap_is_read(drapi, tmp_path, collections_pa
     assert 'exceeded the maximum documents scanned' not in result.stdout
 
 
-def test_several_domino_hosts_write_once_and_restart_one_at_a_time(drapi, tmp_path, collections_path):
+# A stand-in for Domino's server program on each Domino host (SYNTHESIZED; no Domino runs here).
+# Its data directory is the host's; a small TCP listener in it plays the server's SMTP listener.
+# `server -c "restart server"` returns at once, as Domino's does: the old server keeps answering
+# for a moment, is down a while, then the new one listens (not if the data directory holds
+# never-up). It refuses to run beside another restart command, and notes when another host's
+# server is not answering while it restarts one: the domain would have two servers down.
+STAND_IN = """#!{python}
+import os, pwd, signal, socket, sys, time
+from pathlib import Path
+
+here, log, hosts = Path.cwd(), Path({log!r}), Path({hosts!r})
+
+
+def note(line):
+    with log.open('a') as out:
+        out.write(line + '\\n')
+
+
+def answers(data_dir):
+    try:
+        socket.create_connection(('127.0.0.1', int((data_dir / 'port').read_text())), 1).close()
+        return True
+    except OSError:
+        return False
+
+
+def listen():
+    sock = socket.socket()
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind(('127.0.0.1', int((here / 'port').read_text())))
+    sock.listen(16)
+    (here / 'pid').write_text(str(os.getpid()))
+    note('up ' + here.name)
+    while True:
+        sock.accept()[0].close()
+
+
+if sys.argv[1:] == ['listen']:
+    listen()
+lock = hosts / 'restart.lock'
+try:
+    lock.mkdir()
+except FileExistsError:
+    note('overlap ' + here.name)
+    sys.exit(1)
+for other in sorted(hosts.iterdir()):
+    if (other / 'port').exists() and other != here and not answers(other):
+        note(other.name + ' down while restarting ' + here.name)
+note(' '.join(['restart', here.name, pwd.getpwuid(os.getuid()).pw_name, str(here), *sys.argv[1:]]))
+if os.fork() == 0:                   # the restart goes on after the command returned
+    os.setsid()
+    null = os.open(os.devnull, os.O_RDWR)
+    for fd in (0, 1, 2):
+        os.dup2(null, fd)
+    time.sleep(1)
+    os.kill(int((here / 'pid').read_text()), signal.SIGTERM)
+    while answers(here):
+        time.sleep(0.1)
+    note('down ' + here.name)
+    if (here / 'never-up').exists():
+        sys.exit(0)
+    time.sleep(3)
+    listen()
+lock.rmdir()
+"""
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(('127.0.0.1', 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture()
+def domino_servers(tmp_path):
+    """Two Domino hosts running the stand-in: (the server command, the event log, their host vars)."""
+    hosts, log = tmp_path / 'domino', tmp_path / 'restarts.log'
+    hosts.mkdir()
+    command = tmp_path / 'server'
+    command.write_text(STAND_IN.format(python=sys.executable, log=str(log), hosts=str(hosts)))
+    command.chmod(0o755)
+    host_vars, started = {}, []
+    for name in ('domino1', 'domino2'):
+        (hosts / name).mkdir()
+        (hosts / name / 'port').write_text(str(free_port()))
+        started.append(subprocess.Popen([str(command), 'listen'], cwd=hosts / name))
+        host_vars[name] = {'domino_smart_host_data_dir': str(hosts / name),
+                           'domino_smart_host_restart_check_port': int((hosts / name / 'port').read_text())}
+        while not (hosts / name / 'pid').exists():           # answering before the next one and the play
+            time.sleep(0.1)
+    yield command, log, host_vars
+    for name in host_vars:
+        with contextlib.suppress(OSError, ValueError):
+            os.kill(int((hosts / name / 'pid').read_text()), signal.SIGTERM)
+    for process in started:
+        process.wait(timeout=10)
+
+
+def test_several_domino_hosts_write_once_and_restart_one_at_a_time(drapi, domino_servers, tmp_path, collections_path):
     """Issue 14 items 5 and 11: two Domino hosts in the group write each document once (before:
     two Foreign SMTP Domain documents), restart as the service user in the data directory, one at
-    a time (the stand-in server command refuses to run beside another), and only when a change
-    that loads at start was written; the bearer token is never printed, not even with -vvv."""
-    data_dir = tmp_path / 'notesdata'
-    data_dir.mkdir()
-    log = tmp_path / 'restarts.log'
-    command = tmp_path / 'server'
-    command.write_text('#!/bin/sh\n'
-                       f'mkdir {tmp_path}/restart.lock || {{ echo overlap >> {log}; exit 1; }}\n'
-                       f'echo "$(id -un) $(pwd) $*" >> {log}\n'
-                       'sleep 1\n'
-                       f'rmdir {tmp_path}/restart.lock\n')
-    command.chmod(0o755)
+    a time: the second server's restart starts only once the first one went down and answers
+    again (before: `throttle: 1` serialised only the commands, which return at once, and both
+    servers were down together), and only when a change that loads at start was written; the
+    bearer token is never printed, not even with -vvv."""
+    command, log, host_vars = domino_servers
     values = domino_vars(drapi, domino_smart_host_restart=True, domino_smart_host_server_command=str(command),
-                         domino_smart_host_service_user='root', domino_smart_host_data_dir=str(data_dir), **CONFIRMED)
-    result = play(tmp_path, collections_path, domino_only(tmp_path), '-vvv', extra=values, domino_hosts=('domino1', 'domino2'))
+                         domino_smart_host_service_user='root', domino_smart_host_restart_timeout=60, **CONFIRMED)
+    result = play(tmp_path, collections_path, domino_only(tmp_path), '-vvv', extra=values, domino_hosts=('domino1', 'domino2'),
+                  host_vars=host_vars)
     assert result.returncode == 0, result.stdout + result.stderr
     kinds = [(method, body.get('Form')) for method, _unid, body in drapi.writes]
     assert sorted(kinds, key=str) == sorted([('PATCH', None), ('PATCH', None), ('POST', 'Domain'), ('POST', 'Connection')],
                                             key=str), drapi.writes
-    assert log.read_text().splitlines() == [f'root {data_dir} -c restart server'] * 2
+    data = {name: settings['domino_smart_host_data_dir'] for name, settings in host_vars.items()}
+    assert log.read_text().splitlines() == ['up domino1', 'up domino2',
+                                            f'restart domino1 root {data["domino1"]} -c restart server', 'down domino1', 'up domino1',
+                                            f'restart domino2 root {data["domino2"]} -c restart server', 'down domino2', 'up domino2']
     assert TOKEN not in result.stdout + result.stderr
     # Converged: nothing written, no restart.
-    result = play(tmp_path, collections_path, domino_only(tmp_path), extra=values, domino_hosts=('domino1', 'domino2'))
+    result = play(tmp_path, collections_path, domino_only(tmp_path), extra=values, domino_hosts=('domino1', 'domino2'),
+                  host_vars=host_vars)
     assert result.returncode == 0, result.stdout + result.stderr
-    assert len(log.read_text().splitlines()) == 2 and len(drapi.writes) == 4
+    assert len(log.read_text().splitlines()) == 8 and len(drapi.writes) == 4
+
+
+def test_a_domino_server_that_does_not_come_back_stops_the_restarts(drapi, domino_servers, tmp_path, collections_path):
+    """Issue 14 item 5: when the first server does not answer again after its restart, the play
+    fails naming it and the second server is not restarted (before: both were restarted and the
+    play passed)."""
+    command, log, host_vars = domino_servers
+    (Path(host_vars['domino1']['domino_smart_host_data_dir']) / 'never-up').touch()
+    values = domino_vars(drapi, domino_smart_host_restart=True, domino_smart_host_server_command=str(command),
+                         domino_smart_host_service_user='root', domino_smart_host_restart_timeout=5, **CONFIRMED)
+    result = play(tmp_path, collections_path, domino_only(tmp_path), extra=values, domino_hosts=('domino1', 'domino2'),
+                  host_vars=host_vars)
+    assert result.returncode != 0, result.stdout + result.stderr
+    assert re.search(r'Domino on domino1 did not answer on 127\.0\.0\.1:\d+ within 5 s', result.stdout), result.stdout
+    assert 'restart domino1' in log.read_text() and 'restart domino2' not in log.read_text(), log.read_text()
 
 
 def test_the_loop_design_is_refused_unless_accepted(drapi, tmp_path, collections_path):
