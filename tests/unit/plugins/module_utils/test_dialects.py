@@ -367,6 +367,23 @@ class FakeClient:
         return iter(self.entries)
 
 
+def test_the_contacts_base_read_owns_only_marked_persons():
+    """Ownership on Domino: a forwarding Person under the contacts base is the sync's only with its
+    marker; an unmarked Person (a Notes admin's own contact) and a marked group are foreign."""
+    base = 'OU=Exchange,O=Acme'
+    person = {'objectClass': ['top', 'person', 'dominoPerson'], 'mail': ['x@example.com']}
+    entries = [Entry(base, {'objectClass': ['organizationalUnit']}),
+               Entry(f'cn=Mine,{base}', dict(person, dominoUNID=['A' * 32], employeeType=['coexist.domino_exchange:AAA'])),
+               Entry(f'cn=Admins Own,{base}', dict(person, dominoUNID=['B' * 32])),
+               Entry(f'cn=Other Marker,{base}', dict(person, dominoUNID=['C' * 32], employeeType=['someone.else:CCC'])),
+               Entry(f'cn=Group,{base}', {'objectClass': ['dominoGroup'], 'dominoUNID': ['D' * 32],
+                                          'employeeType': ['coexist.domino_exchange:DDD']})]
+    read = _domino.read_contacts(FakeClient(entries), domino_profile(contacts_base=base), [])
+    assert [(c.dn, c.anchor, c.object_id) for c in read.owned] == [(f'cn=Mine,{base}', 'AAA', 'A' * 32)]
+    assert sorted(f['dn'] for f in read.foreign) == sorted(f'cn={n},{base}' for n in ('Admins Own', 'Other Marker', 'Group'))
+    assert sorted(read.foreign_names) == ['Admins Own', 'Group', 'Other Marker']
+
+
 def test_a_derived_forwarding_address_someone_else_holds_is_a_problem():
     owner = ad_user('CN=Jo Other,OU=Exchange Users,DC=corp', objectGUID=[bytes(16)], mail=['jo.other@example.com'],
                     proxyAddresses=['SMTP:jo.other@example.com', 'smtp:jo@exchange.example.com'])
