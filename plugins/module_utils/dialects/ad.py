@@ -38,6 +38,7 @@ adminDescription                the ownership marker, <prefix><anchor> (in the s
 
 from __future__ import annotations
 
+import typing as t
 import uuid
 from dataclasses import dataclass, field, replace
 
@@ -289,16 +290,41 @@ class ForestAddresses:
     in_container: list = field(default_factory=list)     # (objectGUID, DN, addresses, aliases, mailbox)
     not_recipients: dict = field(default_factory=dict)   # lower-case mail -> DN of a non-recipient
 
-    def excluding(self, owned: list) -> AddressIndex:
-        """The index of every recipient but the owned contacts (by objectGUID, else by DN)."""
+    def excluding(self, owned: list, also_ours: t.Iterable[str] = ()) -> AddressIndex:
+        """The index of every recipient but the owned contacts (by objectGUID, else by DN) and
+        ``also_ours`` (DNs of this sync's contacts the OU's read did not see, see unseen_by())."""
         guids = {c.object_id.lower() for c in owned if c.object_id}
-        dns = {dn_key(c.dn) for c in owned}
+        dns = {dn_key(c.dn) for c in owned} | {dn_key(dn) for dn in also_ours}
         for guid, dn, held, aliases, mailbox in self.in_container:
             if (guid and guid.lower() in guids) or dn_key(dn) in dns:
                 continue
             _hold(self.index, dn, held, aliases, mailbox)
         self.in_container = []
         return self.index
+
+    def unseen_by(self, container: ContainerContents) -> list:
+        """DNs of the objects this read found inside the contacts OU that the OU's own read did not
+        return at all: made between the two reads, which run side by side (another run of this
+        sync racing with this one, or an admin). Their owner is not in what a Global Catalog
+        returns (the marker, vendor facts X-6.1): read_marked() asks the domain partition."""
+        seen = {dn_key(c.dn) for c in container.owned} | {dn_key(f['dn']) for f in container.foreign}
+        return [dn for _guid, dn, _held, _aliases, _mailbox in self.in_container if dn_key(dn) not in seen]
+
+
+def read_marked(client: LdapClient, dns: list, profile: AdContactProfile) -> list:
+    """Those of ``dns`` that carry this sync's marker, read one by one from the domain partition.
+    Few or none in a run: only objects made in the contacts OU while this run read it."""
+    ours = []
+    for dn in dns:
+        try:
+            found = list(client.search(dn, '(objectClass=*)', [profile.marker_attribute], scope='base'))
+        except DirectoryError as exc:
+            if exc.kind == 'no_such_object':
+                continue                 # gone again: holds nothing
+            raise
+        if found and any(profile.anchor_of(v) for v in found[0].values(profile.marker_attribute)):
+            ours.append(dn)
+    return ours
 
 
 def _hold(index: AddressIndex, dn: str, held: list, aliases: list, mailbox: bool) -> None:

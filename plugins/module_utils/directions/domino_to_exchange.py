@@ -16,7 +16,7 @@ from urllib.parse import urlparse
 
 from ..dialects.ad import (
     MSEXCH_VERSION_2013, SUPERSEDE_MODES, AdContactProfile, discover_exchange, plan_supersessions, read_address_index,
-    read_container, read_effective_rights, read_marked_outside)
+    read_container, read_effective_rights, read_marked, read_marked_outside)
 from ..dialects.domino import MailboxRule, outside_routed_domains, read_mailboxes, with_forwarding
 from ..directory.client import LdapClient
 from ..directory.connection import connect, connection_settings, open_directory
@@ -159,8 +159,13 @@ def settle(client: LdapClient, options: DominoToExchangeOptions, site: AdSite, c
     forest = index_read.result()
     site.not_recipients = forest.not_recipients
     # Owned contacts are those of the contacts OU's read (DN, objectGUID), whatever the address
-    # read returned for them.
-    index = forest.excluding(container.owned)
+    # read returned for them. An object the address read found in the OU and the OU's read did
+    # not (made between the two reads: another run of this sync racing with this one) is asked
+    # for its marker: this sync's contact is not a foreign holder of its address and name, or the
+    # two runs would plan different names for one anchor and make two contacts.
+    unseen = forest.unseen_by(container)
+    ours = site.timed('read_marked', read_marked, client, unseen, site.profile) if unseen else []
+    index = forest.excluding(container.owned, also_ours=ours)
     if site.global_catalog:
         index.marked_outside = site.marked_outside
     return index

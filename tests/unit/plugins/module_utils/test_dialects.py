@@ -437,6 +437,45 @@ def test_owned_contacts_are_known_by_the_container_read_not_by_a_marker_read_thr
     assert index.marked_outside == []
 
 
+class DnClient:
+    """A base search by DN, as Ownership and read_marked send it; the DNs asked are recorded."""
+
+    def __init__(self, entries):
+        self.entries = {e.dn.lower(): e for e in entries}
+        self.asked = []
+
+    def search(self, base, filterstr, attributes, scope='subtree'):
+        self.asked.append(base)
+        return iter([self.entries[base.lower()]] if base.lower() in self.entries else [])
+
+
+def test_contacts_made_in_the_ou_between_the_two_reads_are_asked_for_their_marker():
+    """Two runs of one sync racing: the other run's new contact shows in this run's address read
+    (through a GC, without its marker) but not in its OU read. Counted as a foreign holder, it
+    made this run plan another name for the same anchor: two contacts for one source (the lab's
+    two-syncs race test, on twins AD folds). It is asked for its marker instead; an object another
+    tool made meanwhile stays a holder."""
+    mine = profile(identity='domino1.example.com')
+    contact = {'objectClass': ['contact'], 'targetAddress': ['SMTP:x@domino.example.com']}
+    racing = Entry(f'CN=Rene Dupont (00c721e9),{OU}', dict(contact, mail=['rene.dupont2@example.com']))
+    other = Entry(f'CN=Someone Else,{OU}', dict(contact, mail=['someone@example.com']))
+    read = _ad.read_address_index(FakeClient(forest_entries(marker=False) + [racing, other]), '', mine, find_marked=False)
+    owned = [_plan.OwnedContact(dn=f'CN=Kim Owned,{OU}', anchor='C0FFEE', attrs={},
+                                object_id=_ad.guid_to_string(OWNED_GUID))]
+    container = _plan.ContainerContents(owned=owned, foreign=[{'dn': f'CN=By Hand,{OU}', 'objectClass': ['contact']}],
+                                        foreign_names=['By Hand'])
+    unseen = read.unseen_by(container)
+    assert unseen == [racing.dn, other.dn]
+    marked = DnClient([Entry(racing.dn, {'adminDescription': ['coexist.domino_exchange:domino1.example.com:00C721E9']}),
+                       Entry(other.dn, {'adminDescription': ['coexist.domino_exchange:domino-test.example.com:AB']})])
+    ours = _ad.read_marked(marked, unseen + [f'CN=Gone Again,{OU}'], mine)
+    assert ours == [racing.dn] and len(marked.asked) == 3
+    index = read.excluding(owned, also_ours=ours)
+    assert 'rene.dupont2@example.com' not in index.addresses
+    assert index.addresses['someone@example.com'].startswith(f'CN=Someone Else,{OU}')
+    assert index.addresses['by.hand@example.com'].startswith(f'CN=By Hand,{OU}')
+
+
 def test_an_owned_contact_is_recognised_by_its_dn_when_the_read_has_no_guid():
     entries = forest_entries()
     entries[0].attrs.pop('objectguid')
