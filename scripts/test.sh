@@ -12,7 +12,7 @@
 set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$ROOT"
-step() { printf '\n=== %s\n' "$*"; }
+step() { printf '\n=== %s (%s)\n' "$*" "$(date +%T)"; }
 
 step "bootstrap"
 bash scripts/bootstrap.sh
@@ -29,7 +29,8 @@ fi
 
 step "pytest (unit + integration on the lab)"
 # pytest exits 5 when it collected no test: set -e turns that into a failed run.
-.venv/bin/pytest -p no:cacheprovider "$@"
+# --durations: the slowest tests listed, so the CI budget (40 min) is watched where it goes.
+.venv/bin/pytest -p no:cacheprovider --durations=25 "$@"
 
 step "ansible-test sanity (ansible-core in .venv)"
 # Every ignore file stays empty: a sanity finding is fixed, not ignored.
