@@ -538,25 +538,27 @@ def resolve_server_configs(documents: list, servers: list, server_groups: dict |
     server_groups = server_groups or {}
     known = {_short_name(s) for s in servers}
     resolved, problems = {}, []
+
+    def settled(server: str, applying: list, several: str) -> bool:
+        """One level (the server's own documents, then its groups'): one document applies and is
+        the server's, several are a problem; False when none, and the next level decides."""
+        if len(applying) > 1:
+            problems.append(several)
+        elif applying:
+            resolved[server] = applying[0]
+        return bool(applying)
+
     for server in servers:
         name = _short_name(server)
         own = [d for d in documents if name in _server_names(d)]
-        if len(own) > 1:
-            problems.append(f'{server}: {len(own)} Configuration Settings documents name it '
-                            f'({", ".join(unid_of(d) for d in own)}); keep one')
-            continue
-        if own:
-            resolved[server] = own[0]
+        if settled(server, own, f'{server}: {len(own)} Configuration Settings documents name it '
+                                f'({", ".join(unid_of(d) for d in own)}); keep one'):
             continue
         if server in server_groups or name in {_short_name(k) for k in server_groups}:
             groups = {_short_name(g) for k, v in server_groups.items() if _short_name(k) == name for g in v or []}
             in_group = [d for d in documents if groups & set(_server_names(d))]
-            if len(in_group) > 1:
-                problems.append(f'{server}: {len(in_group)} group Configuration Settings documents apply to it, which '
-                                f'HCL calls undefined; keep one')
-                continue
-            if in_group:
-                resolved[server] = in_group[0]
+            if settled(server, in_group, f'{server}: {len(in_group)} group Configuration Settings documents apply to '
+                                         f'it, which HCL calls undefined; keep one'):
                 continue
         else:
             unsure = sorted({n for d in documents for n in _server_names(d) if n != '*' and n not in known})
