@@ -192,7 +192,7 @@ options:
       connect_retries:
         description:
           - How many more times to try a connection that timed out (TCP, the TLS handshake or the
-            bind), 5 seconds after the first attempt and 10 after the second. A domain controller
+            bind), 5 seconds after the first attempt and 10 after the second. A Domino server
             busy with a large search can be slow to take a new connection.
           - Refused connections, rejected credentials and certificates are never retried, and no
             operation after the bind is.
