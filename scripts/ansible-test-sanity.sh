@@ -31,8 +31,14 @@ WORK="$(mktemp -d)"
 trap 'rm -rf "$WORK"' EXIT
 DEST="$WORK/ansible_collections/coexist/domino_exchange"
 mkdir -p "$DEST"
-# The collection as git would ship it: tracked and new files, not .venv, lab state or outputs.
-(cd "$ROOT" && git ls-files -z --cached --others --exclude-standard | tar --null --ignore-failed-read -T - -cf - 2>/dev/null) | tar -xf - -C "$DEST"
+# The collection as git would ship it: tracked and new files, not .venv, lab state or outputs;
+# or, with COEXIST_SANITY_TREE, that tar of it made earlier (scripts/test.sh freezes the tree
+# before the lab tests run beside this, so nothing they write can slip into the copy).
+if [[ -n ${COEXIST_SANITY_TREE:-} ]]; then
+    tar -xf "$COEXIST_SANITY_TREE" -C "$DEST"
+else
+    (cd "$ROOT" && git ls-files -z --cached --others --exclude-standard | tar --null --ignore-failed-read -T - -cf - 2>/dev/null) | tar -xf - -C "$DEST"
+fi
 cd "$DEST"
 git init -q && git add -A   # ansible-test uses git to list the collection's files
 PATH="$VENV/bin:$PATH" ansible-test sanity --python "$PY" --color no "$@"
