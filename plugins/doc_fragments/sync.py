@@ -69,11 +69,29 @@ options:
     description: Delete contacts. When false, planned deletes are reported as suppressed.
     type: bool
     default: true
+  max_writes:
+    description:
+      - The write budget of one run (C(coexist_max_writes)), for a long first load done in several
+        jobs. The run does at most this many writes, in the plan's order, and reports the rest as
+        pending (RV(pending), the report's C(pending) status and the job output's C(PENDING) line);
+        the next run plans them again and does them. Run again until nothing is pending.
+      - The cut keeps the plan's order and never splits writes that belong together (the renames
+        and address moves before the creates that need the freed names; a swap's two renames; a
+        Domino group's update and the renames or deletes of the contacts it names; the writes of
+        a supersede merge). When the first such unit is bigger than the budget, the run does that
+        unit, so every run makes progress.
+      - The guards judge the whole plan, not this run's part of it.
+      - V(0) (the default) does every write of the plan.
+    type: int
+    default: 0
   report_dir:
     description:
       - Directory (on the controller) to write C(report.json), the full plan and its outcome in the
         versioned report schema, C(report.html), the same for people (one self-contained page with
         filterable, paginated tables), and C(summary.txt). Created if missing; files are replaced.
+      - During the writes the run also keeps C(progress.json) there up to date, every 500 writes or
+        10 seconds (writes done and failed, this run's total, the rate and the estimated end), so a
+        long run can be watched while the task has printed nothing yet. The report links it.
       - Writing the report is not a change.
     type: path
   sample_size:

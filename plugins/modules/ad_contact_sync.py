@@ -197,7 +197,7 @@ counts:
   returned: always
   type: dict
   sample: {create: 3, update: 1, rename: 0, delete: 0, conflict: 2, skip: 1, warning: 0, unchanged: 320,
-           managed: 321, sources: 326, done: 4, failed: 0, not_attempted: 0, suppressed: 0}
+           managed: 321, sources: 326, done: 4, failed: 0, not_attempted: 0, suppressed: 0, pending: 0}
 outcome:
   description: V(ok), V(errors) (some writes refused), V(aborted) (connection lost) or V(guard_blocked).
   returned: always
@@ -229,6 +229,18 @@ timings:
   returned: always
   type: dict
   sample: {read: 0.61, plan: 0.08, apply: 3.1, report: 0.05, total: 3.9, peak_rss_mb: 61.3}
+pending:
+  description:
+    - Writes the write budget (O(max_writes)) left for the next run; 0 when the run did the whole
+      plan. In check mode, what a real run would leave.
+  returned: always
+  type: int
+  sample: 15000
+progress:
+  description: The progress file the writes kept up to date while the run went (see O(report_dir)).
+  returned: when O(report_dir) is set and the run wrote
+  type: str
+  sample: /runner/project/coexist-reports/exchange_to_domino/progress.json
 report:
   description: Paths of the report files.
   returned: when O(report_dir) is set

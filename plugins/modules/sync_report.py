@@ -129,7 +129,7 @@ def main():
         stats[report['direction']] = {
             'outcome': report['outcome'], 'mode': report['mode'], 'report': path,
             **{k: c.get(k, 0) for k in ('sources', 'create', 'update', 'rename', 'delete', 'conflict', 'skip',
-                                        'warning', 'done', 'failed', 'not_attempted')}}
+                                        'warning', 'done', 'failed', 'not_attempted', 'pending')}}
         lines += summary_lines(report, limit=p['summary_limit'])
     for direction, message in failures.items():
         stats.setdefault(direction, {'outcome': 'failed'})
@@ -138,6 +138,11 @@ def main():
     failed = [d for d in ORDER + sorted(set(failures) - set(ORDER)) if d in failures]
     directory = p['report_dir']
     os.makedirs(directory, exist_ok=True)
+    for path, report in reports:
+        if report.get('progress'):
+            # The direction's progress file sits beside its report.json: the link from this page.
+            report['progress_href'] = os.path.relpath(os.path.join(os.path.dirname(os.path.abspath(path)),
+                                                                   report['progress']), os.path.abspath(directory))
     files = {
         'html': write_text_atomically(directory, 'report.html',
                                       render_html([r for _path, r in reports], failures=failures)),

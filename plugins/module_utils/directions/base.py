@@ -72,6 +72,7 @@ class SyncOptions:
     report_dir: str | None = None
     sample_size: int = 10
     diff_limit: int = 50
+    max_writes: int = 0                      # the write budget of one run (engine/budget.py); 0: none
 
     @classmethod
     def from_params(cls, params: dict):

@@ -94,8 +94,12 @@ class Ownership:
 
 
 def apply_plan(client: LdapClient, plan: Plan, merged: t.Iterable[str],
-               progress: t.Callable[[int, int], None] | None = None, ownership: Ownership | None = None) -> Outcome:
-    """Run ``plan.writes`` (nothing when the guard blocked the plan).
+               progress: t.Callable[[int, int, int], None] | None = None, ownership: Ownership | None = None,
+               writes: list | None = None) -> Outcome:
+    """Run ``writes`` (by default ``plan.writes``: nothing when the guard blocked the plan; a
+    write budget passes the part of it this run does, engine/budget.py).
+
+    ``progress(attempted, total, failed)`` is called after each write.
 
     With ``ownership``, every write is safe to race with another run of the same sync: an add
     that meets an existing entry, a rename or a delete whose entry moved or went, is checked
@@ -104,7 +108,7 @@ def apply_plan(client: LdapClient, plan: Plan, merged: t.Iterable[str],
     """
     started = time.monotonic()
     outcome = Outcome()
-    writes = plan.writes
+    writes = plan.writes if writes is None else writes
     merged = list(merged)
     failed_anchors: set = set()
     merging: dict = {}          # merge_of -> the writes of that merge done so far
@@ -163,7 +167,7 @@ def apply_plan(client: LdapClient, plan: Plan, merged: t.Iterable[str],
             if op.merge_of:
                 merging.setdefault(op.merge_of, []).append(op)
         if progress is not None:
-            progress(index + 1, len(writes))
+            progress(index + 1, len(writes), len(outcome.failed))
     outcome.seconds = time.monotonic() - started
     return outcome
 

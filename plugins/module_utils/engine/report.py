@@ -74,12 +74,18 @@ def supersessions(plan: Plan, operations: list) -> list:
 
 
 def build_report(direction: str, plan: Plan, outcome, *, check_mode: bool, source: dict, target: dict,
-                 limits: dict, refused: str = '') -> dict:
+                 limits: dict, refused: str = '', pending: list = (), max_writes: int = 0,
+                 progress: str | None = None) -> dict:
     """The whole run as one JSON-serialisable document (schema REPORT_SCHEMA, version REPORT_VERSION).
 
     ``refused`` is why a real run wrote nothing although the guard allowed it (missing rights).
+    ``pending`` are the writes the budget (``max_writes``) leaves for the next run; ``progress``
+    the path of the progress file the run wrote.
     """
     status = _status_map(outcome)
+    if not plan.blocked and not (refused and not check_mode):
+        for op in pending:
+            status[id(op)] = ('pending', None)
     if check_mode:
         default = 'blocked' if plan.blocked else 'planned'
     else:
@@ -96,7 +102,8 @@ def build_report(direction: str, plan: Plan, outcome, *, check_mode: bool, sourc
         operations.append(entry)
     counts = plan.counts()
     counts.update(done=len(outcome.done) if outcome else 0, failed=len(outcome.failed) if outcome else 0,
-                  not_attempted=sum(1 for op in operations if op['status'] == 'not_attempted'))
+                  not_attempted=sum(1 for op in operations if op['status'] == 'not_attempted'),
+                  pending=sum(1 for op in operations if op['status'] == 'pending'))
     if plan.blocked:
         result = 'guard_blocked'
     elif refused and plan.operations:
@@ -120,6 +127,10 @@ def build_report(direction: str, plan: Plan, outcome, *, check_mode: bool, sourc
         'guard': dict(limits, blocked=bool(plan.blocked), reason=plan.blocked or None, managed=plan.managed,
                       **guard_counts(plan)),
         'refused': refused or None,
+        # The write budget: this run's writes and the ones left for the next run.
+        'budget': {'max_writes': max_writes or None, 'this_run': len(plan.writes) - counts['pending'],
+                   'pending': counts['pending']},
+        'progress': os.path.basename(progress) if progress else None,
         'operations': operations,
         'suppressed': [op.as_dict() for op in plan.suppressed],
         'conflicts': plan.conflicts,
@@ -150,6 +161,11 @@ def summary_lines(report: dict, limit: int = 10) -> list:
     if report['mode'] == 'apply' and not report['guard']['blocked'] and not report.get('refused'):
         lines.append(f"written: {c['done']} done, {c['failed']} refused by the server, "
                      f"{c['not_attempted']} not attempted")
+    if c.get('pending'):
+        budget = report.get('budget') or {}
+        verb = 'a real run would leave' if report['mode'] == 'check' else 'left'
+        lines.append(f"PENDING: {c['pending']} writes {verb} for the next run (max_writes {budget.get('max_writes')}, "
+                     f"{budget.get('this_run')} writes this run); run again until none are pending")
     for title, items, text in (('conflict', report['conflicts'], lambda i: i['reason']),
                                ('superseded', report.get('supersessions', []),
                                 lambda i: f"{i['contact']} by {i.get('mailbox') or i['holder']}: {i['result']}"),

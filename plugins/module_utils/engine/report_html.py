@@ -29,7 +29,7 @@ except ImportError:                        # the controller always has it (ansib
     HAS_JINJA2 = False
 
 COUNT_COLUMNS = ['sources', 'managed', 'create', 'update', 'rename', 'delete', 'conflict', 'skip', 'warning',
-                 'unchanged', 'suppressed', 'done', 'failed', 'not_attempted']
+                 'unchanged', 'suppressed', 'done', 'failed', 'not_attempted', 'pending']
 OPERATION_KINDS = ['create', 'update', 'rename', 'delete']
 
 
@@ -116,6 +116,8 @@ th { background: #f2f2f2; } td.n { text-align: right; font-variant-numeric: tabu
 {% for r in reports %}
 {% if r.guard.blocked %}<p class="banner">{{ r.direction }}: deletion guard - nothing was written. {{ r.guard.reason }}</p>{% endif %}
 {% if r.refused %}<p class="banner">{{ r.direction }}: nothing was written - {{ r.refused }}</p>{% endif %}
+{% if r.counts.get('pending') %}<p class="banner" data-pending="{{ r.direction }}">{{ r.direction }}: {{ r.counts.pending }} writes pending
+(max_writes {{ r.get('budget', {}).get('max_writes') }}): the next run does them.</p>{% endif %}
 {% endfor %}
 
 {% for r in reports %}
@@ -124,6 +126,8 @@ th { background: #f2f2f2; } td.n { text-align: right; font-variant-numeric: tabu
 Target: {{ r.target.get('directory', '?') }} {{ r.target.get('server', '') }}, container {{ r.target.get('container', '') }},
 {{ r.counts.managed }} managed contacts before the run. Guard: {{ r.guard.deletes }} deletes
 (max_deletes {{ r.guard.max_deletes }}, max_delete_percent {{ r.guard.max_delete_percent }}).</p>
+{% if r.get('progress') %}<p>Progress of the writes while the run went (rewritten every few seconds during a run):
+<a class="progress" href="{{ r.get('progress_href') or r.progress }}">{{ r.progress }}</a></p>{% endif %}
 {% for t in tables[r.direction] %}
 <h3>{{ t.title }}</h3>
 <div class="rows" id="{{ t.id }}" data-table="{{ t.id }}" data-columns="{{ t.columns | join(',') }}" data-total="{{ t.total }}"></div>

@@ -21,7 +21,9 @@ from dataclasses import dataclass, field
 
 from ..directory.client import LdapClient
 from .apply import Ownership, apply_plan
+from .budget import select
 from .plan import Limits, Plan
+from .progress import ProgressFile
 from .report import build_report, diff, samples, summary_lines, write_report
 
 # The guards' limits, in the order the report lists them (deletes, renames, address changes).
@@ -36,6 +38,7 @@ SYNC_OPTIONS = dict(
     report_dir={'type': 'path'},
     sample_size={'type': 'int', 'default': 10},
     diff_limit={'type': 'int', 'default': 50},
+    max_writes={'type': 'int', 'default': 0},
 )
 
 
@@ -101,12 +104,24 @@ def finish(cm, prepared: Prepared) -> None:
     direction, plan, refuse_writes, stopwatch = prepared.direction, prepared.plan, prepared.refuse, prepared.stopwatch
     options = prepared.options
     outcome = None
+    # The write budget: this run's part of the plan, the rest pending for the next run. The guard
+    # has judged the whole plan already (plan.blocked), never this part (engine/budget.py).
+    this_run, pending = select(plan.writes, options.max_writes)
+    progress = None
     if not cm.check_mode and not plan.blocked and not refuse_writes and plan.writes:
-        outcome = apply_plan(prepared.client, plan, prepared.merged, ownership=prepared.ownership)
+        if options.report_dir:
+            progress = ProgressFile(options.report_dir, direction, total=len(this_run), planned=len(plan.writes),
+                                    pending=len(pending))
+        outcome = apply_plan(prepared.client, plan, prepared.merged, ownership=prepared.ownership, writes=this_run,
+                             progress=progress)
+        if progress is not None:
+            progress.finish(len(outcome.done) + len(outcome.failed), len(outcome.failed),
+                            stopped=outcome.aborted is not None)
     stopwatch.lap('apply')
     limits = {k: getattr(options.limits, k) for k in GUARD_LIMITS}
     report = build_report(direction, plan, outcome, check_mode=cm.check_mode, source=prepared.source,
-                          target=prepared.target, limits=limits, refused=refuse_writes)
+                          target=prepared.target, limits=limits, refused=refuse_writes, pending=pending,
+                          max_writes=options.max_writes, progress=progress.path if progress is not None else None)
     result = {
         'changed': bool(plan.writes) if cm.check_mode else bool(outcome and outcome.changed),
         'counts': report['counts'],
@@ -114,7 +129,10 @@ def finish(cm, prepared: Prepared) -> None:
         'samples': samples(plan, options.sample_size),
         'summary': summary_lines(report, limit=options.sample_size),
         'guard': report['guard'],
+        'pending': report['counts']['pending'],
     }
+    if progress is not None:
+        result['progress'] = progress.path
     if options.report_dir:
         result['report'] = write_report(options.report_dir, report)
     stopwatch.lap('report')
@@ -127,10 +145,10 @@ def finish(cm, prepared: Prepared) -> None:
         cm.module.fail_json(msg=f'{direction}: nothing was written: {refuse_writes}', **result)
     if outcome is not None and outcome.aborted is not None:
         result['errors'] = report['errors'][:options.sample_size]
-        cm.module.fail_json(msg=f'{direction}: stopped after {len(outcome.done)} of {len(plan.writes)} writes: '
+        cm.module.fail_json(msg=f'{direction}: stopped after {len(outcome.done)} of {len(this_run)} writes: '
                                 f'{outcome.aborted.message}', **result)
     if outcome is not None and outcome.failed:
         result['errors'] = report['errors'][:options.sample_size]
-        cm.module.fail_json(msg=f'{direction}: {len(outcome.failed)} of {len(plan.writes)} writes were refused by '
+        cm.module.fail_json(msg=f'{direction}: {len(outcome.failed)} of {len(this_run)} writes were refused by '
                                 f'the server (the others were done): {outcome.failed[0][1].message}', **result)
     cm.exit(**result)

@@ -416,7 +416,8 @@ def keys_of(value):
 def test_no_password_like_key_anywhere():
     # The report is built from the plan, the outcome and plain descriptions: no connection settings.
     assert set(inspect.signature(_report.build_report).parameters) == \
-        {'direction', 'plan', 'outcome', 'check_mode', 'source', 'target', 'limits', 'refused'}
+        {'direction', 'plan', 'outcome', 'check_mode', 'source', 'target', 'limits', 'refused', 'pending', 'max_writes',
+         'progress'}
     p = make_plan()
     error = DirectoryError('refused (test)', kind='access')
     applied = FakeOutcome(done=p.operations[1:], failed=[(p.operations[0], error)])
