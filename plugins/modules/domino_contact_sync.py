@@ -79,9 +79,21 @@ options:
     type: str
     default: employeeType
   marker_prefix:
-    description: The marker's value is this prefix followed by the source anchor.
+    description: The marker's value is this prefix, the sync's identity (O(instance)), a colon and the source anchor.
     type: str
     default: 'coexist.domino_exchange:'
+  instance:
+    description:
+      - The identity of this sync in the Domino-side ownership marker (C(coexist_instance)), so that
+        two syncs pointed at one contacts base (two forests, or test and production) never treat
+        each other's contacts as their own.
+      - Default the DNS name of the AD domain the mailboxes are read from (the C(DC=) parts of the
+        first of O(ad.mailbox_bases), else the domain part of O(ad.server)'s host name), so a move to
+        another domain controller of that domain keeps the contacts. Keep it for the life of the sync;
+        contacts marked with another identity are foreign to this one.
+      - A marker of O(marker_prefix) without an identity (what version 0.1 wrote) is adopted by the
+        first run and rewritten with the identity.
+    type: str
   mailbox_mail_systems:
     description:
       - MailSystem values that make a Domino Person a mailbox (a mailbox supersedes a contact with its address).
@@ -252,6 +264,7 @@ def main():
         'records': {'type': 'list', 'elements': 'dict'},
         'shared_domain': {'type': 'str', 'default': ''},
         'maintain_groups': {'type': 'bool', 'default': True},
+        'instance': {'type': 'str'},
     })
     cm = CoexistModule(argument_spec=spec, supports_check_mode=True)
     run_direction(cm, EXCHANGE_TO_DOMINO)

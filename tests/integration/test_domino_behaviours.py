@@ -30,7 +30,7 @@ def owned_domino_contacts(lab) -> dict:
                                                attributes=['*'], paged_size=500, generator=True):
         if e['type'] == 'searchResEntry':
             attrs = {k.lower(): [str(x) for x in v] for k, v in e['attributes'].items() if v}
-            found.setdefault(attrs['employeetype'][0][len(MARKER):], []).append({'dn': e['dn'], 'attributes': attrs})
+            found.setdefault(attrs['employeetype'][0][len(MARKER):].rsplit(':', 1)[-1], []).append({'dn': e['dn'], 'attributes': attrs})
     return found
 
 

@@ -48,7 +48,7 @@ def owned_contacts(lab) -> dict:
                                                attributes=['*', '+'], paged_size=500, generator=True):
         if e['type'] == 'searchResEntry':
             attrs = {k.lower(): [str(x) for x in v] for k, v in e['attributes'].items() if v}
-            found[attrs['employeetype'][0][len(MARKER):]] = {'dn': e['dn'], 'attributes': attrs}
+            found[attrs['employeetype'][0][len(MARKER):].rsplit(':', 1)[-1]] = {'dn': e['dn'], 'attributes': attrs}
     return found
 
 

@@ -45,7 +45,7 @@ from dataclasses import dataclass, field, replace
 from ..engine.addresses import address_problem, domain_of, in_domain, is_valid_alias, local_part
 from ..directory.client import LdapClient
 from ..directory.dn import dn_is_within, dn_key, parse_dn
-from ..engine.marker import DEFAULT_MARKER_PREFIX
+from ..engine.marker import DEFAULT_MARKER_PREFIX, OTHER, Marker
 from ..engine.naming import ContainerNaming
 from ..engine.plan import AddressIndex, ContainerContents, MailboxRead, Operation, OwnedContact, SourceRecord
 
@@ -273,6 +273,7 @@ class DominoContactProfile(ContainerNaming):
     mail_system: str = DEFAULT_CONTACT_MAIL_SYSTEM
     marker_attribute: str = DEFAULT_MARKER_ATTRIBUTE
     marker_prefix: str = DEFAULT_MARKER_PREFIX
+    identity: str = ''                 # of the source, in the marker (engine/marker.py); '' = the 0.1 marker
     rdn_attribute: str = 'cn'
     name_limit: int = DN_LIMIT         # measured on the whole DN (name_length)
     alias_attribute: str = ''          # Domino has no alias the sync must keep unique
@@ -340,11 +341,22 @@ class DominoContactProfile(ContainerNaming):
     def on_create(self, source: SourceRecord) -> dict:
         return {'objectClass': list(CONTACT_CLASSES)}
 
+    @property
+    def ownership(self) -> Marker:
+        return Marker(self.marker_prefix, self.identity)
+
     def marker(self, anchor: str) -> dict:
-        return {self.marker_attribute: [f'{self.marker_prefix}{anchor}']}
+        return {self.marker_attribute: [self.ownership.value(anchor)]}
 
     def anchor_of(self, marker_value: str) -> str:
-        return marker_value[len(self.marker_prefix):] if marker_value.startswith(self.marker_prefix) else ''
+        """The anchor of this sync's marker (or of an identity-less 0.1 marker, adopted), else ''."""
+        return self.ownership.anchor_of(marker_value)
+
+    def owner_of(self, entry) -> str:
+        """The identity of another sync whose marker ``entry`` carries, else ''."""
+        other = [found for found in (self.ownership.read(v) for v in entry.values(self.marker_attribute))
+                 if found[1] == OTHER]
+        return (other[0][2] or '(no identity)') if other else ''
 
     def limits(self) -> dict:
         return {}                      # Domino documents no per-item limits below the DN's
@@ -390,7 +402,10 @@ def read_contacts(client: LdapClient, profile: DominoContactProfile, extra_attri
             owned.append(OwnedContact(dn=entry.dn, anchor=marker, attrs={a: entry.values(a) for a in managed},
                                       object_id=(entry.get('dominoUNID') or '')))
             continue
-        foreign.append({'dn': entry.dn, 'objectClass': entry.values('objectClass')[-1:] or ['?']})
+        owner = profile.owner_of(entry)
+        foreign.append({'dn': entry.dn, 'objectClass': entry.values('objectClass')[-1:] or ['?'],
+                        # another sync's contact (two forests, one base): never touched, its name taken
+                        **({'owner': owner} if owner else {})})
         if profile.parent_key(entry.dn) == container_key:
             names.append(profile.rdn_value(entry.dn))
     # Two documents under one DN: a replication or save conflict (vendor facts D-4.3). A write by
@@ -435,7 +450,10 @@ def read_address_index(client: LdapClient, base: str, profile: DominoContactProf
                                         if profile.routed_domains and profile.exchange_routing_domain else ())
     attributes = ['mail', 'objectClass', 'mailfile', 'mailsystem', 'mailaddress', 'cn', marker]
     for entry in client.search(base, '(|(objectClass=dominoPerson)(objectClass=dominoGroup)(mail=*))', attributes):
-        if any(v.startswith(profile.marker_prefix) for v in entry.values(marker)):
+        # This sync's marker (or an identity-less one it adopts): its contacts are not "another
+        # recipient", and outside the base the sync refuses to run. Another sync's contacts (another
+        # identity: a second forest synced into the same base) hold their addresses like any entry.
+        if any(profile.anchor_of(v) for v in entry.values(marker)):
             if dn_is_within(entry.dn, profile.contacts_base):
                 if 'dominoperson' in {c.lower() for c in entry.values('objectClass')}:
                     continue                              # an owned contact: not "another recipient"

@@ -12,7 +12,9 @@ contacts base (domino_contact_sync)."""
 
 from __future__ import annotations
 
+import ipaddress
 from dataclasses import dataclass
+from urllib.parse import urlparse
 
 from ..dialects.ad import DEFAULT_MAILBOX_KINDS, ExchangeMailboxRule, read_exchange_mailboxes
 from ..dialects.domino import (
@@ -20,7 +22,9 @@ from ..dialects.domino import (
     contacts_base_missing, group_operations, read_address_index, read_contacts, read_groups_naming)
 from ..directory.client import LdapClient
 from ..directory.connection import connect, open_directory
+from ..directory.dn import dns_domain_of
 from ..directory.settings import ConnectionSettings
+from ..engine.marker import identity_name
 from ..engine.plan import Plan
 from .base import Direction, Site, SetupError, SyncOptions, records_given, skipped_referrals
 
@@ -34,6 +38,26 @@ class ExchangeToDominoOptions(SyncOptions):
     include_hidden: bool = False
     include_disabled: bool = True
     maintain_groups: bool = True
+    instance: str | None = None                  # the sync's identity in the marker
+
+    @property
+    def identity(self) -> str:
+        """The identity the Domino-side marker carries (engine/marker.py): ``instance`` when set,
+        else the DNS name of the AD domain the mailboxes are read from: from the DC= parts of the
+        first mailbox base, else the domain part of the AD server's host name. Not the server's own
+        name: a sync moved to another domain controller of the same domain keeps its contacts."""
+        if self.instance:
+            return identity_name(self.instance)
+        ad = self.ad or {}
+        for base in ad.get('mailbox_bases') or []:
+            if dns_domain_of(base):
+                return identity_name(dns_domain_of(base))
+        host = urlparse(ad.get('server') or '').hostname or ''
+        try:
+            ipaddress.ip_address(host)
+            return identity_name(host)                  # an address: no domain part to take
+        except ValueError:
+            return identity_name(host.split('.', 1)[1] if host.count('.') >= 2 else host)
 
     def mailbox_rule(self) -> ExchangeMailboxRule:
         """Which AD users are the mailboxes to sync (ad_mailbox_info reads with the same rule)."""
@@ -77,7 +101,7 @@ def domino_profile(options: ExchangeToDominoOptions) -> DominoContactProfile:
     profile = DominoContactProfile(contacts_base=contacts_base, exchange_routing_domain=options.exchange_routing_domain,
                                    attribute_map=tuple(fields.items()), mail_system=options.contact_mail_system,
                                    marker_attribute=options.domino_marker_attribute, marker_prefix=options.marker_prefix,
-                                   routed_domains=options.routed)
+                                   identity=options.identity, routed_domains=options.routed)
     if profile.name_length('X' * 20) > profile.name_limit:
         raise SetupError(f'domino.contacts_base is too long: a contact\'s DN under it would pass Domino\'s '
                          f'{profile.name_limit}-character limit with a 20-character name')

@@ -91,3 +91,13 @@ def dn_is_within(dn: str, container: str) -> bool:
     if len(inner) < len(outer):
         return False
     return normalize_dn(ldap.dn.dn2str(inner[len(inner) - len(outer):])) == normalize_dn(container)
+
+
+def dns_domain_of(dn: str) -> str:
+    """The DNS name an AD DN's ``DC=`` parts spell (``OU=x,DC=corp,DC=example,DC=com`` ->
+    ``corp.example.com``); '' when it has none or does not parse."""
+    try:
+        parts = parse_dn(dn)
+    except DirectoryError:
+        return ''
+    return '.'.join(value for rdn_ in parts for attribute, value, _flags in rdn_ if attribute.lower() == 'dc').lower()

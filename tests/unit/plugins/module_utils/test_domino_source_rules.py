@@ -7,6 +7,8 @@ from __future__ import annotations
 import pytest
 
 from ansible_collections.coexist.domino_exchange.plugins.module_utils.dialects import domino as _domino
+from ansible_collections.coexist.domino_exchange.plugins.module_utils.directions.exchange_to_domino import (
+    ExchangeToDominoOptions)
 from ansible_collections.coexist.domino_exchange.plugins.module_utils.directory.client import Entry
 from ansible_collections.coexist.domino_exchange.plugins.module_utils.directory.dn import dn_key
 from ansible_collections.coexist.domino_exchange.plugins.module_utils.engine.plan import (
@@ -293,3 +295,53 @@ def test_records_given_as_data_get_the_same_rule():
     assert 'primary Internet domain' in _domino.with_forwarding(given, (), PRIMARY, ROUTING).problems[0]
     ok = SourceRecord(anchor=A, dn='cn=Anna,o=Acme', display_name='Anna', mail='anna@example.com')
     assert _domino.with_forwarding(ok, (), PRIMARY, ROUTING).routing_address == 'anna@domino.example.com'
+
+
+# --- the Domino contacts' marker carries the forest's identity (issue 12, item 4, on Domino) ---
+
+def _contact(name, marker, mail):
+    return Entry(f'cn={name},ou=Exchange,o=Acme', {'objectClass': ['dominoPerson'], 'cn': [name], 'mail': [mail],
+                                                   'employeeType': [marker], 'dominoUNID': [A]})
+
+
+def test_another_forests_contacts_are_foreign_and_hold_their_addresses():
+    mine = _domino.DominoContactProfile(contacts_base='ou=Exchange,o=Acme', exchange_routing_domain='exchange.example.com',
+                                        identity='corp.example.com')
+    entries = [_contact('Own One', 'coexist.domino_exchange:corp.example.com:guid-1', 'own@example.com'),
+               _contact('Legacy Two', 'coexist.domino_exchange:guid-2', 'legacy@example.com'),
+               _contact('Their Three', 'coexist.domino_exchange:fabrikam.com:guid-3', 'theirs@example.com')]
+    contents = _domino.read_contacts(_Client(entries), mine, [])
+    assert sorted(c.anchor for c in contents.owned) == ['guid-1', 'guid-2']        # the 0.1 marker adopted
+    assert contents.foreign == [{'dn': 'cn=Their Three,ou=Exchange,o=Acme', 'objectClass': ['dominoPerson'],
+                                 'owner': 'fabrikam.com'}]
+    assert contents.foreign_names == ['Their Three']
+    index = _domino.read_address_index(_Client(entries), '', mine, _domino.MailboxRule())
+    assert set(index.addresses) == {'theirs@example.com'} and index.marked_outside == []
+    assert index.names == ['Their Three']
+    # a new contact carries the identity; the planner rewrites an adopted one's marker
+    assert mine.marker('guid-9') == {'employeeType': ['coexist.domino_exchange:corp.example.com:guid-9']}
+
+
+def test_only_this_syncs_marker_outside_the_base_stops_the_run():
+    mine = _domino.DominoContactProfile(contacts_base='ou=Exchange,o=Acme', exchange_routing_domain='exchange.example.com',
+                                        identity='corp.example.com')
+    stray = Entry('cn=Stray,ou=Sales,o=Acme', {'objectClass': ['dominoPerson'], 'mail': ['stray@example.com'],
+                                               'employeeType': ['coexist.domino_exchange:corp.example.com:guid-1']})
+    other = Entry('cn=Other,ou=Fabrikam,o=Acme', {'objectClass': ['dominoPerson'], 'mail': ['other@example.com'],
+                                                  'employeeType': ['coexist.domino_exchange:fabrikam.com:guid-2']})
+    index = _domino.read_address_index(_Client([stray, other]), '', mine, _domino.MailboxRule())
+    assert index.marked_outside == ['cn=Stray,ou=Sales,o=Acme']
+    assert set(index.addresses) == {'other@example.com'}
+
+
+@pytest.mark.parametrize('instance, ad, identity', [
+    ('Acme Prod', {'server': 'ldaps://dc1.corp.example.com'}, 'acme-prod'),
+    (None, {'server': 'ldaps://dc1.corp.example.com', 'mailbox_bases': ['OU=Exchange Users,DC=Corp,DC=Example,DC=com']},
+     'corp.example.com'),
+    (None, {'server': 'ldaps://dc2.corp.example.com:636', 'mailbox_bases': []}, 'corp.example.com'),
+    (None, {'server': 'ldaps://10.0.0.5'}, '10.0.0.5'),
+    (None, {'server': 'ldap://dc1'}, 'dc1'),
+])
+def test_the_domino_side_identity_names_the_ad_domain_not_a_domain_controller(instance, ad, identity):
+    options = ExchangeToDominoOptions(ad=ad, instance=instance)
+    assert options.identity == identity
