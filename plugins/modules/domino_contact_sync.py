@@ -134,6 +134,38 @@ options:
         only groups), only when the run renames or deletes a contact.
     type: bool
     default: true
+  delta:
+    description:
+      - Delta runs (C(coexist_delta)). When true, a run reads in full only the AD users changed since
+        O(watermark) (their C(uSNChanged), on the same domain controller), and the C(objectGUID) of
+        every user (a deleted mailbox is the one missing), plans them and every contact they touch
+        with the same planner, and returns the next O(watermark). The C(exchange_to_domino) playbook
+        keeps it in Ansible's fact cache.
+      - A full run is made instead, and the result's C(run.why) says why, when there is no usable
+        watermark, it is of another domain controller or a restored one (C(invocationId)), older than
+        the tombstone lifetime, the options changed, the last full run is older than O(full_every), or
+        a mailbox base is outside the DC's domain.
+      - The Domino side is still read in full in a delta run; only the AD read shrinks.
+      - False (the default) makes every run full and returns no watermark.
+    type: bool
+    default: false
+  watermark:
+    description:
+      - The C(watermark) the previous run returned (C(coexist_exchange_to_domino_watermark)). Only
+        read with O(delta). After restoring the Domino Directory from a backup, leave it out once
+        (or set O(full_run)).
+    type: dict
+  full_every:
+    description:
+      - With O(delta), the longest time between full runs, which catch what a delta cannot see
+        (changes made to the Domino contacts by hand, a Domino recipient taking a name).
+        A number of seconds, or a number with V(m), V(h), V(d) or V(w) (C(coexist_full_every)).
+    type: str
+    default: 1d
+  full_run:
+    description: With O(delta), make this run full whatever the watermark (C(coexist_full_run)).
+    type: bool
+    default: false
 attributes:
   check_mode:
     support: full
@@ -239,6 +271,20 @@ report:
   returned: when O(report_dir) is set
   type: dict
   sample: {report: /runner/project/coexist-reports/exchange_to_domino/report.json}
+watermark:
+  description:
+    - With O(delta), where the next run continues. It holds the DC, its C(invocationId) and highest
+      committed USN read at the start of this run, when this and the last full run started, a digest
+      of the options, and the anchors left in conflict or skipped (every delta run retries them).
+    - Advanced only after a run that wrote all it planned; otherwise the O(watermark) given, unchanged.
+  returned: when O(delta) is true
+  type: dict
+run:
+  description: With O(delta), whether this run was V(full) or V(delta), why, and whether the watermark advanced.
+  returned: when O(delta) is true
+  type: dict
+  sample: {kind: full, why: 'no watermark (first run, or the fact cache lost it)', dc: dc1.corp.example.com,
+           usn: 4398, watermark_advanced: true}
 errors:
   description: The first writes the server refused.
   returned: when writes failed
@@ -250,6 +296,7 @@ from ..module_utils.directions.exchange_to_domino import EXCHANGE_TO_DOMINO
 from ..module_utils.directions.prepare import run_direction
 from ..module_utils.module.coexist_module import CoexistModule
 from ..module_utils.module.options import EXCHANGE_MAILBOX_OPTIONS, shared_options
+from ..module_utils.engine.delta import DEFAULT_FULL_EVERY
 from ..module_utils.engine.run import SYNC_OPTIONS
 
 
@@ -265,6 +312,10 @@ def main():
         'shared_domain': {'type': 'str', 'default': ''},
         'maintain_groups': {'type': 'bool', 'default': True},
         'instance': {'type': 'str'},
+        'delta': {'type': 'bool', 'default': False},
+        'watermark': {'type': 'dict'},
+        'full_every': {'type': 'str', 'default': DEFAULT_FULL_EVERY},
+        'full_run': {'type': 'bool', 'default': False},
     })
     cm = CoexistModule(argument_spec=spec, supports_check_mode=True)
     run_direction(cm, EXCHANGE_TO_DOMINO)

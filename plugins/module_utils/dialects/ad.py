@@ -46,6 +46,7 @@ from ..engine.addresses import address_problem, domain_of, in_domain, is_valid_a
 from ..directory.client import LdapClient
 from ..directory.errors import DirectoryError
 from ..directory.dn import dn_is_within, dn_key, escape_filter_value, normalize_dn, parse_dn
+from ..engine.delta import DEFAULT_TOMBSTONE_DAYS, DcState
 from ..engine.marker import DEFAULT_MARKER_PREFIX, OTHER, Marker
 from ..engine.naming import ContainerNaming, first_rdn_value
 from ..engine.plan import AddressIndex, ContainerContents, MailboxRead, Operation, OwnedContact, Plan, SourceRecord
@@ -691,3 +692,126 @@ def _check_derived_routing(record: SourceRecord, routing_domain: str, routing_pr
         return record
     return replace(record, problems=record.problems + (
         f'no address in {routing_domain}, and {derived} (where its contact would forward) belongs to {holder}',))
+
+
+# --- the source side, delta runs (engine/delta.py; vendor facts X-4.2, X-4.6) ---
+
+USER_FILTER = '(&(objectCategory=person)(objectClass=user))'
+# objectGUIDs per search when reading sources by anchor: one filter of ORed equality terms.
+GUIDS_PER_SEARCH = 100
+
+
+def read_dc_state(client: LdapClient) -> DcState:
+    """What the DC says of itself now: its highest committed USN (read fresh, not from the cached
+    root DSE), its DNS name, the invocationId of its database (on its NTDS Settings object) and
+    the forest's tombstone lifetime (60 days when unset, vendor facts X-4.6)."""
+    root = _base_read(client, '', ['highestCommittedUSN', 'dnsHostName', 'dsServiceName',
+                                   'configurationNamingContext'])
+    if root is None or not root.get('highestCommittedUSN') or not root.get('dsServiceName'):
+        raise DirectoryError(f'{client.settings.where} does not say its highestCommittedUSN and dsServiceName: not an '
+                             f'Active Directory domain controller a delta run can follow', kind='configuration',
+                             server=client.settings.server)
+    settings = _base_read(client, root.get('dsServiceName'), ['invocationId'])
+    raw = settings.get('invocationId') if settings is not None else None
+    if not isinstance(raw, bytes) or len(raw) != 16:
+        raise DirectoryError(f'the invocationId of {root.get("dsServiceName")} could not be read on '
+                             f'{client.settings.where}', kind='configuration', server=client.settings.server)
+    days = DEFAULT_TOMBSTONE_DAYS
+    config = root.get('configurationNamingContext')
+    if config:
+        try:
+            found = _base_read(client, f'CN=Directory Service,CN=Windows NT,CN=Services,{config}', ['tombstoneLifetime'])
+        except DirectoryError:
+            found = None
+        if found is not None and str(found.get('tombstoneLifetime') or '').isdigit():
+            days = int(found.get('tombstoneLifetime')) or DEFAULT_TOMBSTONE_DAYS
+    return DcState(usn=int(root.get('highestCommittedUSN')), invocation_id=guid_to_string(raw),
+                   dns_host_name=str(root.get('dnsHostName') or client.settings.server), tombstone_days=days)
+
+
+def delta_obstacle(domain: str, bases: list) -> str:
+    """Why the changes under ``bases`` cannot be read as a delta on this DC ('' when they can): a
+    base outside the DC's domain (the uSNChanged of another domain's objects is another DC's)."""
+    outside = [b for b in bases if not dn_is_within(b, domain)]
+    if outside:
+        return f'mailbox base {outside[0]} is outside the domain {domain} of this domain controller'
+    return ''
+
+
+def _source_attributes(rule: ExchangeMailboxRule, field_map: dict) -> list:
+    return sorted({'objectGUID', 'displayName', 'givenName', 'sn', 'mail', 'proxyAddresses', 'mailNickname',
+                   'msExchRecipientTypeDetails', 'homeMDB', 'msExchHomeServerName', 'msExchHideFromAddressLists',
+                   'userAccountControl', rule.marker_attribute} | set(field_map.values()))
+
+
+def _as_source(entry, bases: list, rule: ExchangeMailboxRule, field_map: dict, routing_domain: str):
+    """(anchor, the record, or None when the user is not a mailbox to sync under ``bases``)."""
+    guid = entry.get('objectGUID')
+    anchor = guid_to_string(guid) if isinstance(guid, bytes) and len(guid) == 16 else ''
+    if not any(dn_is_within(entry.dn, b) for b in bases) or rule.why_not(entry):
+        return anchor, None
+    return anchor, mailbox_record(entry, field_map, routing_domain)
+
+
+def _checked_routing(client: LdapClient, domain: str, records: dict, routing_domain: str) -> dict:
+    """The derived-routing check of a full read (_check_derived_routing), for a few records: the
+    holder of each derived address is asked for (AD compares proxyAddresses case-insensitively)."""
+    if not routing_domain:
+        return records
+    checked = {}
+    for anchor, record in records.items():
+        if record is not None and not record.routing_address and '@' in record.mail:
+            derived = f'{local_part(record.mail)}@{routing_domain}'
+            holders = {e.dn: e for e in client.search(domain, f'(&{USER_FILTER}(proxyAddresses=smtp:'
+                                                      f'{escape_filter_value(derived)}))', ['proxyAddresses'])}
+            own = {dn: routing_proxy(e, routing_domain) for dn, e in holders.items()}
+            holder = next((dn for dn, address in sorted(own.items()) if address.lower() == derived.lower()), None)
+            if holder is not None:
+                record = _check_derived_routing(record, routing_domain, {derived.lower(): holder})
+        checked[anchor] = record
+    return checked
+
+
+def read_changed_mailboxes(client: LdapClient, domain: str, bases: list, rule: ExchangeMailboxRule,
+                           field_map: dict, routing_domain: str, usn: int) -> tuple:
+    """(anchor -> record or None, users read, every user's anchor): every user changed on this
+    DC since ``usn`` (one that is no longer a mailbox to sync, or left the bases, is None, as a
+    full read would not find it), and the objectGUID of every user of the domain, one attribute
+    each: a deleted user is the one missing (vendor facts X-4.6: its tombstone is invisible to an
+    account without rights on CN=Deleted Objects, and AD says nothing, it just returns none)."""
+    changed: dict = {}
+    users = 0
+    for entry in client.search(domain, f'(&{USER_FILTER}(uSNChanged>={usn + 1}))', _source_attributes(rule, field_map)):
+        users += 1
+        anchor, record = _as_source(entry, bases, rule, field_map, routing_domain)
+        if anchor:
+            changed[anchor] = record
+    present = set()
+    for entry in client.search(domain, USER_FILTER, ['objectGUID']):
+        guid = entry.get('objectGUID')
+        if isinstance(guid, bytes) and len(guid) == 16:
+            present.add(guid_to_string(guid))
+    return _checked_routing(client, domain, changed, routing_domain), users, present
+
+
+def read_mailboxes_by_anchor(client: LdapClient, domain: str, bases: list, rule: ExchangeMailboxRule,
+                             field_map: dict, routing_domain: str, anchors: t.Iterable[str]) -> dict:
+    """anchor -> record, or None when no user with that objectGUID is a mailbox to sync under
+    ``bases`` (the sources of the contacts a delta run pulls in)."""
+    wanted = sorted(set(anchors))
+    found: dict = {a: None for a in wanted}
+    for start in range(0, len(wanted), GUIDS_PER_SEARCH):
+        terms = []
+        for anchor in wanted[start:start + GUIDS_PER_SEARCH]:
+            try:
+                raw = uuid.UUID(anchor).bytes_le
+            except ValueError:
+                continue                               # not a GUID: no user has it
+            terms.append('(objectGUID=' + ''.join(f'\\{b:02x}' for b in raw) + ')')
+        if not terms:
+            continue
+        for entry in client.search(domain, f'(&{USER_FILTER}(|{"".join(terms)}))', _source_attributes(rule, field_map)):
+            anchor, record = _as_source(entry, bases, rule, field_map, routing_domain)
+            if anchor in found:
+                found[anchor] = record
+    return _checked_routing(client, domain, found, routing_domain)

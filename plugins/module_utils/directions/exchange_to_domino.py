@@ -13,10 +13,13 @@ contacts base (domino_contact_sync)."""
 from __future__ import annotations
 
 import ipaddress
+import time
 from dataclasses import dataclass
 from urllib.parse import urlparse
 
-from ..dialects.ad import DEFAULT_MAILBOX_KINDS, ExchangeMailboxRule, read_exchange_mailboxes
+from ..dialects.ad import (
+    DEFAULT_MAILBOX_KINDS, ExchangeMailboxRule, delta_obstacle, read_changed_mailboxes, read_dc_state,
+    read_exchange_mailboxes, read_mailboxes_by_anchor)
 from ..dialects.domino import (
     CONTACT_MANAGED, DEFAULT_CONTACT_MAIL_SYSTEM, NEVER_WRITTEN, DominoContactProfile, MailboxRule, contact_moves,
     contacts_base_missing, group_operations, read_address_index, read_contacts, read_groups_naming)
@@ -25,6 +28,8 @@ from ..directory.connection import connect, open_directory
 from ..directory.dn import dns_domain_of
 from ..directory.settings import ConnectionSettings
 from ..engine.marker import identity_name
+from ..engine.delta import (
+    DEFAULT_FULL_EVERY, DeltaRun, DeltaSources, Watermark, fingerprint, full_run_reason, parse_duration)
 from ..engine.plan import Plan
 from .base import Direction, Site, SetupError, SyncOptions, records_given, skipped_referrals
 
@@ -58,6 +63,24 @@ class ExchangeToDominoOptions(SyncOptions):
             return identity_name(host)                  # an address: no domain part to take
         except ValueError:
             return identity_name(host.split('.', 1)[1] if host.count('.') >= 2 else host)
+    # Delta runs (architecture.rst "Delta runs"): off by default, every run full.
+    delta: bool = False
+    watermark: dict | None = None
+    full_every: str = DEFAULT_FULL_EVERY
+    full_run: bool = False
+
+    def delta_fingerprint(self, bases: list) -> str:
+        """A digest of every option that shapes the plan: another one forces a full run."""
+        return fingerprint({
+            'bases': sorted(b.lower() for b in bases),
+            'rule': [sorted(self.mailbox_types), self.include_hidden, self.include_disabled],
+            'fields': self.fields('domino'),
+            'marker': [self.marker_prefix, self.ad_marker_attribute, self.domino_marker_attribute, self.identity],
+            'domains': [self.shared_domain, list(self.routed), self.exchange_routing_domain],
+            'contacts_base': (self.domino or {}).get('contacts_base'), 'mail_system': self.contact_mail_system,
+            'mailbox_mail_systems': list(self.mailbox_mail_systems),
+            'switches': [self.limits.allow_create, self.limits.allow_update, self.limits.allow_rename,
+                         self.limits.allow_delete]})
 
     def mailbox_rule(self) -> ExchangeMailboxRule:
         """Which AD users are the mailboxes to sync (ad_mailbox_info reads with the same rule)."""
@@ -77,12 +100,47 @@ def read_exchange_mailboxes_of(options: ExchangeToDominoOptions) -> tuple:
     if given is not None:
         return given
     with open_directory('ad', options.ad) as client:
-        bases = options.ad['mailbox_bases'] or [client.root_dse().entry.get('defaultNamingContext')]
+        domain = client.root_dse().entry.get('defaultNamingContext')
+        bases = options.ad['mailbox_bases'] or [domain]
+        run = delta_run(client, options, domain, bases) if options.delta else None
+        if run is not None and run.kind == 'delta':
+            mark = Watermark.from_dict(options.watermark)
+            changed, users, present = read_changed_mailboxes(
+                client, domain, bases, options.mailbox_rule(), options.fields('domino'), options.exchange_routing_domain,
+                mark.usn)
+
+            def read_by_anchor(anchors: set) -> dict:
+                with open_directory('ad', options.ad) as reader:
+                    return read_mailboxes_by_anchor(reader, domain, bases, options.mailbox_rule(),
+                                                    options.fields('domino'), options.exchange_routing_domain, anchors)
+
+            return DeltaSources(changed, mark.unresolved, read_by_anchor, present), {
+                'directory': 'ad', 'server': client.settings.server, 'bases': bases,
+                'skipped_referrals': skipped_referrals(client), 'changed_users': users, 'users': len(present),
+                'run': run.as_dict(), '_delta_run': run}
         read = read_exchange_mailboxes(client, bases, options.mailbox_rule(), options.fields('domino'),
                                        options.exchange_routing_domain)
         settings, referrals = client.settings, skipped_referrals(client)
-    return read.records, {'directory': 'ad', 'server': settings.server, 'bases': bases, 'skipped_referrals': referrals,
-                          'mailboxes': len(read.records), 'users': read.entries, 'not_mailboxes': read.not_mailboxes}
+    info = {'directory': 'ad', 'server': settings.server, 'bases': bases, 'skipped_referrals': referrals,
+            'mailboxes': len(read.records), 'users': read.entries, 'not_mailboxes': read.not_mailboxes}
+    if run is not None:
+        info.update(run=run.as_dict(), _delta_run=run)
+    return read.records, info
+
+
+def delta_run(client: LdapClient, options: ExchangeToDominoOptions, domain: str, bases: list) -> DeltaRun:
+    """Full or delta, and why, from the watermark given and the DC's state read now (before any
+    source read, so the next watermark never passes a change this run did not see)."""
+    dc = read_dc_state(client)
+    print_ = options.delta_fingerprint(bases)
+    try:
+        every = parse_duration(options.full_every)
+    except ValueError as exc:
+        raise SetupError(f'full_every: {exc}') from exc
+    why = 'full_run: true' if options.full_run else full_run_reason(options.watermark, dc, time.time(), every, print_)
+    why = why or delta_obstacle(domain, bases)
+    return DeltaRun(kind='full' if why else 'delta', why=why, dc=dc, fingerprint=print_, started=time.time(),
+                    given=options.watermark)
 
 
 def domino_profile(options: ExchangeToDominoOptions) -> DominoContactProfile:

@@ -28,6 +28,7 @@ from concurrent.futures import ThreadPoolExecutor
 from ..directory.connection import open_directory
 from ..directory.errors import DirectoryError
 from ..engine.apply import Ownership
+from ..engine.delta import DeltaSources, scope
 from ..engine.plan import plan
 from ..engine.run import Prepared, Stopwatch, finish, marked_outside_message
 from .base import Direction, SetupError, SyncOptions, skipped_referrals
@@ -63,12 +64,25 @@ def prepare(direction: Direction, options: SyncOptions) -> Prepared:
                 raise SetupError(marked_outside_message(index.marked_outside, profile.marker_attribute,
                                                         profile.marker_prefix, profile.container),
                                  outside=index.marked_outside)
-            # Domino: names are unique in the whole directory, not only in the container (the
-            # index's names): a Notes user typing a contact's name must not meet a mailbox of the
-            # same name (D-11.3). AD: aliases (mailNickname) are unique forest-wide.
-            the_plan = plan(sources, container.owned, index.addresses, container.foreign_names + index.names, profile,
-                            options.limits, foreign_aliases=index.aliases, mailbox_addresses=index.mailboxes,
-                            frozen=container.frozen)
+            delta_run = source_info.pop('_delta_run', None)
+            if isinstance(sources, DeltaSources):
+                # A delta run (architecture.rst "Delta runs"): the changed sources, closed over
+                # what the planner relates; the other owned contacts' names and addresses taken.
+                found = scope(sources.changed, sources.unresolved, container, index, profile, sources.read_by_anchor,
+                              sources.present)
+                source_info.update(changed=found.changed, planned=len(found.sources), pulled_in=found.pulled)
+                sources = found.sources
+                the_plan = plan(sources, found.owned, dict(index.addresses, **found.taken_addresses),
+                                container.foreign_names + index.names + found.taken_names, profile, options.limits,
+                                foreign_aliases=set(index.aliases) | set(found.taken_aliases),
+                                mailbox_addresses=index.mailboxes, frozen=found.frozen, managed=len(container.owned))
+            else:
+                # Domino: names are unique in the whole directory, not only in the container (the
+                # index's names): a Notes user typing a contact's name must not meet a mailbox of the
+                # same name (D-11.3). AD: aliases (mailNickname) are unique forest-wide.
+                the_plan = plan(sources, container.owned, index.addresses, container.foreign_names + index.names,
+                                profile, options.limits, foreign_aliases=index.aliases,
+                                mailbox_addresses=index.mailboxes, frozen=container.frozen)
             direction.after_plan(client, options, site, the_plan)
             stopwatch.phases.update(site.phases)
             stopwatch.lap('plan')
@@ -79,7 +93,7 @@ def prepare(direction: Direction, options: SyncOptions) -> Prepared:
                   skipped_referrals=sorted(set(index.referrals) | set(skipped_referrals(client))))
     return Prepared(direction.name, options, the_plan, client, source_info, target,
                     list(profile.merged()) + list(direction.merged_also), refuse, stopwatch,
-                    Ownership(profile.marker_attribute, profile.anchor_of))
+                    Ownership(profile.marker_attribute, profile.anchor_of), delta_run)
 
 
 def run_direction(cm, direction: Direction) -> None:

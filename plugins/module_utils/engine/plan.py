@@ -249,7 +249,7 @@ class Plan:
 def plan(sources: t.Iterable[SourceRecord], owned: t.Iterable[OwnedContact], foreign_addresses: t.Mapping[str, str],
          foreign_names: t.Iterable[str], profile: ContactProfile, limits: Limits = Limits(),
          foreign_aliases: t.Iterable[str] = (), mailbox_addresses: t.AbstractSet[str] | None = None,
-         frozen: t.Iterable[OwnedContact] = ()) -> Plan:
+         frozen: t.Iterable[OwnedContact] = (), managed: int | None = None) -> Plan:
     """Plan the writes that make the owned contacts match ``sources``.
 
     ``foreign_addresses`` maps every lower-case address held by a recipient that is not an owned
@@ -264,6 +264,9 @@ def plan(sources: t.Iterable[SourceRecord], owned: t.Iterable[OwnedContact], for
     under one DN, a replication conflict, where a write may reach either): never updated,
     renamed or deleted; their source is reported and not written; their names and addresses
     stay taken.
+    ``managed``: a delta run (engine/delta.py) plans a closed subset of the sources and owned
+    contacts; the guards then count against every owned contact (``managed``), not the subset,
+    and an empty subset of sources is not an empty source.
     """
     run = _Run(sources=list(sources), owned=sorted(owned, key=lambda c: (c.anchor, c.dn.lower())),
                foreign_addresses=foreign_addresses, foreign_names=foreign_names, foreign_aliases=foreign_aliases,
@@ -276,7 +279,9 @@ def plan(sources: t.Iterable[SourceRecord], owned: t.Iterable[OwnedContact], for
     _choose_names(run)               # 5. final names and aliases, collisions resolved from anchors
     _compare(run)                    # 6. updates, renames and creates
     operations = _in_order(run)      # 7. an order the target accepts at every step
-    _switch_and_guard(run, operations)   # 8. per-operation switches, then the deletion guard
+    if managed is not None:
+        run.result.managed = managed
+    _switch_and_guard(run, operations, subset=managed is not None)   # 8. switches, then the guards
     return run.result
 
 
@@ -478,10 +483,7 @@ def _choose_names(run: _Run) -> None:
     def name_key_of(dn: str) -> str:
         return profile.name_key(profile.rdn_value(dn))
 
-    fit_name = _fitter(profile.name_limit, profile.name_length)
-    # A target may need characters replaced that it reads as syntax (Domino: / and @ in a Notes name).
-    target_name = getattr(profile, 'clean_name', None) or (lambda name: name)
-    wanted = {s.anchor: fit_name(target_name(_clean_name(s.display_name))) for s in run.joinable}
+    wanted = {s.anchor: wanted_name(profile, s.display_name) for s in run.joinable}
     blocked = {profile.name_key(n) for n in run.foreign_names}
     blocked |= {name_key_of(c.dn) for c in run.kept_contacts}
     # A contact a switched-off operation leaves where it is keeps its name, and the target would
@@ -493,12 +495,22 @@ def _choose_names(run: _Run) -> None:
     if not limits.allow_rename:
         blocked |= {name_key_of(c.dn) for anchor, c in run.joined.items()
                     if name_key_of(c.dn) != profile.name_key(wanted[anchor])}
-    run.names = _disambiguate(wanted, blocked, profile.name_key, fit_name, ' ({})')
+    run.names = _disambiguate(wanted, blocked, profile.name_key, _fitter(profile.name_limit, profile.name_length),
+                              ' ({})')
     if profile.alias_attribute:
         wanted = {s.anchor: s.alias[:profile.alias_limit] for s in run.joinable}
         blocked = {a.lower() for a in run.foreign_aliases}
         blocked |= {v.lower() for c in run.kept_contacts for v in c.attrs.get(profile.alias_attribute, [])}
         run.aliases = _disambiguate(wanted, blocked, str.lower, _fitter(profile.alias_limit, len), '-{}')
+
+
+def wanted_name(profile: ContactProfile, display_name: str) -> str:
+    """The name a source's contact would have before collisions are resolved: the display name
+    cleaned, as the target can hold it, cut to its limit (engine/delta.py groups names by it)."""
+    fit_name = _fitter(profile.name_limit, profile.name_length)
+    # A target may need characters replaced that it reads as syntax (Domino: / and @ in a Notes name).
+    target_name = getattr(profile, 'clean_name', None) or (lambda name: name)
+    return fit_name(target_name(_clean_name(display_name)))
 
 
 def _compare(run: _Run) -> None:
@@ -572,14 +584,14 @@ def _in_order(run: _Run) -> list:
     return run.deletes + updates + renames + sorted(run.creates, key=lambda op: op.anchor)
 
 
-def _switch_and_guard(run: _Run, operations: list) -> None:
+def _switch_and_guard(run: _Run, operations: list, subset: bool = False) -> None:
     """8. Per-operation switches (a switched-off operation is reported as suppressed), then the
     guard."""
     allowed = {'create': run.limits.allow_create, 'update': run.limits.allow_update,
                'rename': run.limits.allow_rename, 'delete': run.limits.allow_delete}
     for op in operations:
         (run.result.operations if allowed[op.kind] else run.result.suppressed).append(op)
-    run.result.blocked = _guard(run.result, len(run.sources), run.limits)
+    run.result.blocked = _guard(run.result, None if subset else len(run.sources), run.limits)
 
 
 def _primary(contact: OwnedContact, profile: ContactProfile) -> list:
@@ -874,8 +886,14 @@ def guard_counts(result: Plan) -> dict:
             'address_changes': sum(1 for op in result.operations if changes_addresses(op))}
 
 
-def _guard(result: Plan, source_count: int, limits: Limits) -> str:
-    """Why the plan must not run at all, or '' when it may."""
+def _guard(result: Plan, source_count: int | None, limits: Limits) -> str:
+    """Why the plan must not run at all, or '' when it may. ``source_count`` None: a delta run's
+    subset, where no sources is no sign of a broken read; a delta deleting every managed contact
+    is stopped instead (a full run decides that, with the empty-source rule)."""
+    gone = len(result.of_kind('delete')) + sum(1 for op in result.suppressed if op.kind == 'delete')
+    if source_count is None and result.managed and gone >= result.managed:
+        return (f'a delta run would delete all {result.managed} managed contacts: nothing was written; run a full '
+                f'run (full_run: true), which checks the source is not empty')
     if source_count == 0 and result.managed:
         return (f'the source returned no mailboxes while {result.managed} contacts are managed: refusing to '
                 f'delete them all (check the source connection and mailbox_base)')

@@ -93,6 +93,7 @@ class Prepared:
     refuse: str = ''                         # a reason found before planning that makes writing unsafe
     stopwatch: Stopwatch = field(default_factory=Stopwatch)
     ownership: Ownership | None = None       # how a write checks a race with another run
+    delta_run: t.Any = None                  # engine/delta.py DeltaRun when delta runs are on
 
 
 def finish(cm, prepared: Prepared) -> None:
@@ -133,6 +134,14 @@ def finish(cm, prepared: Prepared) -> None:
     }
     if progress is not None:
         result['progress'] = progress.path
+    if prepared.delta_run is not None:
+        # The watermark advances only after a run that wrote all it planned (architecture.rst
+        # "Delta runs"): not with writes refused, stopped or left pending by max_writes; otherwise
+        # the one given goes back, and the next run reads the same changes again.
+        clean = (not cm.check_mode and not plan.blocked and not refuse_writes and not pending
+                 and (outcome is None or (not outcome.failed and outcome.aborted is None)))
+        result['watermark'] = prepared.delta_run.watermark(plan, clean)
+        result['run'] = dict(prepared.delta_run.as_dict(), watermark_advanced=clean)
     if options.report_dir:
         result['report'] = write_report(options.report_dir, report)
     stopwatch.lap('report')

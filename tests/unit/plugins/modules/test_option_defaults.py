@@ -27,6 +27,7 @@ from ansible_collections.coexist.domino_exchange.plugins.module_utils.directions
     DominoToExchangeOptions)
 from ansible_collections.coexist.domino_exchange.plugins.module_utils.directions.exchange_to_domino import (
     ExchangeToDominoOptions)
+from ansible_collections.coexist.domino_exchange.plugins.module_utils.engine.delta import DEFAULT_FULL_EVERY
 from ansible_collections.coexist.domino_exchange.plugins.module_utils.engine.marker import DEFAULT_MARKER_PREFIX
 from ansible_collections.coexist.domino_exchange.plugins.module_utils.engine.plan import Limits
 from ansible_collections.coexist.domino_exchange.plugins.module_utils.engine.run import DEFAULT_ATTRIBUTE_MAP
@@ -48,6 +49,7 @@ CONSTANTS = {
     'supersede': ad.SUPERSEDE_MODES[0],
     'sample_size': SyncOptions.sample_size,
     'diff_limit': SyncOptions.diff_limit,
+    'full_every': DEFAULT_FULL_EVERY,
 }
 # the sync modules and the typed options they are read into
 OPTIONS_OF = {'ad_contact_sync': DominoToExchangeOptions, 'domino_contact_sync': ExchangeToDominoOptions}
