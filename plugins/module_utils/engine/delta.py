@@ -23,7 +23,7 @@ import re
 import typing as t
 from dataclasses import dataclass, field
 
-from .plan import AddressIndex, ContainerContents, OwnedContact, Plan, SourceRecord, wanted_name
+from .plan import AddressIndex, ContainerContents, Plan, SourceRecord, wanted_name
 
 WATERMARK_VERSION = 1
 DEFAULT_FULL_EVERY = '1d'
