@@ -54,7 +54,7 @@ def contacts(lab) -> dict:
     """anchor -> (DN, mail) of every Person carrying the marker under the contacts base."""
     conn = ldap3_admin(lab, 'domino')
     conn.search(lab['domino']['contacts_base'], f'(employeeType={MARKER}*)', attributes=['employeeType', 'mail'])
-    return {str(e.employeeType)[len(MARKER):]: (e.entry_dn, str(e.mail)) for e in conn.entries}
+    return {str(e.employeeType).rsplit(':', 1)[1]: (e.entry_dn, str(e.mail)) for e in conn.entries}
 
 
 def test_delta_runs_sync_changes_and_distrust_a_watermark_of_another_dc(seeded, run_playbook, tmp_path):
