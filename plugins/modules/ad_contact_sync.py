@@ -38,6 +38,7 @@ options:
     description:
       - Source records as M(coexist.domino_exchange.domino_mailbox_info) returns them. When given,
         Domino is not read and O(domino) is not needed.
+      - Records of a kind O(kinds) leaves out are ignored; a record without C(kind) is a V(person).
     type: list
     elements: dict
   shared_domain:
@@ -142,6 +143,22 @@ options:
     type: str
     choices: [merge, delete]
     default: merge
+  kinds:
+    description:
+      - The kinds of Domino recipient that become contacts (C(coexist_sync_kinds)).
+      - V(person), the mailboxes (Person documents, as before).
+      - V(group), Multi-purpose and Mail only groups (and groups without a type) with an Internet
+        address in the routed domains; their members are never copied, Domino expands the group.
+      - V(mailin), Mail-In Database documents with such an address.
+      - V(resource), rooms and equipment (Resource documents) with such an address.
+      - A kind left out is not read; the contacts made for it earlier are deleted as gone, counted
+        by the deletion guard.
+      - Every kind becomes the same mail contact (C(msExchRecipientDisplayType) 6); the report
+        gives the kind of each object.
+    type: list
+    elements: str
+    choices: [person, group, mailin, resource]
+    default: [person, group, mailin, resource]
 attributes:
   check_mode:
     support: full
@@ -265,7 +282,7 @@ def main():
     spec = dict(SYNC_OPTIONS)
     spec.update(shared_options('routed_domains', 'exchange_routing_domain', 'attribute_map', 'mailbox_mail_systems',
                                'msexch_version', 'ad_marker_attribute', 'marker_prefix', 'domino_marker_attribute',
-                               old_names=('mailbox_mail_systems', 'ad_marker_attribute')))
+                               'kinds', old_names=('mailbox_mail_systems', 'ad_marker_attribute')))
     spec.update({
         'records': {'type': 'list', 'elements': 'dict'},
         'shared_domain': {'type': 'str', 'required': True},

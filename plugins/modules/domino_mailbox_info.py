@@ -54,6 +54,16 @@ options:
     description: The prefix of the ownership marker's value.
     type: str
     default: 'coexist.domino_exchange:'
+  kinds:
+    description:
+      - The kinds of Domino recipient read, as M(coexist.domino_exchange.ad_contact_sync) reads them
+        (C(coexist_sync_kinds)); V(person) alone gives the mailboxes only.
+      - V(group) Multi-purpose and Mail only groups, V(mailin) mail-in databases, V(resource) rooms
+        and equipment; each record says its O(kinds) in RV(mailboxes[].kind).
+    type: list
+    elements: str
+    choices: [person, group, mailin, resource]
+    default: [person, group, mailin, resource]
 attributes:
   check_mode:
     support: full
@@ -127,8 +137,12 @@ mailboxes:
       type: list
       elements: str
       sample: []
+    kind:
+      description: The kind of recipient (V(person), V(group), V(mailin), V(resource)).
+      type: str
+      sample: person
 count:
-  description: Number of mailboxes.
+  description: Number of records (every kind read).
   returned: success
   type: int
   sample: 328
@@ -153,7 +167,7 @@ from ..module_utils.module.options import shared_options
 
 def main():
     cm = CoexistModule(sides=('domino',), supports_check_mode=True, argument_spec=shared_options(
-        'mailbox_mail_systems', 'attribute_map', 'domino_marker_attribute', 'marker_prefix',
+        'mailbox_mail_systems', 'attribute_map', 'domino_marker_attribute', 'marker_prefix', 'kinds',
         old_names=('mailbox_mail_systems', 'domino_marker_attribute')))
     # The mailboxes exactly as ad_contact_sync reads them: the same options, the same rule.
     options = DominoToExchangeOptions.from_params(cm.params)

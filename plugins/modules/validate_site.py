@@ -65,6 +65,14 @@ options:
     type: list
     elements: str
     default: []
+  kinds:
+    description:
+      - The kinds of recipient the syncs read (C(coexist_sync_kinds)); the planned size counts the
+        sources of each kind, so a site sees a kind it expected and does not have.
+    type: list
+    elements: str
+    choices: [person, group, mailin, resource]
+    default: [person, group, mailin, resource]
   domino_routing_domain:
     description: C(coexist_domino_routing_domain).
     type: str
@@ -208,11 +216,14 @@ counts:
   type: dict
   sample: {pass: 21, warn: 2, fail: 0, info: 4}
 planned:
-  description: Per direction, the size of the first sync (nothing written), when O(plan) ran.
+  description:
+    - Per direction, the size of the first sync (nothing written), when O(plan) ran.
+    - C(kinds) counts the sources of each kind of recipient read.
   returned: when O(plan=true), O(scope=full) and no check failed
   type: dict
   sample:
-    domino_to_exchange: {sources: 328, managed: 0, create: 321, update: 0, rename: 0, delete: 0, conflict: 4, skip: 5}
+    domino_to_exchange: {sources: 338, managed: 0, create: 328, update: 0, rename: 0, delete: 0, conflict: 6, skip: 8,
+                         kinds: {person: 330, group: 5, mailin: 2, resource: 2}}
 files:
   description: Paths of validate.json and validate.txt.
   returned: when O(report_dir) is set
@@ -254,7 +265,13 @@ def plan_sizes(p: dict) -> tuple:
         prepared.client.close()                       # planned only: the plan is never applied
         counts = prepared.plan.counts()
         sizes[direction] = {k: counts[k] for k in PLAN_COUNTS}
-        found = (f"{counts['sources']} sources, {counts['managed']} managed contacts: create {counts['create']}, "
+        # Each kind of recipient counted (issue 18): a site sees a kind it expected and does not
+        # have (the Domino object classes and item codes of groups and resources are not all
+        # published, vendor facts D-12).
+        kinds = prepared.source.get('kinds') or {}
+        sizes[direction]['kinds'] = kinds
+        of_kinds = f" ({', '.join(f'{k} {n}' for k, n in kinds.items())})" if kinds else ''
+        found = (f"{counts['sources']} sources{of_kinds}, {counts['managed']} managed contacts: create {counts['create']}, "
                  f"update {counts['update']}, rename {counts['rename']}, delete {counts['delete']}; "
                  f"{counts['conflict']} conflicts, {counts['skip']} skipped")
         if prepared.plan.blocked:
@@ -284,7 +301,7 @@ def main():
     })
     spec.update(shared_options('routed_domains', 'exchange_routing_domain', 'attribute_map', 'mailbox_mail_systems',
                                'contact_mail_system', 'ad_marker_attribute', 'domino_marker_attribute', 'marker_prefix',
-                               old_names=('mailbox_mail_systems', 'contact_mail_system')))
+                               'kinds', old_names=('mailbox_mail_systems', 'contact_mail_system')))
     cm = CoexistModule(argument_spec=spec, supports_check_mode=True)
     p = cm.params
     full = p['scope'] == 'full'

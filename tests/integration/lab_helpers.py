@@ -107,17 +107,30 @@ EXCHANGE_DEFAULT_KINDS = ['user_mailboxes', 'shared_mailboxes', 'room_mailboxes'
 # one address claimed by two mailboxes, a mail Domino synthesized (no Internet address), an
 # address in a domain the sync does not route, one mailbox as two documents under one DN.
 DOMINO_NOT_SYNCED = ['invalid_mail', 'migrated_address', 'contested_address', 'duplicate_address',
-                     'synthesized_mail', 'unrouted_mail', 'replication_conflict']
+                     'synthesized_mail', 'unrouted_mail', 'replication_conflict', 'group_collision']
 
 
 def expected_creates(lab) -> dict:
     """direction -> how many contacts one sync of the seeded lab creates, from the manifests alone:
-    Domino's mailboxes minus the categories seeded as conflicts or invalid; AD's default mailbox
+    Domino's mailboxes minus the categories seeded as conflicts or invalid, plus the groups, mail-in
+    databases and resources that take mail; AD's default mailbox
     kinds minus those whose address a Domino mailbox holds (a real mailbox beats a contact)."""
     domino, ad = manifest(lab, 'domino'), manifest(lab, 'ad')
     domino_mailboxes = [item for name in domino['mailbox_categories'] for item in domino['categories'][name]]
     kept_back = sum(len(domino['categories'][name]) for name in DOMINO_NOT_SYNCED)
     held_in_domino = {item['mail'].lower() for item in domino_mailboxes if item.get('mail')}
     ad_mailboxes = [item for name in EXCHANGE_DEFAULT_KINDS for item in ad['categories'][name]]
-    return {'domino_to_exchange': len(domino_mailboxes) - kept_back,
+    # Groups, mail-in databases and resources that take mail become contacts too (issue 18: every
+    # kind on by default); the seed's recipients_skipped and not_recipients never do.
+    recipients = sum(len(domino['categories'][name]) for name in domino.get('recipient_categories', {}))
+    return {'domino_to_exchange': len(domino_mailboxes) - kept_back + recipients,
             'exchange_to_domino': sum(1 for item in ad_mailboxes if item['mail'].lower() not in held_in_domino)}
+
+
+def domino_sources(lab) -> int:
+    """How many source records domino_to_exchange reads from the seeded lab with every kind on:
+    the mailboxes, and the groups, mail-in databases and resources that take mail (those seeded to
+    be skipped included: they are sources, reported)."""
+    domino = manifest(lab, 'domino')
+    return sum(len(domino['categories'][name])
+               for name in domino['mailbox_categories'] + domino.get('recipient_source_categories', []))

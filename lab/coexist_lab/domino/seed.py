@@ -13,8 +13,15 @@ The sample organisation ``seed()`` writes (deterministic: ``random.Random(SEED)`
                             <local>@exchange.example.com (no longer mailboxes)
   forwarding_contacts       forwarding Persons (mailsystem 5) made by someone else, outside
                             the contacts base
-  groups                    dominoGroups with members (most with mail)
-  mail_in_databases         dominoServerMailInDatabase entries (helpdesk@example.com, ...)
+  groups                    dominoGroups that take mail (Multi-purpose, Mail only) with an
+                            Internet address: contacts in AD (kind group)
+  mail_in_databases         dominoServerMailInDatabase entries (helpdesk@example.com, ...): kind mailin
+  resources                 a room and equipment (resourcetype 1, 2) with an address: kind resource
+  recipients_skipped        sources reported, never written: a Mail only group without an Internet
+                            address (synthesized mail), a group in an unrouted domain, an untyped
+                            group whose address the group_collision mailbox holds
+  not_recipients            no sources: an ACL-only group, an online meeting place (no mail)
+  group_collision           a mailbox (mail orders@example.com) whose address a group also holds
   invalid_mail              mailboxes whose mail is missing, 'not-an-address', or has two @
   awkward_names             mailboxes whose names hold , + " \\ < > ; = a leading #, leading or
                             trailing spaces, an apostrophe
@@ -65,10 +72,20 @@ BULK_MAILBOXES = 300
 # mailsystem Notes, no forwarding address); invalid_mail ones are mailboxes with a bad source.
 MAILBOX_CATEGORIES = ['mailboxes', 'invalid_mail', 'awkward_names', 'non_ascii', 'accent_twins',
                       'same_fullname', 'long_name', 'migrated_address', 'contested_address',
-                      'duplicate_address', 'synthesized_mail', 'unrouted_mail', 'replication_conflict']
+                      'duplicate_address', 'synthesized_mail', 'unrouted_mail', 'replication_conflict',
+                      'group_collision']
+# Recipients that are not Persons and become contacts too (issue 18), by kind of recipient;
+# recipients_skipped are read as sources and reported, never written (no Internet address, an
+# unrouted domain, an address a mailbox holds); not_recipients take no mail (ACL-only group,
+# online meeting place) and are no sources at all.
+RECIPIENT_CATEGORIES = {'groups': 'group', 'mail_in_databases': 'mailin', 'resources': 'resource'}
+RECIPIENT_SOURCE_CATEGORIES = list(RECIPIENT_CATEGORIES) + ['recipients_skipped']
 CATEGORIES = ['base'] + MAILBOX_CATEGORIES + ['no_mailbox', 'migrated', 'forwarding_contacts',
-                                              'groups', 'mail_in_databases',
+                                              'groups', 'mail_in_databases', 'resources', 'recipients_skipped',
+                                              'not_recipients',
                                               'foreign_in_contacts_base', 'lab_conflict_containers']
+# Group types (the Group form's keyword list; codes [inferred], vendor facts D-12).
+GROUP_MULTI_PURPOSE, GROUP_MAIL_ONLY, GROUP_ACL_ONLY = '0', '1', '2'
 # A domain the lab's syncs do not route (not the shared domain nor an alias of it).
 UNROUTED_DOMAIN = 'acme-legacy.example.org'
 
@@ -156,6 +173,8 @@ def seed(slapd) -> None:
         'contacts_base': CONTACTS_BASE,
         'mail_server': MAIL_SERVER_DN,
         'mailbox_categories': MAILBOX_CATEGORIES,
+        'recipient_categories': RECIPIENT_CATEGORIES,
+        'recipient_source_categories': RECIPIENT_SOURCE_CATEGORIES,
         'categories': categories,
         'counts': {c: len(v) for c, v in categories.items()},
         'mailboxes_total': sum(len(categories[c]) for c in MAILBOX_CATEGORIES),
@@ -277,7 +296,8 @@ class SampleOrganisation:
         self._bulk()
         self._other_recipients()
         self._foreign_in_contacts_base()
-        self._domino_behaviours()   # last: the random draws of the categories above stay the same
+        self._domino_behaviours()   # the random draws of the categories above stay the same
+        self._every_recipient()     # last (issue 18): groups, mail-in databases, resources
         return self.records
 
     # ------------------------------------------------------------------- building blocks
@@ -428,15 +448,17 @@ class SampleOrganisation:
     def _other_recipients(self) -> None:
         """Groups and mail-in databases: recipients that are not Persons."""
         mailboxes = [r.dn for r in self.records if r.category == 'mailboxes']
-        for cn, parent, mail, members in [
-                ('Sales Team', '', 'sales.team@example.com', mailboxes[:12]),
-                ('Marketing', '', 'marketing@example.com', mailboxes[12:20]),
-                ('Acme Managers', 'o=Acme', None, mailboxes[20:25])]:   # an ACL-only group
+        for cn, parent, mail, members, group_type in [
+                ('Sales Team', '', 'sales.team@example.com', mailboxes[:12], GROUP_MULTI_PURPOSE),
+                ('Marketing', '', 'marketing@example.com', mailboxes[12:20], GROUP_MAIL_ONLY),
+                ('Acme Managers', 'o=Acme', None, mailboxes[20:25], GROUP_ACL_ONLY)]:
             dn = _rdn('cn', cn) + (f',{parent}' if parent else '')
             attrs = {'objectClass': ['top', 'groupOfNames', 'dominoGroup'], 'cn': [cn],
-                     'member': members, 'mail': [mail] if mail else [],
+                     'member': members, 'mail': [mail] if mail else [], 'grouptype': [group_type],
                      'displayName': [cn], 'dominoUNID': [unid(dn)]}
-            self.records.append(Record('groups', dn, attrs, mail, attrs['dominoUNID'][0]))
+            # An ACL-only group takes no mail: not a recipient, never a contact.
+            category = 'groups' if group_type != GROUP_ACL_ONLY else 'not_recipients'
+            self.records.append(Record(category, dn, attrs, mail, attrs['dominoUNID'][0]))
         for cn, parent, mail, file in [('Helpdesk', '', 'helpdesk@example.com', 'mail\\helpdesk.nsf'),
                                        ('Sales Inbox', 'ou=Sales,o=Acme', 'sales.inbox@example.com',
                                         'mail\\salesin.nsf')]:
@@ -480,6 +502,37 @@ class SampleOrganisation:
                                    {'objectClass': ['top', 'organizationalUnit'], 'ou': [CONFLICTS_OU]}, None, None))
         self.records.append(Record('replication_conflict', first.dn, second, first.mail,
                                    second['dominoUNID'][0], stored_dn=f'{rdn_},ou={CONFLICTS_OU},{parent}'))
+
+    def _every_recipient(self) -> None:
+        """Recipients that are not Persons, with the awkward cases (issue 18): rooms and equipment
+        (Resource documents: the lab keeps them in the Mail-In Database class with a resourcetype,
+        vendor facts D-12), an online meeting place (no mail), a Mail only group without an
+        Internet address (Domino synthesizes its mail, D-2.2), a group in a domain nobody routes,
+        and a group whose address a mailbox also holds (both sources in conflict)."""
+        for cn, parent, mail, resource_type, category in [
+                ('Room Everest', 'o=Acme', 'room.everest@example.com', '1', 'resources'),
+                ('Projector Pool', 'ou=Sales,o=Acme', 'projector.pool@example.com', '2', 'resources'),
+                ('Online Meeting Place', 'o=Acme', None, '3', 'not_recipients')]:
+            dn = _rdn('cn', cn) + (f',{parent}' if parent else '')
+            attrs = {'objectClass': ['top', 'dominoServerMailInDatabase'], 'cn': [cn], 'resourcetype': [resource_type],
+                     'mail': [mail or synthesized_mail(cn, _hierarchy(parent), 'hostname')],
+                     'mailfile': ['resource.nsf'], 'mailserver': [MAIL_SERVER_DN], 'maildomain': [NOTES_DOMAIN],
+                     'displayName': [cn], 'dominoUNID': [unid(dn)]}
+            self.records.append(Record(category, dn, attrs, mail, attrs['dominoUNID'][0]))
+        collision = self.named('group_collision', 'Ida', 'Marsh', local='orders')
+        mailboxes = [r.dn for r in self.records if r.category == 'mailboxes']
+        for cn, mail, stored_mail, group_type in [
+                # No Internet address: the last-resort mail of HCL's mail-attribute topic (D-2.2).
+                ('Project Phoenix', None, synthesized_mail('Project Phoenix', '', 'hostname'), GROUP_MAIL_ONLY),
+                ('Legacy Partners', f'partners@{UNROUTED_DOMAIN}', None, GROUP_MULTI_PURPOSE),
+                ('Order Desk', collision.mail, None, ''),                 # untyped: Multi-purpose
+        ]:
+            dn = _rdn('cn', cn)
+            attrs = {'objectClass': ['top', 'groupOfNames', 'dominoGroup'], 'cn': [cn], 'member': mailboxes[30:33],
+                     'mail': [mail or stored_mail], 'displayName': [cn], 'dominoUNID': [unid(dn)]}
+            if group_type:
+                attrs['grouptype'] = [group_type]
+            self.records.append(Record('recipients_skipped', dn, attrs, mail, attrs['dominoUNID'][0]))
 
 
 def synthesized_mail(cn: str, hierarchy: str, form: str = 'conversion') -> str:

@@ -49,6 +49,18 @@ from ..engine.marker import DEFAULT_MARKER_PREFIX, OTHER, Marker
 from ..engine.naming import ContainerNaming
 from ..engine.plan import AddressIndex, ContainerContents, MailboxRead, Operation, OwnedContact, SourceRecord
 
+# The recipients that are not Persons (issue 18; vendor facts D-12): a Group document
+# (``dominoGroup``, D-2.1) of type Multi-purpose or Mail only, or without a type (Domino treats an
+# untyped group as Multi-purpose); a Mail-In Database document (``dominoServerMailInDatabase``
+# [third-party]); a Resource document (a room or equipment; its LDAP object class is not
+# published: the class below [unknown], or a Mail-In Database document with a ResourceType). The
+# item codes are not published either ([inferred] from the forms' keyword lists); every value is a
+# constant here and validate counts each kind, so a site whose directory differs sees it.
+GROUP_CLASS = 'dominoGroup'
+MAILIN_CLASS = 'dominoServerMailInDatabase'
+RESOURCE_CLASS = 'dominoResource'
+MAIL_GROUP_TYPES = ('0', '1')        # GroupType: 0 Multi-purpose, 1 Mail only [inferred]; '' untyped
+RESOURCE_TYPES = {'1': 'room', '2': 'equipment'}   # ResourceType [inferred]; 3 online meeting: no mail
 DEFAULT_MAIL_SYSTEMS = ('1',)        # MailSystem "1" = Notes [inferred]; the LDAP-created default [verified]
 DEFAULT_MARKER_ATTRIBUTE = 'employeeType'   # the Domino contacts' ownership marker (standard inetOrgPerson)
 DEFAULT_CONTACT_MAIL_SYSTEM = '5'    # "Other Internet Mail" [third-party]; see vendor facts D-3.1
@@ -102,13 +114,13 @@ class MailboxRule:
     routed_domains: tuple = ()                  # lower case; () = any domain (synthesized still refused)
     primary_domain: str = ''                    # Domino's local primary Internet domain (the shared domain)
     routing_domain: str = ''                    # the Domino routing domain AD contacts forward to ('' = none)
+    kinds: tuple = ('person',)                  # the kinds of recipient read (engine/plan.py RECIPIENT_KINDS)
 
     def why_not(self, entry) -> str:
         """'' if the entry is a mailbox, else the reason it is not (for the counts)."""
-        if any(v.startswith(self.marker_prefix) for v in entry.values(self.marker_attribute)):
-            return 'contact made by this collection'
-        if self.contacts_base and dn_is_within(entry.dn, self.contacts_base):
-            return 'under the contacts base'
+        reason = self.not_ours(entry)
+        if reason:
+            return reason
         if self.require_mail_file and not (entry.get('mailfile') or '').strip():
             return 'no mail file'
         if self.exclude_forwarded and (entry.get('mailaddress') or '').strip():
@@ -117,8 +129,38 @@ class MailboxRule:
             return f'mail system {entry.get("mailsystem")!r} is not Notes'
         return ''
 
+    def not_ours(self, entry) -> str:
+        """Why an entry of any kind is never a source: a contact this collection made (a Person, or
+        a group standing for an Exchange group), or anything under the contacts base."""
+        if any(v.startswith(self.marker_prefix) for v in entry.values(self.marker_attribute)):
+            return 'contact made by this collection'
+        if self.contacts_base and dn_is_within(entry.dn, self.contacts_base):
+            return 'under the contacts base'
+        return ''
 
-def record_from_entry(entry, field_map: dict, routed_domains: tuple = ()) -> SourceRecord:
+    def kind_of(self, entry) -> tuple:
+        """(kind, '') of a group, mail-in database or resource document that takes mail, or ('',
+        why it is not a recipient). The address itself is checked later, as a Person's is."""
+        reason = self.not_ours(entry)
+        if reason:
+            return '', reason
+        classes = {c.lower() for c in entry.values('objectClass')}
+        if GROUP_CLASS.lower() in classes:
+            group_type = (entry.get('grouptype') or '').strip()
+            if group_type and group_type not in MAIL_GROUP_TYPES:
+                return '', f'group type {group_type!r} does not take mail (ACL, deny or servers only)'
+            return 'group', ''
+        resource_type = (entry.get('resourcetype') or '').strip()
+        if RESOURCE_CLASS.lower() in classes or resource_type:
+            if resource_type and resource_type not in RESOURCE_TYPES:
+                return '', f'resource type {resource_type!r} takes no mail (an online meeting place)'
+            return 'resource', ''
+        if MAILIN_CLASS.lower() in classes:
+            return 'mailin', ''
+        return '', 'not a recipient'
+
+
+def record_from_entry(entry, field_map: dict, routed_domains: tuple = (), kind: str = 'person') -> SourceRecord:
     """A Domino mailbox as a normalised record. ``field_map`` maps target attribute names to
     Domino attribute names (the playbook's coexist_attribute_map, nulls removed). A mail Domino
     synthesized, or one outside ``routed_domains``, is a problem: the record is reported, never
@@ -140,7 +182,7 @@ def record_from_entry(entry, field_map: dict, routed_domains: tuple = ()) -> Sou
     fields = {target: (entry.get(source) or '') for target, source in field_map.items()}
     return SourceRecord(anchor=unid, dn=entry.dn, display_name=display, mail=mail,
                         given_name=(entry.get('givenName') or '').strip(), surname=(entry.get('sn') or '').strip(),
-                        alias=alias, fields=fields, problems=tuple(problems))
+                        alias=alias, fields=fields, problems=tuple(problems), kind=kind)
 
 
 def read_mailboxes(client: LdapClient, base: str, rule: MailboxRule, field_map: dict) -> MailboxRead:
@@ -152,20 +194,43 @@ def read_mailboxes(client: LdapClient, base: str, rule: MailboxRule, field_map: 
     records, reasons, persons = [], {}, 0
     routing = rule.routing_domain.strip().lower()
     holders: dict = {}                           # address in the routing domain -> the Person's DN
-    for entry in client.search(base, '(objectClass=dominoPerson)', attributes):
-        persons += 1
+
+    def held(entry) -> None:
         if routing:
             for value in [entry.get('mail') or ''] + entry.values('cn'):
                 if '@' in value and domain_of(value.strip()) == routing:
                     holders.setdefault(value.strip().lower(), entry.dn)
+
+    def add(entry, kind: str) -> None:
+        record = record_from_entry(entry, field_map, rule.routed_domains, kind)
+        if routing:
+            record = with_forwarding(record, entry.values('cn'), rule.primary_domain, routing)
+        records.append(record)
+
+    # Persons are read alone, as before: the filter names objectClass only (vendor facts D-8.2).
+    for entry in client.search(base, '(objectClass=dominoPerson)', attributes) if 'person' in rule.kinds else ():
+        persons += 1
+        held(entry)
         reason = rule.why_not(entry)
         if reason:
             reasons[reason] = reasons.get(reason, 0) + 1
             continue
-        record = record_from_entry(entry, field_map, rule.routed_domains)
-        if routing:
-            record = with_forwarding(record, entry.values('cn'), rule.primary_domain, routing)
-        records.append(record)
+        add(entry, 'person')
+    others = [k for k in rule.kinds if k != 'person']
+    if others:
+        # Groups, mail-in databases and resources: one more read by object class. Their members
+        # are never read (the home system expands a group, vendor facts D-12).
+        wanted = sorted(set(attributes) | {'objectClass', 'grouptype', 'resourcetype'})
+        for entry in client.search(base, f'(|(objectClass={GROUP_CLASS})(objectClass={MAILIN_CLASS})'
+                                         f'(objectClass={RESOURCE_CLASS}))', wanted):
+            held(entry)
+            kind, reason = rule.kind_of(entry)
+            if kind and kind not in others:
+                reason = f'{kind}: kind switched off'
+            if reason:
+                reasons[reason] = reasons.get(reason, 0) + 1
+                continue
+            add(entry, kind)
     if holders:
         records = [_forwarding_taken(r, holders) for r in records]
     return MailboxRead(_conflicts_reported(records), reasons, persons)

@@ -31,7 +31,7 @@ from ..dialects.domino import DEFAULT_MARKER_ATTRIBUTE as DOMINO_MARKER_ATTRIBUT
 from ..directory.client import LdapClient
 from ..directory.settings import ConnectionSettings
 from ..engine.marker import DEFAULT_MARKER_PREFIX
-from ..engine.plan import ContainerContents, Limits, Plan, SourceRecord
+from ..engine.plan import RECIPIENT_KINDS, ContainerContents, Limits, Plan, SourceRecord
 from ..engine.run import DEFAULT_ATTRIBUTE_MAP, GUARD_LIMITS, attribute_fields
 
 
@@ -187,3 +187,12 @@ def records_given(options: SyncOptions) -> tuple | None:
     if options.records is None:
         return None
     return [SourceRecord.from_dict(r) for r in options.records], {'directory': 'records', 'mailboxes': len(options.records)}
+
+
+def kind_counts(records: list, kinds) -> dict:
+    """Source records per kind of recipient, for every kind read (0 included: a site sees a kind it
+    expected and does not have)."""
+    counts = {kind: 0 for kind in RECIPIENT_KINDS if kind in kinds}
+    for record in records:
+        counts[record.kind] = counts.get(record.kind, 0) + 1
+    return counts

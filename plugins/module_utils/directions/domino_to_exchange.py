@@ -22,8 +22,8 @@ from ..directory.client import LdapClient
 from ..directory.connection import connect, connection_settings, open_directory
 from ..directory.settings import ConnectionSettings
 from ..engine.marker import identity_name
-from ..engine.plan import Plan
-from .base import Direction, Site, SetupError, SyncOptions, records_given, skipped_referrals
+from ..engine.plan import RECIPIENT_KINDS, Plan
+from .base import Direction, Site, SetupError, SyncOptions, kind_counts, records_given, skipped_referrals
 
 
 @dataclass(frozen=True)
@@ -36,13 +36,14 @@ class DominoToExchangeOptions(SyncOptions):
     msexch_version: str = MSEXCH_VERSION_2013
     instance: str | None = None                  # the sync's identity in the marker
     supersede: str = SUPERSEDE_MODES[0]          # merge: a superseded contact's X500 and groups go to the mailbox
+    kinds: tuple = RECIPIENT_KINDS               # the kinds of Domino recipient that become contacts
 
     def mailbox_rule(self) -> MailboxRule:
         """Which Domino Persons are the mailboxes to sync (domino_mailbox_info reads with the same rule)."""
         return MailboxRule(mail_systems=tuple(self.mailbox_mail_systems), contacts_base=self.domino.get('contacts_base') or '',
                            marker_attribute=self.domino_marker_attribute, marker_prefix=self.marker_prefix,
                            routed_domains=self.routed, primary_domain=self.primary_domain,
-                           routing_domain=self.forwarding_domain)
+                           routing_domain=self.forwarding_domain, kinds=tuple(self.kinds or ()))
 
     @property
     def primary_domain(self) -> str:
@@ -79,16 +80,17 @@ def read_domino_mailboxes(options: DominoToExchangeOptions) -> tuple:
     # Each mailbox's forwarding address is one Domino's router will find (vendor facts D-6.1).
     given = records_given(options)
     if given is not None:
-        records = outside_routed_domains(given[0], options.routed)
+        records = outside_routed_domains([r for r in given[0] if r.kind in options.kinds], options.routed)
         return [r if r.routing_address else with_forwarding(r, (), options.primary_domain, options.forwarding_domain)
-                for r in records], given[1]
+                for r in records], dict(given[1], kinds=kind_counts(records, options.kinds))
     with open_directory('domino', options.domino) as client:
         read = read_mailboxes(client, options.domino['mailbox_base'], options.mailbox_rule(), options.fields('ad'))
         settings, referrals = client.settings, skipped_referrals(client)
     records = outside_routed_domains(read.records, options.routed)
+    kinds = kind_counts(records, options.kinds)
     return records, {'directory': 'domino', 'server': settings.server, 'base': options.domino['mailbox_base'],
-                     'mailboxes': len(read.records), 'persons': read.entries, 'not_mailboxes': read.not_mailboxes,
-                     'skipped_referrals': referrals}
+                     'mailboxes': kinds.get('person', 0), 'kinds': kinds, 'persons': read.entries,
+                     'not_mailboxes': read.not_mailboxes, 'skipped_referrals': referrals}
 
 
 def check(options: DominoToExchangeOptions) -> AdSite:

@@ -39,6 +39,12 @@ from dataclasses import dataclass, field
 
 # --- inputs ---
 
+# The kinds of recipient a source can be (issue 18): a person (a mailbox), a group (a Domino Mail
+# only or Multi-purpose group, an Exchange distribution, security or dynamic group), a mail-in
+# database, a resource (a room or equipment). Each can be switched off (the ``kinds`` option);
+# the planner treats them alike and only carries the kind into the plan and the report.
+RECIPIENT_KINDS = ('person', 'group', 'mailin', 'resource')
+
 
 @dataclass(frozen=True)
 class SourceRecord:
@@ -54,12 +60,14 @@ class SourceRecord:
     routing_address: str = ''        # an existing address in the other side's routing domain
     fields: t.Mapping[str, str] = field(default_factory=dict)   # mapped address-book fields (target names)
     problems: tuple = ()             # why the source is invalid (found by its dialect)
+    kind: str = 'person'             # one of RECIPIENT_KINDS
 
     def as_dict(self) -> dict:
         """The record as the *_mailbox_info modules return it (and the sync modules take it back)."""
         return {'anchor': self.anchor, 'dn': self.dn, 'display_name': self.display_name, 'mail': self.mail,
                 'given_name': self.given_name, 'surname': self.surname, 'alias': self.alias,
-                'routing_address': self.routing_address, 'fields': dict(self.fields), 'problems': list(self.problems)}
+                'routing_address': self.routing_address, 'fields': dict(self.fields), 'problems': list(self.problems),
+                'kind': self.kind}
 
     def mapped_values(self, attribute_map: t.Iterable[tuple]) -> dict:
         """The mapped address-book fields as a contact's attribute values, for either target: the
@@ -79,7 +87,7 @@ class SourceRecord:
                    given_name=str(data.get('given_name') or '').strip(), surname=str(data.get('surname') or '').strip(),
                    alias=str(data.get('alias') or '').strip(), fields=dict(data.get('fields') or {}),
                    routing_address=str(data.get('routing_address') or '').strip(),
-                   problems=tuple(data.get('problems') or ()))
+                   problems=tuple(data.get('problems') or ()), kind=str(data.get('kind') or 'person'))
 
 
 @dataclass
@@ -196,9 +204,12 @@ class Operation:
     # rename of a contact re-joined to a source with another anchor: the anchor its marker still
     # carries when the update rewriting the marker does not run first (allow_update: false).
     marked_as: str = ''
+    # The kind of recipient the contact stands for (RECIPIENT_KINDS), from its source; '' when no
+    # source names it (a contact whose source is gone or was switched off: the target keeps no kind).
+    recipient_kind: str = ''
 
     def as_dict(self) -> dict:
-        out = {'op': self.kind, 'anchor': self.anchor, 'dn': self.dn}
+        out = {'op': self.kind, 'anchor': self.anchor, 'dn': self.dn, 'recipient_kind': self.recipient_kind}
         if self.new_dn:
             out['new_dn'] = self.new_dn
         if self.attrs:
@@ -282,7 +293,19 @@ def plan(sources: t.Iterable[SourceRecord], owned: t.Iterable[OwnedContact], for
     if managed is not None:
         run.result.managed = managed
     _switch_and_guard(run, operations, subset=managed is not None)   # 8. switches, then the guards
+    _label_kinds(run)                # 9. each operation, conflict and skip says which kind of recipient
     return run.result
+
+
+def _label_kinds(run: '_Run') -> None:
+    """9. The kind of recipient of every operation, conflict and skip, from its source (by anchor;
+    a source without an anchor by DN). Labels only: no decision above depends on the kind."""
+    by_anchor = {s.anchor: s.kind for s in run.sources if s.anchor}
+    by_dn = {s.dn: s.kind for s in run.sources}
+    for op in run.result.operations + run.result.suppressed:
+        op.recipient_kind = by_anchor.get(op.anchor, '')
+    for item in run.result.conflicts + run.result.skips:
+        item['recipient_kind'] = by_anchor.get(item['anchor']) or by_dn.get(item['source_dn'], '')
 
 
 @dataclass

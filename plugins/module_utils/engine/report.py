@@ -145,7 +145,9 @@ def summary_lines(report: dict, limit: int = 10) -> list:
     """A short, readable account of the report (the job output shows it)."""
     c = report['counts']
     mode = 'check mode, nothing written' if report['mode'] == 'check' else 'real run'
-    lines = [f"{report['direction']} ({mode}): {c['sources']} source mailboxes, {c['managed']} managed contacts; "
+    kinds = report['source'].get('kinds') or {}
+    of_kinds = f" ({', '.join(f'{k} {n}' for k, n in kinds.items())})" if kinds else ''
+    lines = [f"{report['direction']} ({mode}): {c['sources']} source mailboxes{of_kinds}, {c['managed']} managed contacts; "
              f"planned: create {c['create']}, update {c['update']}, rename {c['rename']}, delete {c['delete']}; "
              f"{c['unchanged']} unchanged; {c['conflict']} conflicts, {c['skip']} skipped, {c['warning']} warnings"]
     if report['guard']['blocked']:

@@ -43,7 +43,8 @@ def _operation_row(op: dict) -> dict:
     else:
         detail = op.get('reason', '')
     return {'dn': op['dn'], 'new_dn': op.get('new_dn', ''), 'status': op.get('status', ''), 'detail': detail,
-            'error': op.get('error', ''), 'source_dn': op.get('source_dn', ''), 'anchor': op.get('anchor', '')}
+            'error': op.get('error', ''), 'source_dn': op.get('source_dn', ''), 'anchor': op.get('anchor', ''),
+            'kind': op.get('recipient_kind') or '-'}
 
 
 def _supersession_row(item: dict) -> dict:
@@ -54,6 +55,11 @@ def _supersession_row(item: dict) -> dict:
             'missing_rights': '; '.join(item.get('missing_rights', [])), 'result': item['result']}
 
 
+def _with_kind(item: dict) -> dict:
+    """A conflict or skip with its kind of recipient as a cell ('-' when no source names one)."""
+    return dict(item, kind=item.get('recipient_kind') or '-')
+
+
 DETAIL = {'create': 'mail', 'update': 'attributes changed', 'rename': 'reason', 'delete': 'reason'}
 
 
@@ -61,16 +67,18 @@ def _tables(report: dict) -> list:
     """(id, title, columns, rows) of every table of one direction."""
     direction = report['direction']
     tables = [(f'{direction}-errors', 'Errors (writes the server refused)', ['op', 'dn', 'kind', 'msg'], report['errors']),
-              (f'{direction}-conflicts', 'Conflicts', ['address', 'holder', 'source_dn', 'reason'], report['conflicts']),
+              (f'{direction}-conflicts', 'Conflicts', ['kind', 'address', 'holder', 'source_dn', 'reason'],
+               [_with_kind(c) for c in report['conflicts']]),
               (f'{direction}-superseded', 'Superseded contacts (a real mailbox took the address)',
                ['contact', 'mailbox', 'x500', 'groups', 'action', 'missing_rights', 'result'],
                [_supersession_row(s) for s in report.get('supersessions', [])]),
-              (f'{direction}-skips', 'Skipped sources', ['source_dn', 'reason', 'contact'], report['skips']),
+              (f'{direction}-skips', 'Skipped sources', ['kind', 'source_dn', 'reason', 'contact'],
+               [_with_kind(s) for s in report['skips']]),
               (f'{direction}-warnings', 'Warnings', ['source_dn', 'attribute', 'reason'], report['warnings'])]
     for kind in OPERATION_KINDS:
         rows = [_operation_row(op) for op in report['operations'] if op['op'] == kind]
-        columns = ['dn', 'new_dn', 'status', 'detail', 'error', 'source_dn'] if kind == 'rename' else \
-            ['dn', 'status', 'detail', 'error', 'source_dn']
+        columns = ['kind', 'dn', 'new_dn', 'status', 'detail', 'error', 'source_dn'] if kind == 'rename' else \
+            ['kind', 'dn', 'status', 'detail', 'error', 'source_dn']
         tables.append((f'{direction}-{kind}', f'{kind.capitalize()} ({len(rows)}; detail: {DETAIL[kind]})', columns, rows))
     return tables
 
@@ -122,7 +130,8 @@ th { background: #f2f2f2; } td.n { text-align: right; font-variant-numeric: tabu
 
 {% for r in reports %}
 <h2 id="{{ r.direction }}">{{ r.direction }}</h2>
-<p>Source: {{ r.source.get('directory', '?') }} {{ r.source.get('server', '') }}, {{ r.counts.sources }} mailboxes.
+<p>Source: {{ r.source.get('directory', '?') }} {{ r.source.get('server', '') }}, {{ r.counts.sources }} sources{% if r.source.get('kinds') %}
+(<span data-kinds="{{ r.direction }}">{% for k, n in r.source.kinds.items() %}{{ k }} {{ n }}{% if not loop.last %}, {% endif %}{% endfor %}</span>){% endif %}.
 Target: {{ r.target.get('directory', '?') }} {{ r.target.get('server', '') }}, container {{ r.target.get('container', '') }},
 {{ r.counts.managed }} managed contacts before the run. Guard: {{ r.guard.deletes }} deletes
 (max_deletes {{ r.guard.max_deletes }}, max_delete_percent {{ r.guard.max_delete_percent }}).</p>

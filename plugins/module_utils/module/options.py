@@ -27,6 +27,7 @@ from ..dialects.ad import DEFAULT_MARKER_ATTRIBUTE as AD_MARKER_ATTRIBUTE
 from ..dialects.domino import DEFAULT_CONTACT_MAIL_SYSTEM, DEFAULT_MAIL_SYSTEMS
 from ..dialects.domino import DEFAULT_MARKER_ATTRIBUTE as DOMINO_MARKER_ATTRIBUTE
 from ..engine.marker import DEFAULT_MARKER_PREFIX
+from ..engine.plan import RECIPIENT_KINDS
 from ..engine.run import DEFAULT_ATTRIBUTE_MAP
 
 
@@ -50,6 +51,7 @@ _SHARED = {
     'attribute_map': {'type': 'dict', 'default': DEFAULT_ATTRIBUTE_MAP},
     'routed_domains': {'type': 'list', 'elements': 'str', 'default': []},
     'exchange_routing_domain': {'type': 'str', 'default': ''},
+    'kinds': {'type': 'list', 'elements': 'str', 'default': list(RECIPIENT_KINDS), 'choices': list(RECIPIENT_KINDS)},
 }
 # The deprecated names of the renamed ones (issue 16), in the modules that had them.
 _OLD_NAMES = {'ad_marker_attribute': 'marker_attribute', 'domino_marker_attribute': 'marker_attribute',
