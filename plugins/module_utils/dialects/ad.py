@@ -235,8 +235,9 @@ def read_container(client: LdapClient, profile: AdContactProfile, extra_attribut
                                            'msExchHideFromAddressLists']
     attributes = sorted(set(wanted))
     owned, foreign, names = [], [], []
+    container_key = dn_key(profile.contacts_ou)
     for entry in client.search(profile.contacts_ou, '(objectClass=*)', attributes):
-        if normalize_dn(entry.dn) == normalize_dn(profile.contacts_ou):
+        if dn_key(entry.dn) == container_key:
             continue
         marker = next((profile.anchor_of(v) for v in entry.values(profile.marker_attribute)
                        if profile.anchor_of(v)), '')

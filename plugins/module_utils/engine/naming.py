@@ -16,7 +16,7 @@ from __future__ import annotations
 import functools
 import unicodedata
 
-from ..directory.dn import dn_key, parse_dn, rdn
+from ..directory.dn import dn_key, parent_key, parse_dn, rdn
 
 
 @functools.lru_cache(maxsize=262144)
@@ -66,4 +66,4 @@ class ContainerNaming:
         suffix = self._suffix
         if dn.endswith(suffix) and ',' not in dn[:-len(suffix)].replace('\\\\', '').replace('\\,', ''):
             return self._container_key
-        return dn_key(dn)[1:]
+        return parent_key(dn_key(dn))
