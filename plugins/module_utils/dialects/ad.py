@@ -50,6 +50,7 @@ from ..engine.delta import DEFAULT_TOMBSTONE_DAYS, DcState
 from ..engine.marker import DEFAULT_MARKER_PREFIX, OTHER, Marker
 from ..engine.naming import ContainerNaming, first_rdn_value
 from ..engine.plan import AddressIndex, ContainerContents, MailboxRead, Operation, OwnedContact, Plan, SourceRecord
+from ..engine.plan import AttributeLayout
 
 POLICY_EXCLUDED = '{26491cfc-9e50-4857-861b-0cb8df22b5d7}'   # email address policies: not applied
 MSEXCH_VERSION_2013 = '88218628259840'                        # "0.20 (15.0.0.0)": Exchange 2013 and later
@@ -98,6 +99,15 @@ UAC_ACCOUNTDISABLE = 0x2
 MANAGED = ['displayName', 'givenName', 'sn', 'mail', 'mailNickname', 'targetAddress', 'proxyAddresses',
            'msExchRecipientDisplayType', 'msExchRecipientTypeDetails', 'msExchPoliciesExcluded',
            'showInAddressBook']
+
+
+# Managed attributes whose values are the same on most contacts (one copy each per run).
+REPEATED_VALUES = ('showInAddressBook', 'msExchRecipientDisplayType', 'msExchRecipientTypeDetails',
+                   'msExchPoliciesExcluded')
+
+
+# OwnedContact.hold, shared by every contact (one frozenset each was 200 bytes a contact).
+HOLD_ADDRESS_LISTS, NOTHING_HELD = frozenset({'showInAddressBook'}), frozenset()
 
 
 def guid_to_string(raw: bytes) -> str:
@@ -236,6 +246,8 @@ def read_container(client: LdapClient, profile: AdContactProfile, extra_attribut
     attributes = sorted(set(wanted))
     owned, foreign, names = [], [], []
     container_key = dn_key(profile.contacts_ou)
+    layout = AttributeLayout(MANAGED + extra_attributes + [profile.marker_attribute],
+                             repeated=REPEATED_VALUES + tuple(extra_attributes))
     for entry in client.search(profile.contacts_ou, '(objectClass=*)', attributes):
         if dn_key(entry.dn) == container_key:
             continue
@@ -243,14 +255,14 @@ def read_container(client: LdapClient, profile: AdContactProfile, extra_attribut
                        if profile.anchor_of(v)), '')
         classes = [c.lower() for c in entry.values('objectClass')]
         if marker and 'contact' in classes:
-            attrs = {a: entry.values(a) for a in MANAGED + extra_attributes + [profile.marker_attribute]}
+            attrs = layout.attributes(entry)
             guid = entry.get('objectGUID')
             # An admin who hid the contact in Exchange (msExchHideFromAddressLists) wins: its
             # address lists are left as Exchange set them, so the two never fight.
             hidden = (entry.get('msExchHideFromAddressLists') or '').upper() == 'TRUE'
             owned.append(OwnedContact(dn=entry.dn, anchor=marker, attrs=attrs,
                                       object_id=guid_to_string(guid) if isinstance(guid, bytes) else '',
-                                      hold=frozenset({'showInAddressBook'}) if hidden else frozenset()))
+                                      hold=HOLD_ADDRESS_LISTS if hidden else NOTHING_HELD))
             continue
         other = [f for f in (profile.ownership.read(v) for v in entry.values(profile.marker_attribute)) if f[1] == OTHER]
         foreign.append({'dn': entry.dn, 'objectClass': entry.values('objectClass')[-1:] or ['?'],

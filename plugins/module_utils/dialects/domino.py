@@ -48,6 +48,7 @@ from ..directory.dn import dn_is_within, dn_key, parse_dn
 from ..engine.marker import DEFAULT_MARKER_PREFIX, OTHER, Marker
 from ..engine.naming import ContainerNaming
 from ..engine.plan import AddressIndex, ContainerContents, MailboxRead, Operation, OwnedContact, SourceRecord
+from ..engine.plan import AttributeLayout
 
 # The recipients that are not Persons (issue 18; vendor facts D-12): a Group document
 # (``dominoGroup``, D-2.1) of type Multi-purpose or Mail only, or without a type (Domino treats an
@@ -456,6 +457,7 @@ def read_contacts(client: LdapClient, profile: DominoContactProfile, extra_attri
     owned, foreign, names = [], [], []
     container_key = dn_key(profile.contacts_base)
     documents: dict = {}                       # DN key -> [(dn, dominoUNID, anchor or '')]
+    layout = AttributeLayout(managed, repeated=('mailsystem',) + tuple(extra_attributes))
     for entry in client.search(profile.contacts_base, '(objectClass=*)', attributes):
         if dn_key(entry.dn) == container_key:
             continue
@@ -464,7 +466,8 @@ def read_contacts(client: LdapClient, profile: DominoContactProfile, extra_attri
         classes = {c.lower() for c in entry.values('objectClass')}
         documents.setdefault(dn_key(entry.dn), []).append((entry.dn, entry.get('dominoUNID') or '', marker))
         if marker and 'dominoperson' in classes:
-            owned.append(OwnedContact(dn=entry.dn, anchor=marker, attrs={a: entry.values(a) for a in managed},
+            owned.append(OwnedContact(dn=entry.dn, anchor=marker,
+                                      attrs=layout.attributes(entry),
                                       object_id=(entry.get('dominoUNID') or '')))
             continue
         owner = profile.owner_of(entry)
