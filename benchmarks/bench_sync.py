@@ -634,6 +634,10 @@ def main() -> int:
                         'comma-separated (e.g. 20000,100000,200000; see growth.py); default none')
     p.add_argument('--growth-reps', type=int, default=3,
                    help='no-op and 1%% change runs per growth point (default 3)')
+    p.add_argument('--reuse', action='store_true',
+                   help='growth curve: when the lab still holds a filled target from a run stopped before its 1%% '
+                        'change (its snapshot bench-*-synced), measure the first size on it as it is, without '
+                        'loading the source or filling the target again')
     p.add_argument('--memtrace', action='store_true',
                    help='growth curve: one more no-op run at the largest size with tracemalloc in the module')
     p.add_argument('--keep-work', action='store_true', help='keep the work dir (logs, reports, entry files)')
@@ -666,7 +670,8 @@ def main() -> int:
             res['growth'] = {}
             for d in DIRECTIONS:
                 if args.direction in (d.name, 'both'):
-                    res['growth'][d.name] = growth.scenario_growth(b, d, args.sizes, args.growth_reps, args.memtrace)
+                    res['growth'][d.name] = growth.scenario_growth(b, d, args.sizes, args.growth_reps,
+                                                                   args.memtrace, args.reuse)
         # Domino -> Exchange's figures are under 'big' and 'small', Exchange -> Domino's under 'e2d'.
         if d2e and not args.skip_large and not args.sizes:
             res['big'] = {}

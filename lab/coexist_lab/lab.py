@@ -153,6 +153,11 @@ def restore_directory(name: str, which: str) -> None:
     _restore_one(d, name)
 
 
+def snapshot_exists(name: str, which: str) -> bool:
+    """Whether one directory has a snapshot of that name."""
+    return _snapshot_dir(name, directory(which)).exists()
+
+
 def drop_snapshot(name: str) -> None:
     """Remove a snapshot (never the ``seeded`` one, which ``restore`` needs)."""
     if name == SEEDED:

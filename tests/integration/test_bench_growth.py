@@ -91,3 +91,21 @@ def test_growth_table_prints(capsys):
         '20000': point(20000, 8.0, 6.5, 1.0, 160.0), '100000': point(100000, 40.0, 32.0, 5.5, 390.0)}}))
     out = capsys.readouterr().out
     assert 'growth curve: exchange_to_domino' in out and '100000' in out and 'PASS' in out
+
+
+def test_reuse_measures_the_largest_size_first_on_the_labs_state(monkeypatch):
+    """--reuse (issue 17): the lab's state (a filled target from a run stopped before its 1 %
+    change) is taken for the largest size only, measured first: the smaller sizes start from
+    ``seeded``, which would lose it. The result keeps the sizes in order."""
+    calls = []
+
+    def fake_point(b, d, n, reps, memtrace, reuse=False):
+        calls.append((n, memtrace, reuse))
+        return {'size': n}
+    monkeypatch.setattr(growth, 'growth_point', fake_point)
+    out = growth.scenario_growth(None, bench_sync.E2D, [20000, 100000], 1, True, reuse=True)
+    assert calls == [(100000, True, True), (20000, False, False)]
+    assert list(out) == ['20000', '100000']
+    calls.clear()
+    growth.scenario_growth(None, bench_sync.E2D, [20000, 100000], 1, False)
+    assert calls == [(20000, False, False), (100000, False, False)]
