@@ -23,7 +23,7 @@ import os
 import tempfile
 
 from .plan import Plan, guard_counts
-from .report_html import render_html
+from .report_html import write_html
 
 REPORT_SCHEMA = 'coexist.domino_exchange.report'
 REPORT_VERSION = 1
@@ -213,8 +213,8 @@ def write_report(directory: str, report: dict) -> dict:
 
     return {
         'report': write_text_atomically(directory, 'report.json', writer=json_writer),
-        'html': write_text_atomically(directory, 'report.html',
-                                      render_html([report], title=f'coexist.domino_exchange: {report["direction"]}')),
+        'html': write_text_atomically(directory, 'report.html', writer=lambda out: write_html(
+            out, [report], title=f'coexist.domino_exchange: {report["direction"]}')),
         'summary': write_text_atomically(directory, 'summary.txt', '\n'.join(summary_lines(report, limit=50)) + '\n'),
     }
 

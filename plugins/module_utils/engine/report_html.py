@@ -19,7 +19,9 @@ report.json keeps everything.
 
 from __future__ import annotations
 
+import io
 import json
+import uuid
 
 try:
     import jinja2
@@ -196,6 +198,22 @@ Target: {{ r.target.get('directory', '?') }} {{ r.target.get('server', '') }}, c
 def render_html(reports: list, title: str = 'coexist.domino_exchange sync report', failures: dict | None = None) -> str:
     """The page for ``reports`` (report.json documents, one per direction) and ``failures``
     (direction -> why it failed, for a direction that may have no report)."""
+    page = io.StringIO()
+    write_html(page, reports, title, failures)
+    return page.getvalue()
+
+
+def _row_json(value) -> str:
+    # Inside <script>, "</script" or "<!--" in a value would change how the page parses: no "<"
+    # at all then (JSON allows \u003c for it).
+    return json.dumps(value, ensure_ascii=False, separators=(',', ':')).replace('<', '\\u003c')
+
+
+def write_html(out, reports: list, title: str = 'coexist.domino_exchange sync report',
+               failures: dict | None = None) -> None:
+    """:func:`render_html`, written to the text file ``out`` piece by piece: the tables' rows
+    (one per operation: 100,000 at a first run of 100,000) go out one at a time rather than as
+    one JSON text held beside the whole page (three copies of it at once, issue 17)."""
     if not HAS_JINJA2:
         raise RuntimeError('report.html needs Jinja2 (part of every ansible-core installation)')
     tables, rows = {}, {}
@@ -204,13 +222,19 @@ def render_html(reports: list, title: str = 'coexist.domino_exchange sync report
         for table_id, table_title, columns, table_rows in _tables(report):
             tables[report['direction']].append({'id': table_id, 'title': table_title, 'columns': columns,
                                                 'total': len(table_rows)})
-            rows[table_id] = [{c: row.get(c) for c in columns} for row in table_rows]
-    # Inside <script>, "</script" or "<!--" in a value would change how the page parses: no "<"
-    # at all then (JSON allows \u003c for it).
-    rows_json = json.dumps(rows, ensure_ascii=False, separators=(',', ':')).replace('<', '\\u003c')
+            rows[table_id] = (columns, table_rows)
     environment = jinja2.Environment(autoescape=True, undefined=jinja2.StrictUndefined)
     template = environment.from_string(_TEMPLATE)
     generated = max((r.get('generated') or '' for r in reports), default='')
-    return template.render(title=title, generated=generated, reports=reports, failures=failures or {},
-                           count_columns=COUNT_COLUMNS,
-                           tables=tables, rows_json=Markup(rows_json))
+    mark = f'\x00rows-{uuid.uuid4().hex}\x00'        # where the rows go: no rendered text holds it
+    head, tail = template.render(title=title, generated=generated, reports=reports, failures=failures or {},
+                                 count_columns=COUNT_COLUMNS, tables=tables, rows_json=Markup(mark)).split(mark)
+    out.write(head)
+    out.write('{')
+    for i, (table_id, (columns, table_rows)) in enumerate(rows.items()):
+        out.write(f'{"," if i else ""}{_row_json(table_id)}:[')
+        for j, row in enumerate(table_rows):
+            out.write(f'{"," if j else ""}{_row_json({c: row.get(c) for c in columns})}')
+        out.write(']')
+    out.write('}')
+    out.write(tail)

@@ -21,7 +21,7 @@ from ansible_collections.coexist.domino_exchange.plugins.module_utils.engine imp
 from ansible_collections.coexist.domino_exchange.plugins.module_utils.dialects.ad import AdContactProfile
 from ansible_collections.coexist.domino_exchange.plugins.module_utils.directory.errors import DirectoryError
 from ansible_collections.coexist.domino_exchange.plugins.module_utils.engine.report_html import (
-    COUNT_COLUMNS, render_html)
+    COUNT_COLUMNS, _tables, render_html, write_html)
 from ansible_collections.coexist.domino_exchange.plugins.module_utils.engine.plan import (
     Limits, OwnedContact, SourceRecord, plan)
 
@@ -500,3 +500,37 @@ def test_report_html_escapes_what_the_directories_hold():
     page = PageParser()
     page.feed(text)
     assert hostile in [c['reason'] for c in json.loads(page.rows_json)['domino_to_exchange-conflicts']]
+
+
+class _Writes:
+    """A text file that keeps the size of each write."""
+
+    def __init__(self):
+        self.parts = []
+
+    def write(self, text):
+        self.parts.append(text)
+
+
+def test_report_html_rows_are_written_one_at_a_time():
+    """Issue 17: the page's rows (one per operation) were one JSON text, escaped into a second
+    copy and rendered into a third, beside the whole page. write_html writes them row by row;
+    the rows' JSON is the same text as before, byte for byte."""
+    report = build(make_plan(), check_mode=True)
+    hostile = '</script><!--<b>'
+    report['conflicts'].append({'anchor': 'X', 'source_dn': f'CN={hostile}', 'address': 'a@b.c', 'holder': hostile,
+                                'reason': 'Ünïcode ' + hostile})
+    report['operations'] = report['operations'] * 200
+    out = _Writes()
+    write_html(out, [report])
+    text = ''.join(out.parts)
+    assert text == render_html([report])
+    page = PageParser()
+    page.feed(text)
+    whole = {table_id: [{c: row.get(c) for c in columns} for row in rows]
+             for table_id, _title, columns, rows in _tables(report)}
+    expected = json.dumps(whole, ensure_ascii=False, separators=(',', ':')).replace('<', '\\u003c')
+    assert page.rows_json == expected and '<' not in page.rows_json
+    rows_parts = [p for p in out.parts if p.startswith(('{"', ',{"'))]
+    assert len(rows_parts) >= len(report['operations'])          # a write per row, not one for all
+    assert max(len(p) for p in out.parts[1:-1]) < len(expected) / 100     # between the page's head and tail
