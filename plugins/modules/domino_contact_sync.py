@@ -49,7 +49,10 @@ options:
   exchange_routing_domain:
     description:
       - The domain only Exchange accepts (C(coexist_exchange_routing_domain)). A contact forwards to
-        the mailbox's own address in it, else to C(<local part>@<this domain>).
+        the mailbox's own address in it (its proxy address).
+      - A mailbox without an address in this domain gets no contact and is reported as a skip
+        (RV(samples), the report files), because Exchange would not resolve a derived C(<local part>@<this domain>) and
+        mail to it would bounce (5.1.10). An existing contact of such a mailbox is kept as it is.
       - Empty for a same-namespace design, where a contact forwards to the address itself.
     type: str
     default: ''

@@ -17,8 +17,7 @@ def domino_item(lab, category: str, index: int = 0) -> dict:
     return manifest(lab, 'domino')['categories'][category][index]
 
 
-def ad_item(lab, category: str, index: int = 0) -> dict:
-    return manifest(lab, 'ad')['categories'][category][index]
+ad_item = lab_helpers.routable_ad_mailbox      # a mailbox with a routing proxy: one that gets a contact
 
 
 def owned_domino_contacts(lab) -> dict:

@@ -35,8 +35,7 @@ def guids(lab, *categories) -> set:
     return {item['guid'] for name in categories for item in found[name]}
 
 
-def ad_item(lab, category: str, index: int = 0) -> dict:
-    return manifest(lab, 'ad')['categories'][category][index]
+ad_item = lab_helpers.routable_ad_mailbox      # a mailbox with a routing proxy: one that gets a contact
 
 
 def owned_contacts(lab) -> dict:
@@ -69,6 +68,12 @@ def test_check_mode_writes_nothing_and_plans_every_eligible_mailbox(seeded, run_
     assert eligible == creates | reported and not creates & reported
     assert not creates & guids(seeded, 'hidden_mailboxes', *NEVER)
     assert report['source']['mailboxes'] == len(eligible)
+    # a mailbox without a proxy address in the Exchange routing domain is a skip, with the reason
+    unroutable = lab_helpers.without_routing_proxy(seeded)
+    skipped = {s['anchor']: s['reason'] for s in report['skips']}
+    assert unroutable and not unroutable & creates
+    assert all('no proxy address in exchange.example.com' in skipped[g] and '5.1.10' in skipped[g] for g in unroutable)
+    assert len(creates) == lab_helpers.expected_creates(seeded)['exchange_to_domino']
     assert 'check mode, nothing written' in out
     assert out.count('+++ after: create CN=') == 50 and f'and {len(creates) - 50} more operations' in out
 
@@ -96,10 +101,14 @@ def test_real_run_creates_forwarding_persons_and_a_rerun_changes_nothing(seeded,
         # nothing a Notes mailbox has, nothing Domino computes
         assert not {'mailfile', 'mailserver', 'maildomain', 'dominounid', 'displayname'} & set(a)
         assert entry['dn'].lower().endswith(',' + seeded['domino']['contacts_base'].lower())
-    # the forwarding address is the mailbox's own proxy in the routing domain, else derived
+    # the forwarding address is the mailbox's own proxy in the routing domain; a mailbox without
+    # one gets no contact (its derived address would bounce: 5.1.10) and is listed in both reports
     assert contacts[own_proxy['guid']]['attributes']['mailaddress'] == ['own.routing.proxy@exchange.example.com']
-    assert contacts[no_proxy['guid']]['attributes']['mailaddress'] == \
-        [no_proxy['mail'].split('@')[0] + '@exchange.example.com']
+    assert no_proxy['guid'] not in contacts
+    (skip,) = [s for s in report['skips'] if s['anchor'] == no_proxy['guid']]
+    assert skip['source_dn'] == no_proxy['dn'] and '5.1.10' in skip['reason'] and skip['contact'] is None
+    (page,) = [p.read_text() for p in tmp_path.glob('reports-*/exchange_to_domino/report.html')]
+    assert no_proxy['dn'] in page and 'no proxy address in exchange.example.com' in page
     # names Domino would treat as one (accents, namesakes) carry an anchor suffix; long ones fit 256
     cases = manifest(seeded, 'ad')['cases']
     by_source = {op['source_dn'].lower(): op for op in creates}
@@ -153,7 +162,7 @@ def test_conflicts_and_bad_sources_are_reported_not_written(seeded, run_playbook
         sam = name.replace(' ', '').lower()
         assert ad.add(f'CN={name},{base}', ['top', 'person', 'organizationalPerson', 'user'],
                       {'sAMAccountName': sam, 'mail': mail, 'mailNickname': sam, 'msExchRecipientTypeDetails': '1',
-                       'displayName': name})
+                       'displayName': name, 'proxyAddresses': [f'smtp:{sam}@exchange.example.com']})
     rc, report, out = run_sync(run_playbook, tmp_path)
     assert rc == 0, out
     reasons = ' '.join(c['reason'] for c in report['conflicts'])
@@ -206,7 +215,8 @@ def test_changes_in_exchange_propagate_and_a_rename_keeps_the_contact(seeded, ru
     new_dn = f'CN=Brand New Mailbox,{seeded["ad"]["mailbox_bases"][0]}'
     assert ad.add(new_dn, ['top', 'person', 'organizationalPerson', 'user'],
                   {'sAMAccountName': 'brandnewmbx', 'mail': 'brand.new.mailbox@example.com', 'mailNickname': 'bnm',
-                   'proxyAddresses': ['SMTP:brand.new.mailbox@example.com'], 'msExchRecipientTypeDetails': '1',
+                   'proxyAddresses': ['SMTP:brand.new.mailbox@example.com', 'smtp:bnm@exchange.example.com'],
+                   'msExchRecipientTypeDetails': '1',
                    'displayName': 'Brand New Mailbox', 'givenName': 'Brand', 'sn': 'Mailbox'})
     rc, report, out = run_sync(run_playbook, tmp_path)
     assert rc == 0, out
@@ -273,7 +283,7 @@ def test_guard_blocks_too_many_deletes_by_count_and_by_percent(seeded, run_playb
     # ...and a new one arrives: a blocked plan must not create it either
     assert ad.add(f'CN=Blocked Newcomer,{seeded["ad"]["mailbox_bases"][0]}', ['top', 'person', 'organizationalPerson', 'user'],
                   {'sAMAccountName': 'blockednewcomer', 'mail': 'blocked.newcomer@example.com', 'mailNickname': 'bn',
-                   'msExchRecipientTypeDetails': '1'})
+                   'msExchRecipientTypeDetails': '1', 'proxyAddresses': ['smtp:bn@exchange.example.com']})
     _nothing_written(seeded, run_playbook, tmp_path, {'coexist_max_deletes': 11}, 'exceed max_deletes (11)')
     _nothing_written(seeded, run_playbook, tmp_path, {'coexist_max_delete_percent': 3},
                      'more than max_delete_percent (3 %)')

@@ -1,7 +1,8 @@
 """Guards on mass rewrites (issue 12, item 6), both directions, against the lab.
 
-A source-side or settings problem can rewrite every contact in one run: here a routing domain
-typed wrong re-addresses every contact (AD ``targetAddress``, Domino ``mailaddress``). Past the
+A source-side or settings problem can rewrite every contact in one run: here a Domino routing
+domain typed wrong re-addresses every AD contact (``targetAddress``), and a re-stamped routing
+address on every Exchange mailbox every Domino contact (``mailaddress``). Past the
 address-change guard a direction writes nothing at all, as past the deletion guard; raising the
 limits for one run lets the change through. Read-backs through ldap3 (whole-directory dumps).
 """
@@ -13,7 +14,21 @@ import lab_helpers
 from lab_helpers import dump_both, ldap3_admin, manifest
 
 WRONG_DOMAIN = {'domino_to_exchange': {'coexist_domino_routing_domain': 'dominno.example.com'},
-                'exchange_to_domino': {'coexist_exchange_routing_domain': 'exchnge.example.com'}}
+                'exchange_to_domino': {}}
+
+
+def readdress_every_mailbox(seeded) -> None:
+    """Exchange -> Domino: a mailbox without an address in the routing domain is a skip (a
+    mistyped domain skips every mailbox: nothing is rewritten), so the mass change here is an
+    email address policy that re-stamped every mailbox's routing address (a new template)."""
+    ad = ldap3_admin(seeded, 'ad')
+    for item in (i for name in lab_helpers.EXCHANGE_DEFAULT_KINDS for i in manifest(seeded, 'ad')['categories'][name]):
+        assert ad.search(item['dn'], '(objectClass=*)', search_scope='BASE', attributes=['proxyAddresses'])
+        proxies = [str(v) for v in ad.entries[0]['proxyAddresses'].values]
+        moved = [p.replace('@exchange.example.com', '.x@exchange.example.com') if p.startswith('smtp:') else p
+                 for p in proxies]
+        if moved != proxies:
+            assert ad.modify(item['dn'], {'proxyAddresses': [('MODIFY_REPLACE', moved)]})
 
 
 @pytest.mark.parametrize('direction', ['domino_to_exchange', 'exchange_to_domino'])
@@ -21,6 +36,8 @@ def test_a_mistyped_routing_domain_rewrites_nothing(seeded, run_playbook, tmp_pa
     rc, first, out = lab_helpers.run_sync(run_playbook, tmp_path, direction)
     assert rc == 0, out
     managed = first['counts']['create']
+    if direction == 'exchange_to_domino':
+        readdress_every_mailbox(seeded)
     before = dump_both(seeded)
     rc, report, out = lab_helpers.run_sync(run_playbook, tmp_path, direction, overrides=WRONG_DOMAIN[direction])
     assert rc != 0, out

@@ -695,16 +695,23 @@ def read_exchange_mailboxes(client: LdapClient, bases: list, rule: ExchangeMailb
 
 
 def _check_derived_routing(record: SourceRecord, routing_domain: str, routing_proxies: dict) -> SourceRecord:
-    """A mailbox without an address in the routing domain forwards to <local part>@<domain>;
-    when another user has that address, mail for this one would reach that one: a problem."""
+    """A mailbox needs its own address in the Exchange routing domain: its Domino contact forwards
+    there, and Exchange delivers mail for an address only to the recipient holding it as a proxy
+    address. A derived <local part>@<domain> no recipient holds bounces with 5.1.10 (vendor facts
+    X-6.6); one another user holds reaches that user. Either way the mailbox is a skip until its
+    email address policy (or an admin) gives it such an address."""
     if record.routing_address or '@' not in record.mail:
         return record
     derived = f'{local_part(record.mail)}@{routing_domain}'.lower()
     holder = routing_proxies.get(derived)
-    if holder is None or dn_key(holder) == dn_key(record.dn):
-        return record
-    return replace(record, problems=record.problems + (
-        f'no address in {routing_domain}, and {derived} (where its contact would forward) belongs to {holder}',))
+    if holder is not None and dn_key(holder) != dn_key(record.dn):
+        problem = f'no address in {routing_domain}, and {derived} (where its contact would forward) belongs to {holder}'
+    else:
+        problem = (f'no proxy address in {routing_domain}: Exchange would not resolve {derived}, where its contact '
+                   f'would forward, and mail sent to the contact would bounce (5.1.10 RecipientNotFound); once '
+                   f'the mailbox has an address in {routing_domain} (its email address policy), the next run '
+                   f'syncs it')
+    return replace(record, problems=record.problems + (problem,))
 
 
 # --- the source side, delta runs (engine/delta.py; vendor facts X-4.2, X-4.6) ---
@@ -779,8 +786,8 @@ def _checked_routing(client: LdapClient, domain: str, records: dict, routing_dom
                                                       f'{escape_filter_value(derived)}))', ['proxyAddresses'])}
             own = {dn: routing_proxy(e, routing_domain) for dn, e in holders.items()}
             holder = next((dn for dn, address in sorted(own.items()) if address.lower() == derived.lower()), None)
-            if holder is not None:
-                record = _check_derived_routing(record, routing_domain, {derived.lower(): holder})
+            # Without a routing proxy the record is a skip either way; the holder makes the reason.
+            record = _check_derived_routing(record, routing_domain, {derived.lower(): holder} if holder else {})
         checked[anchor] = record
     return checked
 

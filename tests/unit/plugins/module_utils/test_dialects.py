@@ -384,20 +384,31 @@ def test_the_contacts_base_read_owns_only_marked_persons():
     assert sorted(read.foreign_names) == ['Admins Own', 'Group', 'Other Marker']
 
 
-def test_a_derived_forwarding_address_someone_else_holds_is_a_problem():
+def test_a_mailbox_without_its_own_address_in_the_routing_domain_is_a_problem():
+    """Its contact would forward to a derived <local part>@<routing domain>: held by another user,
+    mail reaches that user; held by nobody, Exchange bounces it (5.1.10). Either way a skip;
+    only a mailbox with its own proxy there is synced (issue 12, item 5)."""
     owner = ad_user('CN=Jo Other,OU=Exchange Users,DC=corp', objectGUID=[bytes(16)], mail=['jo.other@example.com'],
                     proxyAddresses=['SMTP:jo.other@example.com', 'smtp:jo@exchange.example.com'])
     derived = ad_user('CN=Jo,OU=Exchange Users,DC=corp', mail=['jo@example.com'], proxyAddresses=['SMTP:jo@example.com'])
-    fine = ad_user('CN=Al,OU=Exchange Users,DC=corp', objectGUID=[bytes(range(1, 17))], mail=['al@example.com'],
+    bare = ad_user('CN=Al,OU=Exchange Users,DC=corp', objectGUID=[bytes(range(1, 17))], mail=['al@example.com'],
                    proxyAddresses=['SMTP:al@example.com'])
-    read = _ad.read_exchange_mailboxes(FakeClient([owner, derived, fine]), ['OU=Exchange Users,DC=corp'],
+    own = ad_user('CN=Bo,OU=Exchange Users,DC=corp', objectGUID=[bytes(range(2, 18))], mail=['bo@example.com'],
+                  proxyAddresses=['SMTP:bo@example.com', 'smtp:bo.b@Exchange.Example.com'])
+    read = _ad.read_exchange_mailboxes(FakeClient([owner, derived, bare, own]), ['OU=Exchange Users,DC=corp'],
                                        _ad.ExchangeMailboxRule(), {}, 'exchange.example.com')
     problems = {r.dn: r.problems for r in read.records}
     assert problems['CN=Jo Other,OU=Exchange Users,DC=corp'] == ()
-    assert problems['CN=Al,OU=Exchange Users,DC=corp'] == ()
+    assert problems['CN=Bo,OU=Exchange Users,DC=corp'] == ()
     assert 'jo@exchange.example.com (where its contact would forward) belongs to CN=Jo Other' in \
         problems['CN=Jo,OU=Exchange Users,DC=corp'][0]
-    assert read.entries == 3 and read.not_mailboxes == {}
+    (bounce,) = problems['CN=Al,OU=Exchange Users,DC=corp']
+    assert bounce.startswith('no proxy address in exchange.example.com') and 'al@exchange.example.com' in bounce
+    assert '5.1.10' in bounce
+    assert read.entries == 4 and read.not_mailboxes == {}
+    # without a routing domain (records read for another purpose) nothing is judged
+    read = _ad.read_exchange_mailboxes(FakeClient([bare]), ['OU=Exchange Users,DC=corp'], _ad.ExchangeMailboxRule(), {}, '')
+    assert read.records[0].problems == ()
 
 
 # --- AD: the forest's address read (issue 12, items 1 and 2) ---
