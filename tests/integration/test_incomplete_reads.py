@@ -1,19 +1,18 @@
 """A paged read that ends without a clean final result fails; it never returns what it got so far.
 
-A throwaway slapd (python-ldap's slapdtest, no lab) behind a small fault-injecting LDAP proxy
+A throwaway slapd (python-ldap's slapdtest, no lab) behind a small fault-injecting LDAP proxy on relay.py
 (synthesized: it stands for a server or a middlebox that loses a paged search, which cannot be
 made to happen on demand in a real one). The proxy passes every message through, in 7-byte
 pieces so the client's framing is exercised too, except the final result of the second page,
 which it alters as each case says."""
 from __future__ import annotations
 
-import socket
 import tempfile
-import threading
 
 import pytest
 import slapdtest
 from coexist_lab.ad.gc_front import SEARCH_RESULT_DONE, children, read_tlv, split_message, tlv
+from relay import Relay
 
 from ansible_collections.coexist.domino_exchange.plugins.module_utils.directory.client import LdapClient
 from ansible_collections.coexist.domino_exchange.plugins.module_utils.directory.errors import DirectoryError
@@ -38,47 +37,26 @@ def message_length(buf: bytes) -> int | None:
     return end if len(buf) >= end else None
 
 
-class FaultProxy:
-    """Listens on loopback; each connection is relayed to slapd. ``fault`` alters the final result
+class FaultProxy(Relay):
+    """Relays each connection to slapd (relay.py). ``fault`` alters the final result
     (SearchResultDone) of the second page: 'no_control' drops its paged results control, an int
     replaces its result code."""
 
     def __init__(self, upstream_port: int, fault):
-        self.upstream_port, self.fault = upstream_port, fault
-        self.listener = socket.create_server(('127.0.0.1', 0))
-        self.uri = f'ldap://127.0.0.1:{self.listener.getsockname()[1]}'
+        self.fault = fault
         self.paged_done = 0
-        threading.Thread(target=self._accept, daemon=True).start()
+        super().__init__(upstream_port)
 
-    def _accept(self):
-        while True:
-            try:
-                client, _addr = self.listener.accept()
-            except OSError:
-                return
-            upstream = socket.create_connection(('127.0.0.1', self.upstream_port))
-            threading.Thread(target=self._pump, args=(client, upstream, False), daemon=True).start()
-            threading.Thread(target=self._pump, args=(upstream, client, True), daemon=True).start()
-
-    def _pump(self, src, dst, from_server):
+    def forward(self, source, sink, from_server: bool) -> None:
         buf = b''
-        try:
-            while chunk := src.recv(65536):
-                buf += chunk
-                while (n := message_length(buf)) is not None:
-                    msg, buf = buf[:n], buf[n:]
-                    if from_server:
-                        msg = self._alter(msg)
-                    for i in range(0, len(msg), 7):
-                        dst.sendall(msg[i:i + 7])
-        except OSError:
-            pass
-        finally:
-            for s in (src, dst):
-                try:
-                    s.shutdown(socket.SHUT_RDWR)
-                except OSError:
-                    pass
+        while chunk := source.recv(65536):
+            buf += chunk
+            while (n := message_length(buf)) is not None:
+                msg, buf = buf[:n], buf[n:]
+                if from_server:
+                    msg = self._alter(msg)
+                for i in range(0, len(msg), 7):
+                    sink.sendall(msg[i:i + 7])
 
     def _alter(self, msg: bytes) -> bytes:
         msgid, op, rest = split_message(msg)
@@ -94,9 +72,6 @@ class FaultProxy:
         op = tlv(SEARCH_RESULT_DONE, tlv(0x0A, bytes([self.fault])) + b''.join(p[3] for p in parts[1:]))
         return tlv(0x30, msgid + op + rest)
 
-    def close(self):
-        self.listener.close()
-
 
 @pytest.fixture(scope='module')
 def server():
@@ -111,7 +86,7 @@ def server():
 
 def read_through(server, fault) -> tuple:
     proxy = FaultProxy(int(server.ldap_uri.rsplit(':', 1)[1].rstrip('/')), fault)
-    settings = ConnectionSettings(server=proxy.uri, label='Domino', bind_dn=server.root_dn,
+    settings = ConnectionSettings(server=proxy.uri(), label='Domino', bind_dn=server.root_dn,
                                   bind_password=server.root_pw, allow_plaintext_bind=True, timeout=10, page_size=10)
     try:
         with LdapClient(settings) as client:

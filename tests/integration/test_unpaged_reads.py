@@ -1,88 +1,53 @@
 """Reads from a Domino server without paging (issue 13, item 5), against the lab's Domino slapd as
 the unpaged account sees it: no paged results control in the root DSE, a paged search refused,
 every entry in one search (lab/coexist_lab/domino/schema.py; HCL documents no paging, vendor facts
-D-5). Between the client and the server, a TCP relay of this file stands for the network and a
+D-5). Between the client and the server, a TCP relay (relay.py) stands for the network and a
 large directory: it passes TLS through untouched and either delivers the server's answer in parts
 with pauses between them (an answer that takes longer than the operation timeout as a whole, each
 part well within it) or cuts the connection in the middle of the answer."""
 from __future__ import annotations
 
 import json
-import socket
-import threading
 import time
 import uuid
 
 import pytest
 
 from lab_helpers import ldap3_admin, run_ansible_playbook, settings_for
+from relay import Relay
 
 ENTRIES = 1200                      # more than a page (the lab's pages, like AD's, hold 1000)
 
 
-class Relay:
-    """A TCP relay to the lab Domino server's LDAPS port. Per connection, the server's first
-    ``free`` bytes (TLS handshake, bind, root DSE) pass at once; after them, ``chunk`` bytes at a
-    time with ``pause`` seconds between chunks; with ``cut`` set, the connection is closed once the
-    server sent that many bytes on it (mid-answer for a large search)."""
+class ThrottlingRelay(Relay):
+    """A TCP relay (relay.py) to the lab Domino server's LDAPS port. Per connection, the server's
+    first ``free`` bytes (TLS handshake, bind, root DSE) pass at once; after them, ``chunk`` bytes
+    at a time with ``pause`` seconds between chunks; with ``cut`` set, the connection is closed
+    once the server sent that many bytes on it (mid-answer for a large search)."""
 
     def __init__(self, upstream_port: int, free: int = 48_000, chunk: int = 48_000, pause: float = 0.0,
                  cut: int | None = None):
-        self.upstream = ('127.0.0.1', upstream_port)
         self.free, self.chunk, self.pause, self.cut = free, chunk, pause, cut
         self.cuts = 0                               # connections cut mid-answer
-        self.listener = socket.create_server(('127.0.0.1', 0))
-        self.port = self.listener.getsockname()[1]
-        self._stop = threading.Event()
-        threading.Thread(target=self._accept, daemon=True).start()
+        super().__init__(upstream_port)
 
-    def uri(self, hostname: str) -> str:
-        return f'ldaps://{hostname}:{self.port}'
-
-    def close(self) -> None:
-        self._stop.set()
-        self.listener.close()
-
-    def _accept(self) -> None:
-        while not self._stop.is_set():
-            try:
-                client, _unused = self.listener.accept()
-            except OSError:
-                return
-            server = socket.create_connection(self.upstream)
-            threading.Thread(target=self._pump, args=(client, server, False), daemon=True).start()
-            threading.Thread(target=self._pump, args=(server, client, True), daemon=True).start()
-
-    def _pump(self, source, sink, from_server: bool) -> None:
+    def forward(self, source, sink, from_server: bool) -> None:
+        if not from_server:
+            super().forward(source, sink, from_server)
+            return
         sent = 0
-        try:
-            while True:
-                data = source.recv(65536)
-                if not data:
-                    return
-                if not from_server:
-                    sink.sendall(data)
-                    continue
-                while data:
-                    if self.cut is not None and sent + len(data) >= self.cut:
-                        sink.sendall(data[:self.cut - sent])
-                        self.cuts += 1
-                        return                      # finally: both sides closed mid-answer
-                    room = self.free - sent if sent < self.free else self.chunk - (sent - self.free) % self.chunk
-                    part, data = data[:room], data[room:]
-                    sink.sendall(part)
-                    sent += len(part)
-                    if self.pause and sent >= self.free and (sent - self.free) % self.chunk == 0:
-                        time.sleep(self.pause)
-        except OSError:
-            pass
-        finally:
-            for s in (source, sink):
-                try:
-                    s.shutdown(socket.SHUT_RDWR)
-                except OSError:
-                    pass
-                s.close()
+        while data := source.recv(65536):
+            while data:
+                if self.cut is not None and sent + len(data) >= self.cut:
+                    sink.sendall(data[:self.cut - sent])
+                    self.cuts += 1
+                    return                      # both sides are shut down mid-answer
+                room = self.free - sent if sent < self.free else self.chunk - (sent - self.free) % self.chunk
+                part, data = data[:room], data[room:]
+                sink.sendall(part)
+                sent += len(part)
+                if self.pause and sent >= self.free and (sent - self.free) % self.chunk == 0:
+                    time.sleep(self.pause)
 
 
 @pytest.fixture()
@@ -156,9 +121,9 @@ def test_each_answer_of_an_unpaged_read_has_the_timeout_not_the_whole_read(lab, 
     from ansible_collections.coexist.domino_exchange.plugins.module_utils.directory.client import LdapClient
 
     ou, dns = unpaged
-    relay = Relay(_port(lab), chunk=24_000, pause=0.75)
+    relay = ThrottlingRelay(_port(lab), chunk=24_000, pause=0.75)
     try:
-        settings = _unpaged_settings(lab, server=relay.uri(lab['domino']['hostname']), timeout=3)
+        settings = _unpaged_settings(lab, server=relay.uri('ldaps', lab['domino']['hostname']), timeout=3)
         with LdapClient(settings) as client:
             found = [e.dn for e in client.search(ou, '(objectClass=inetOrgPerson)', ['cn', 'description'])]
     finally:
@@ -173,10 +138,10 @@ def test_an_unpaged_read_cut_mid_answer_fails_never_short(lab, unpaged):
     from ansible_collections.coexist.domino_exchange.plugins.module_utils.directory.errors import DirectoryError
 
     ou, _dns = unpaged
-    relay = Relay(_port(lab), cut=60_000)
+    relay = ThrottlingRelay(_port(lab), cut=60_000)
     seen = []
     try:
-        settings = _unpaged_settings(lab, server=relay.uri(lab['domino']['hostname']), timeout=10)
+        settings = _unpaged_settings(lab, server=relay.uri('ldaps', lab['domino']['hostname']), timeout=10)
         with pytest.raises(DirectoryError) as exc:
             with LdapClient(settings) as client:
                 for entry in client.search(ou, '(objectClass=inetOrgPerson)', ['cn', 'description']):
@@ -195,12 +160,12 @@ def test_a_sync_whose_unpaged_domino_read_is_cut_writes_nothing(seeded, unpaged_
     from lab_helpers import dump
 
     before = dump(ldap3_admin(seeded, 'ad'), seeded['ad']['contacts_ou'])
-    relay = Relay(_port(seeded), cut=60_000)
+    relay = ThrottlingRelay(_port(seeded), cut=60_000)
     d = seeded['domino']
     try:
         report_dir = tmp_path / 'reports'
         extra = {'coexist_report_dir': str(report_dir),
-                 'coexist_domino': {'server': relay.uri(d['hostname']), 'bind_dn': d['unpaged_bind_dn'],
+                 'coexist_domino': {'server': relay.uri('ldaps', d['hostname']), 'bind_dn': d['unpaged_bind_dn'],
                                     'bind_password': d['unpaged_bind_password'], 'ca_file': d['ca_file'],
                                     'mailbox_base': d['mailbox_base'], 'contacts_base': d['contacts_base']}}
         result = run_ansible_playbook(collections_path, tmp_path, 'coexist.domino_exchange.domino_to_exchange',
