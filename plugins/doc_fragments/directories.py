@@ -93,6 +93,17 @@ options:
           - Falls back to E(COEXIST_AD_CONNECT_RETRIES).
         type: int
         default: 2
+      idle_reconnect:
+        description:
+          - Seconds a connection may sit idle (while the other directory is read) before it is opened
+            again and bound anew, ahead of its next search or write. A domain controller closes a
+            connection idle longer than its C(MaxConnIdleTime) (900 seconds by default), so the
+            default stays below that.
+          - The connection is renewed before the request, never after a failed one, so a write is never
+            sent twice. V(0) turns it off.
+          - Falls back to E(COEXIST_AD_IDLE_RECONNECT).
+        type: int
+        default: 600
       page_size:
         description:
           - Entries per page of a paged search (AD's MaxPageSize is 1000). V(0) turns paging off.
@@ -199,6 +210,16 @@ options:
           - Falls back to E(COEXIST_DOMINO_CONNECT_RETRIES).
         type: int
         default: 2
+      idle_reconnect:
+        description:
+          - Seconds a connection may sit idle (while the other directory is read) before it is opened
+            again and bound anew, ahead of its next search or write. A server or a firewall between may close idle connections; the default stays below AD's 900
+            seconds.
+          - The connection is renewed before the request, never after a failed one, so a write is never
+            sent twice. V(0) turns it off.
+          - Falls back to E(COEXIST_DOMINO_IDLE_RECONNECT).
+        type: int
+        default: 600
       page_size:
         description:
           - Entries per page of a paged search (AD's MaxPageSize is 1000). V(0) turns paging off.

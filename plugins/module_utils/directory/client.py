@@ -146,6 +146,8 @@ class LdapClient:
         self.searches_sent = 0                 # search requests, paged or not (progress, tests, benchmarks)
         self.pages_read = 0                    # pages received by paged searches
         self.connect_retries_used = 0          # connection attempts that timed out and were tried again
+        self.reconnects = 0                    # connections opened again after sitting idle (idle_reconnect)
+        self._last_used = time.monotonic()     # when the connection last sent a request or got an answer
 
     # connection lifecycle
 
@@ -220,6 +222,7 @@ class LdapClient:
         except ldap.LDAPError as exc:
             raise translate_error(exc, s, 'connect') from None
         self._conn = conn
+        self._last_used = time.monotonic()
         try:
             if s.start_tls:
                 conn.start_tls_s()
@@ -354,7 +357,39 @@ class LdapClient:
         if self._conn is None:
             raise DirectoryError(f'not connected to {self.settings.where}', kind='configuration',
                                  server=self.settings.server)
+        self.refresh_if_idle()
+        self._last_used = time.monotonic()
         return self._conn
+
+    def _sent_on(self):
+        """The open connection, as is (answers to requests sent on it are read there)."""
+        conn = self._conn
+        if conn is None:
+            raise DirectoryError(f'not connected to {self.settings.where}', kind='configuration',
+                                 server=self.settings.server)
+        self._last_used = time.monotonic()
+        return conn
+
+    def refresh_if_idle(self) -> bool:
+        """Open the connection again (and bind) when it sat idle longer than ``idle_reconnect``;
+        True when it did. Checked at every request (``connection``): a search, a read of the root
+        DSE, a write. A paged search asks for its pages back to back, so it is renewed mid-search
+        only when its reader stalled past the limit, and then the server had dropped the
+        connection and its paging state anyway.
+
+        A server may drop a connection that sat idle (AD: MaxConnIdleTime, 900 s by default,
+        vendor facts X-6.8) without the client noticing until its next request fails. A write is
+        never sent again after a failure: a request whose answer was lost may have been applied
+        (a second add, modify or delete would then fail or do it twice), so the connection is
+        renewed before the request instead. Nothing of the session is lost: the sync keeps no
+        state on the connection between operations (no paging cookie, no transaction)."""
+        limit = self.settings.idle_reconnect
+        if not limit or self._conn is None or time.monotonic() - self._last_used <= limit:
+            return False
+        self.close()
+        self.connect()
+        self.reconnects += 1
+        return True
 
     @property
     def encryption(self) -> str:
@@ -502,7 +537,8 @@ class LdapClient:
         """The raw results and response controls of one search request: all of them (``whole``,
         a page), else the next answer only (the timeout then applies to that answer)."""
         try:
-            rtype, data, _msgid, resp_controls = self.connection.result3(msgid, all=int(whole),
+            # The answer to a request already sent: on the connection it was sent on, never renewed.
+            rtype, data, _msgid, resp_controls = self._sent_on().result3(msgid, all=int(whole),
                                                                          timeout=self.settings.timeout)
         except ldap.FILTER_ERROR:
             raise DirectoryError(f'{filterstr!r} is not a valid LDAP filter (searching {base!r} on '
@@ -659,6 +695,8 @@ class LdapClient:
             call(self.connection)
         except ldap.LDAPError as exc:
             raise translate_error(exc, self.settings, action, dn=dn) from None
+        finally:
+            self._last_used = time.monotonic()
 
 
 # The forest root domain's subordinate naming contexts: a subtree search from its root gets a

@@ -48,6 +48,7 @@ def connection_settings(side: str, params: dict | None, *, server: str | None = 
         timeout=params['timeout'],
         connect_timeout=params['connect_timeout'],
         connect_retries=params.get('connect_retries', 2),
+        idle_reconnect=params.get('idle_reconnect', 600),
         page_size=params['page_size'],
         read_only=read_only or bool(params.get('read_only', False)),
     )

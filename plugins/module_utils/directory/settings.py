@@ -31,6 +31,10 @@ class ConnectionSettings:
     connect_timeout: float = 10              # seconds to open the TCP connection (and the TLS handshake)
     connect_retries: int = 2                 # further attempts after a connection that timed out
     connect_retry_delay: float = 5           # seconds before the first retry (twice that before the next)
+    # A connection idle longer than this is closed and opened again (bound anew) before its next
+    # search or write: AD drops connections idle past MaxConnIdleTime (900 s by default), and a
+    # long read of the other directory must not make the first write fail. 0: never.
+    idle_reconnect: float = 600
     allow_plaintext_bind: bool = False
     page_size: int = 1000                    # AD's MaxPageSize; 0 turns paging off
     read_only: bool = False                  # True: every write is refused before it is sent (validate)

@@ -83,6 +83,7 @@ def _connection_spec(prefix: str) -> dict:
         'timeout': {'type': 'int', 'default': 60, 'fallback': env('TIMEOUT')},
         'connect_timeout': {'type': 'int', 'default': 10, 'fallback': env('CONNECT_TIMEOUT')},
         'connect_retries': {'type': 'int', 'default': 2, 'fallback': env('CONNECT_RETRIES')},
+        'idle_reconnect': {'type': 'int', 'default': 600, 'fallback': env('IDLE_RECONNECT')},
         'page_size': {'type': 'int', 'default': 1000, 'fallback': env('PAGE_SIZE')},
     }
 
