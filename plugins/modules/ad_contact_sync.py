@@ -22,6 +22,10 @@ description:
     whose address belongs to another recipient is not written and is reported as a conflict; when
     a real mailbox takes the address of an existing contact (a user migrated), the contact is
     merged into the mailbox and deleted (O(supersede)).
+  - Before it writes, it reads what the bind account may do, as AD computes it (C(allowedChildClassesEffective)
+    on the OU for creates, C(allowedAttributesEffective) on one of its contacts for updates and
+    renames). A missing right writes nothing at all (creates included) and fails the task naming the
+    attributes; the report's C(target.rights.not_writable) lists them.
   - Reads Domino in the same process (O(domino)), or takes O(records) from
     M(coexist.domino_exchange.domino_mailbox_info).
   - The guide "The AD contact profile" explains each attribute written.

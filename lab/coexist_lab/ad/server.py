@@ -43,6 +43,7 @@ import stat
 import subprocess
 import sys
 import time
+import uuid
 from pathlib import Path
 
 import ldap
@@ -352,6 +353,27 @@ class SambaAD:
                         (MAILBOX_OU, _ACE_WRITE_PROXIES), (MAILBOX_OU, _ACE_WRITE_MEMBERS)]:
             common.run(['samba-tool', 'dsacl', 'set', '-H', str(self.sam_ldb),
                         f'--objectdn={dn}', f'--sddl={ace.format(sid=sid)}'])
+
+    def deny_sync_write(self, dn: str, attributes: list[str]) -> None:
+        """Take WriteProperty on ``attributes`` away from the sync account on ``dn`` and everything
+        below it (an explicit, inherited Deny ACE per attribute, by the attribute's schemaIDGUID):
+        what a site whose delegation misses an attribute looks like. Tests call it on a restored
+        snapshot; the next restore puts the seeded rights back."""
+        conn = self.connect()
+        try:
+            sid = sid_string(conn.search_s(SYNC_DN, ldap.SCOPE_BASE, '(objectClass=*)',
+                                           ['objectSid'])[0][1]['objectSid'][0])
+            schema_nc = f'CN=Schema,{CONFIG_DN}'
+            guids = []
+            for attribute in attributes:
+                found = conn.search_s(schema_nc, ldap.SCOPE_ONELEVEL, f'(lDAPDisplayName={attribute})',
+                                      ['schemaIDGUID'])
+                guids.append(str(uuid.UUID(bytes_le=found[0][1]['schemaIDGUID'][0])))
+        finally:
+            conn.unbind_s()
+        for guid in guids:
+            common.run(['samba-tool', 'dsacl', 'set', '-H', str(self.sam_ldb), f'--objectdn={dn}',
+                        f'--sddl=(OD;CI;WP;{guid};;{sid})'])
 
     # --- the sample organisation (seed.py) ---------------------------------------------------
     def seed(self) -> None:

@@ -443,6 +443,33 @@ def read_effective_rights(client: LdapClient, contacts_ou: str) -> dict:
     return {'checked': True, 'can_create_contacts': 'contact' in children}
 
 
+def contact_write_rights(client: LdapClient, contacts_ou: str, marker_attribute: str, marker_prefix: str,
+                         written: t.Sequence[str], dn: str = '') -> tuple:
+    """(DN of one of the sync's contacts, the attributes of ``written`` the bind account may not
+    write on it), as AD computes it (allowedAttributesEffective; no trial write); (None, []) when
+    the sync has no contact in the OU yet. The creator of a contact is not granted WriteProperty
+    on its attributes by the class's default security descriptor (vendor facts X-6.7): what the
+    sync may write on its contacts comes from the grants on the OU, inherited alike by all of
+    them, so one contact speaks for all. ``dn``: that contact (one the caller has read), else the
+    first marked one the OU returns."""
+    if dn:
+        owned = _base_read(client, dn, ['allowedAttributesEffective'])
+    else:
+        owned = next(iter(client.search(contacts_ou, f'({marker_attribute}={escape_filter_value(marker_prefix)}*)',
+                                        ['allowedAttributesEffective'], scope='onelevel', page_size=1)), None)
+    if owned is None:
+        return None, []
+    allowed = _writable(owned)
+    return owned.dn, sorted({a for a in written if a.lower() not in allowed})
+
+
+def cannot_write_message(bind_dn: str, dn: str, missing: list) -> str:
+    """Why a run that would write to existing contacts writes nothing: the attributes by name."""
+    return (f'{bind_dn or "the bind account"} may not write {", ".join(missing)} on the sync\'s contacts '
+            f'(allowedAttributesEffective on {dn}): grant it WriteProperty on these attributes of contact '
+            f'objects in the contacts OU (or full control of the contacts there)')
+
+
 # --- supersession: a real mailbox takes an owned contact's address (the migration moment) ---
 
 # supersede: merge keeps what people rely on (vendor facts X-7.1): replies to old mail, addressed

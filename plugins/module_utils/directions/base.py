@@ -112,10 +112,12 @@ class Site:
     ``profile`` is the target dialect's contact profile (engine/plan.py ContactProfile), set by
     ``check`` when the settings alone decide it, else by ``preflight``. ``cannot_create`` is why
     the bind account may not create contacts, found before planning: a plan with creates then
-    writes nothing and fails (the report still shows it)."""
+    writes nothing and fails (the report still shows it). ``cannot_write``: the same for a plan
+    that updates or renames contacts it already has (attributes it may not write on them)."""
 
     profile: t.Any = None
     cannot_create: str = ''
+    cannot_write: str = ''             # why writes to existing contacts would be refused (AD: rights)
     phases: dict = field(default_factory=dict)       # seconds per read (the reads overlap)
 
     def timed(self, name: str, function, *args):

@@ -15,8 +15,9 @@ from dataclasses import dataclass, field
 from urllib.parse import urlparse
 
 from ..dialects.ad import (
-    MSEXCH_VERSION_2013, SUPERSEDE_MODES, AdContactProfile, discover_exchange, plan_supersessions, read_address_index,
-    read_container, read_effective_rights, read_marked, read_marked_outside)
+    MANAGED, MSEXCH_VERSION_2013, SUPERSEDE_MODES, AdContactProfile, cannot_write_message, contact_write_rights,
+    discover_exchange, plan_supersessions, read_address_index, read_container, read_effective_rights, read_marked,
+    read_marked_outside)
 from ..dialects.domino import MailboxRule, outside_routed_domains, read_mailboxes, with_forwarding
 from ..directory.client import LdapClient
 from ..directory.connection import connect, connection_settings, open_directory
@@ -154,6 +155,18 @@ def settle(client: LdapClient, options: DominoToExchangeOptions, site: AdSite, c
         site.cannot_create = (f'{options.ad.get("bind_dn") or "the bind account"} may not create contact objects in '
                               f'{site.profile.contacts_ou} (allowedChildClassesEffective): grant it the right to '
                               f'create and delete contacts there')
+    # Before the first write to a contact the sync already has: may it write what the sync writes
+    # there (the same read as validate's)? A missing right is the OU's grant, the same on every
+    # contact, so the run writes nothing and names the attributes, rather than send a write per
+    # contact for the server to refuse (vendor facts X-6.7).
+    written = MANAGED + list(options.fields('ad')) + [site.profile.marker_attribute]
+    checked, missing = contact_write_rights(client, site.profile.contacts_ou, site.profile.marker_attribute,
+                                            site.profile.marker_prefix, written,
+                                            dn=container.owned[0].dn if container.owned else '')
+    if checked:
+        site.rights.update(contact_checked=checked, not_writable=missing)
+    if missing:
+        site.cannot_write = cannot_write_message(options.ad.get('bind_dn') or '', checked, missing)
     if site.global_catalog:
         # The marker is not in the Global Catalog: look for it outside the OU in the domain
         # partition that holds the OU (vendor facts X-6.1).

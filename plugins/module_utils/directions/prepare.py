@@ -88,6 +88,8 @@ def prepare(direction: Direction, options: SyncOptions) -> Prepared:
             stopwatch.lap('plan')
             on_failure.pop_all()                     # planned: the open connection is the caller's now
     refuse = site.cannot_create if the_plan.of_kind('create') else ''
+    if not refuse and (the_plan.of_kind('update') or the_plan.of_kind('rename')):
+        refuse = site.cannot_write
     # The report's target, and where its reads met references they did not follow.
     target = dict(direction.describe(client, options, site, container, sources),
                   skipped_referrals=sorted(set(index.referrals) | set(skipped_referrals(client))))

@@ -25,7 +25,7 @@ import re
 import typing as t
 from dataclasses import asdict, dataclass
 
-from ..dialects.ad import MAILBOX_FILTER, MANAGED, discover_exchange, read_effective_rights
+from ..dialects.ad import MAILBOX_FILTER, MANAGED, contact_write_rights, discover_exchange, read_effective_rights
 from ..dialects.domino import CONTACT_CLASSES, CONTACT_MANAGED, contacts_base_missing, forwarding_address, synthesized
 from ..directory.client import PAGED_RESULTS_OID, SERVER_SIDE_SORT_OID
 from ..directory.connection import connect, connection_settings
@@ -402,19 +402,17 @@ def check_ad_contacts_ou(directory: ReadOnlyDirectory, contacts_ou: str, marker_
         checks.append(Check(FAIL, directory.server, 'AD: the sync account may create contacts there',
                             'allowedChildClassesEffective does not include contact',
                             'grant it create/delete contact objects on the OU and full control of the contacts'))
-    owned = next(iter(directory.search(contacts_ou, f'({marker_attribute}={escape_filter_value(marker_prefix)}*)',
-                                       ['allowedAttributesEffective'], scope='onelevel')), None)
+    # The same read ad_contact_sync makes before it writes to its contacts.
+    owned, missing = contact_write_rights(directory, contacts_ou, marker_attribute, marker_prefix, written)
     if owned is None:
         checks.append(Check(INFO, directory.server, 'AD: the sync account may write the contacts\' attributes',
-                            'no contact of the sync yet (the creator of an object may write it)'))
+                            'no contact of the sync yet: checked on one of them once there is one (the sync checks '
+                            'it too before it writes to its contacts)'))
     else:
-        allowed = {a.lower() for a in owned.values('allowedAttributesEffective')}
-        missing = sorted({a for a in written if a.lower() not in allowed})
         state = FAIL if missing else PASS
         checks.append(Check(state, directory.server, 'AD: the sync account may write the contacts\' attributes',
-                            f'on {owned.dn}: ' + (f'not writable: {", ".join(missing)}' if missing else
-                                                  'allowedAttributesEffective covers every attribute the '
-                                                  'sync writes'),
+                            f'on {owned}: ' + (f'not writable: {", ".join(missing)}' if missing else
+                                               'allowedAttributesEffective covers every attribute the sync writes'),
                             'grant write on these attributes of contact objects' if missing else ''))
     return checks
 
