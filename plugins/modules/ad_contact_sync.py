@@ -99,9 +99,17 @@ options:
     type: list
     elements: str
   msexch_version:
-    description: C(msExchVersion) written on new contacts. The default is the Exchange 2013-and-later value.
+    description:
+      - C(msExchVersion) written on new contacts (C(coexist_msexch_version)). An Exchange version's admin
+        tools refuse to edit an object stamped by a newer version, so the contacts carry the version
+        of the oldest Exchange server of the organisation.
+      - V(auto) reads the Exchange servers' versions (C(serialNumber) of the C(msExchExchangeServer)
+        objects in the configuration partition) and takes the lowest; the report's
+        C(target.msexch_version) says what it found. Without a readable server version it uses the
+        Exchange 2013-and-later value.
+      - V(2007), V(2010) or V(2013) (2013 and later) name the version; any other value is written as given.
     type: str
-    default: '88218628259840'
+    default: auto
   ad_marker_attribute:
     description:
       - The AD attribute that marks the contacts this module owns, written in the same add as the contact.

@@ -134,6 +134,13 @@ options:
     type: str
     choices: [merge, delete]
     default: merge
+  msexch_version:
+    description:
+      - The sync's C(msexch_version) (C(coexist_msexch_version)). The AD checks say which
+        C(msExchVersion) new contacts will get and, with V(auto), which Exchange server versions
+        were found; no readable server version is a warning.
+    type: str
+    default: auto
   max_deletes:
     description: The deletion guard's count limit, for the planned size.
     type: int
@@ -301,7 +308,7 @@ def main():
     })
     spec.update(shared_options('routed_domains', 'exchange_routing_domain', 'attribute_map', 'mailbox_mail_systems',
                                'contact_mail_system', 'ad_marker_attribute', 'domino_marker_attribute', 'marker_prefix',
-                               'kinds', old_names=('mailbox_mail_systems', 'contact_mail_system')))
+                               'kinds', 'msexch_version', old_names=('mailbox_mail_systems', 'contact_mail_system')))
     cm = CoexistModule(argument_spec=spec, supports_check_mode=True)
     p = cm.params
     full = p['scope'] == 'full'

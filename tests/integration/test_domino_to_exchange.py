@@ -10,6 +10,7 @@ from pathlib import Path
 
 import ldap3
 from coexist_lab import lab as lab_control
+from coexist_lab.ad.schema import EXCHANGE_SERVERS
 import lab_helpers
 from lab_helpers import dump, ldap3_admin
 
@@ -70,6 +71,9 @@ def test_real_run_creates_the_full_profile_and_a_rerun_changes_nothing(seeded, r
     contacts = owned_contacts(seeded)
     assert set(contacts) == {op['anchor'] for op in planned}
     gal, all_contacts = seeded['ad']['gal_dn'].lower(), seeded['ad']['all_contacts_dn'].lower()
+    # msExchVersion: the oldest of the lab organisation's Exchange servers (an Exchange 2010 one
+    # beside Exchange 2016), so Exchange 2010's tools can still edit the contacts (vendor facts X-6.9)
+    oldest = next(server for server in EXCHANGE_SERVERS if server[0] == 'EX2010')
     for anchor, entry in contacts.items():
         a = entry['attributes']
         assert [v.lower() for v in a['showInAddressBook']] == [gal, all_contacts] or \
@@ -80,6 +84,9 @@ def test_real_run_creates_the_full_profile_and_a_rerun_changes_nothing(seeded, r
         assert a['msExchPoliciesExcluded'] == ['{26491cfc-9e50-4857-861b-0cb8df22b5d7}']
         assert a['legacyExchangeDN'].endswith(f'/cn=Recipients/cn={anchor.lower()}')
         assert a['mailNickname'] and len(a['cn']) <= 64
+        assert str(a['msExchVersion']) == str(oldest[2])
+    assert report['target']['msexch_version']['exchange'] == '2010' and oldest[0] in \
+        report['target']['msexch_version']['why']
     # the accent twins: AD would treat their names as one, so both carry an anchor suffix
     names = [e['attributes']['cn'] for e in contacts.values()]
     dupont = [n for n in names if n.lower().startswith(('rene dupont', 'rené dupont'))]

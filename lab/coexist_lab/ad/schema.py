@@ -6,7 +6,8 @@ from __future__ import annotations
 
 from .. import common
 from .names import (ACCEPTED_DOMAINS_DN, ADDRESS_LISTS_DN, ADMIN_GROUP_DN, ALL_ADDRESS_LISTS_DN, ALL_CONTACTS_DN,
-                    ALL_USERS_DN, CONNECTIONS_DN, DATABASE_DN, EXCHANGE_DN, GAL_DN, MSEXCH_VERSION_2013, ORG_DN,
+                    ALL_USERS_DN, CONNECTIONS_DN, DATABASE_DN, EXCHANGE_DN, GAL_DN, MSEXCH_VERSION_2010, MSEXCH_VERSION_2013,
+                    ORG_DN,
                     ROUTING_GROUP_DN, SCHEMA_DN, TRANSPORT_DN, UPN_SUFFIX)
 
 # Attribute syntaxes: (attributeSyntax, oMSyntax).
@@ -82,6 +83,8 @@ _CLASSES = [
     ('msExchRoutingSMTPConnector', 'ms-Exch-Routing-SMTP-Connector', f'{LAB_OID_ARC}.2.3', 1, 'top'),
     # An Exchange 2000/2003 recipient policy (vendor facts X-1.2); governsID not public: lab OID.
     ('msExchRecipientPolicy', 'ms-Exch-Recipient-Policy', f'{LAB_OID_ARC}.2.4', 1, 'top'),
+    # An Exchange server (vendor facts X-6.9: its serialNumber names its version); lab OID.
+    ('msExchExchangeServer', 'ms-Exch-Exchange-Server', f'{LAB_OID_ARC}.2.5', 1, 'top'),
 ]
 # What the new structural classes may hold besides cn, displayName and msExchVersion.
 _CLASS_MAY = {
@@ -89,6 +92,7 @@ _CLASS_MAY = {
     'msExchRoutingSMTPConnector': ['routingList', 'msExchSmtpSmartHost'],
     'msExchRecipientPolicy': ['gatewayProxy', 'disabledGatewayProxy', 'msExchNonAuthoritativeDomains',
                               'msExchPolicyOrder'],
+    'msExchExchangeServer': ['serialNumber', 'versionNumber'],
 }
 # The routing the lab's Exchange has (architecture.rst "Routing design", Domino the last hop): the shared
 # domain InternalRelay, the Exchange routing domain Authoritative, a send connector to Domino for
@@ -108,6 +112,12 @@ RECIPIENT_POLICIES = [
      ['smtp:@example.com'], 2147483647),
     ('Shared example.com', ['SMTP:@example.com', 'smtp:@exchange.example.com'], ['SMTP:@example.com'], 1),
 ]
+# The organisation's Exchange servers (vendor facts X-6.9): an Exchange 2016 server and one
+# Exchange 2010 server left from the migration, so msexch_version auto finds 2010 (the tests
+# delete EX2010 for the other outcome). (name, serialNumber, msExchVersion)
+SERVERS_DN = f'CN=Servers,{ADMIN_GROUP_DN}'
+EXCHANGE_SERVERS = [('EX01', 'Version 15.1 (Build 2507.6)', MSEXCH_VERSION_2013),
+                    ('EX2010', 'Version 14.3 (Build 123.4)', MSEXCH_VERSION_2010)]
 # Where each configuration class may live (possSuperiors), as the tree below needs it.
 _POSS_SUPERIORS = {
     'msExchOrganizationContainer': ['msExchConfigurationContainer'],
@@ -118,6 +128,7 @@ _POSS_SUPERIORS = {
     'msExchAcceptedDomain': ['msExchContainer'],
     'msExchRoutingSMTPConnector': ['msExchContainer'],
     'msExchRecipientPolicy': ['msExchContainer'],
+    'msExchExchangeServer': ['msExchContainer'],
     'addressBookContainer': ['msExchContainer'],      # Samba's base schema class, extended
 }
 
@@ -215,6 +226,9 @@ def configuration_objects() -> list[tuple[str, str, dict]]:
         (ADMIN_GROUP_DN, 'msExchAdminGroup', {'msExchVersion': MSEXCH_VERSION_2013}),
         (f'CN=Databases,{ADMIN_GROUP_DN}', 'msExchContainer', {}),
         (DATABASE_DN, 'msExchPrivateMDB', {'msExchVersion': MSEXCH_VERSION_2013}),
+        (SERVERS_DN, 'msExchContainer', {}),
+    ] + [(f'CN={name},{SERVERS_DN}', 'msExchExchangeServer', {'serialNumber': serial, 'msExchVersion': version})
+         for name, serial, version in EXCHANGE_SERVERS] + [
         (TRANSPORT_DN, 'msExchContainer', {}),
         (ACCEPTED_DOMAINS_DN, 'msExchContainer', {}),
         (f'CN=Routing Groups,{ADMIN_GROUP_DN}', 'msExchContainer', {}),

@@ -38,6 +38,7 @@ adminDescription                the ownership marker, <prefix><anchor> (in the s
 
 from __future__ import annotations
 
+import re
 import typing as t
 import uuid
 from dataclasses import dataclass, field, replace
@@ -53,7 +54,13 @@ from ..engine.plan import AddressIndex, ContainerContents, MailboxRead, Operatio
 from ..engine.plan import AttributeLayout
 
 POLICY_EXCLUDED = '{26491cfc-9e50-4857-861b-0cb8df22b5d7}'   # email address policies: not applied
+# msExchVersion, the Exchange object version stamped on a recipient (vendor facts X-6.9): an
+# Exchange version's admin tools may edit objects of their own version or older, not newer.
+MSEXCH_VERSION_2007 = '4535486012416'                         # "0.1 (8.0.535.0)"
+MSEXCH_VERSION_2010 = '44220983382016'                        # "0.10 (14.0.100.0)"
 MSEXCH_VERSION_2013 = '88218628259840'                        # "0.20 (15.0.0.0)": Exchange 2013 and later
+MSEXCH_VERSION_AUTO = 'auto'          # the lowest version among the organisation's Exchange servers
+MSEXCH_VERSIONS = {'2007': MSEXCH_VERSION_2007, '2010': MSEXCH_VERSION_2010, '2013': MSEXCH_VERSION_2013}
 RECIPIENT_DISPLAY_TYPE_CONTACT = '6'
 RECIPIENT_TYPE_DETAILS_CONTACT = '64'
 ADMIN_GROUP = 'Exchange Administrative Group (FYDIBOHF23SPDLT)'
@@ -428,6 +435,61 @@ def discover_exchange(client: LdapClient, config_dn: str, organisation: str | No
     return {'organisation': org.get('cn') or parse_dn(org.dn)[0][0][1],
             'address_lists': [lists[k] for k in ('default global address list', 'all contacts') if k in lists],
             'missing_lists': [k for k in ('Default Global Address List', 'All Contacts') if k.lower() not in lists]}
+
+
+def server_major_version(serial_number: str) -> int | None:
+    """The major version of an Exchange server from its ``serialNumber`` ("Version 14.3 (Build
+    123.4)", "Version 15.1 (Build 2507.6)"; Exchange 2003: "Version 6.5 (Build 7638.2: Service
+    Pack 2)"), or None when the value does not read that way."""
+    match = re.match(r'\s*version\s+(\d+)(?:\.\d+)?', serial_number or '', re.IGNORECASE)
+    return int(match.group(1)) if match else None
+
+
+def msexch_version_for(majors: t.Iterable[int]) -> tuple:
+    """(msExchVersion, the Exchange version it belongs to) for the lowest server version in
+    ``majors``: what every admin tool of the organisation can still edit (vendor facts X-6.9).
+    Exchange 2003 servers (6.x) get the 2007 value, the oldest a 2007+ tool stamps [inferred];
+    no known server: the 2013-and-later value (the collection's 0.1 constant)."""
+    known = [m for m in majors if m is not None]
+    if not known:
+        return MSEXCH_VERSION_2013, '2013'
+    lowest = min(known)
+    if lowest >= 15:
+        return MSEXCH_VERSION_2013, '2013'
+    if lowest == 14:
+        return MSEXCH_VERSION_2010, '2010'
+    return MSEXCH_VERSION_2007, '2007'
+
+
+def read_exchange_servers(client: LdapClient, config_dn: str) -> list:
+    """[(server DN, serialNumber)] of the Exchange servers in the configuration partition."""
+    services = f'CN=Microsoft Exchange,CN=Services,{config_dn}'
+    return sorted((e.dn, e.get('serialNumber') or '')
+                  for e in client.search(services, '(objectClass=msExchExchangeServer)', ['serialNumber']))
+
+
+def resolve_msexch_version(setting: str, servers: list) -> dict:
+    """The msExchVersion new contacts get: ``setting`` is 'auto', '2007', '2010', '2013' or a
+    value as AD stores it; ``servers`` what read_exchange_servers found (read for 'auto').
+    Returns {'value', 'exchange', 'setting', 'why'} for the report and validate."""
+    if setting and setting != MSEXCH_VERSION_AUTO:
+        value = MSEXCH_VERSIONS.get(setting, setting)
+        named = next((name for name, v in MSEXCH_VERSIONS.items() if v == value), 'as given')
+        return {'setting': setting, 'value': value, 'exchange': named, 'why': f'msexch_version: {setting}'}
+    majors = [(dn, serial, server_major_version(serial)) for dn, serial in servers]
+    value, exchange = msexch_version_for(m for _dn, _serial, m in majors)
+    unread = [dn for dn, _serial, m in majors if m is None]
+    if not any(m is not None for _dn, _serial, m in majors):
+        why = (f'auto: no Exchange server with a readable version found ({len(servers)} server objects): '
+               f'the Exchange 2013 and later value; set msexch_version if older servers remain')
+    else:
+        lowest = min((m, dn, serial) for dn, serial, m in majors if m is not None)
+        why = (f'auto: the lowest of {len(servers) - len(unread)} Exchange servers is {lowest[2]!r} '
+               f'({parse_dn(lowest[1])[0][0][1]}): Exchange {exchange}')
+        if unread:
+            why += f'; {len(unread)} server objects without a readable version ignored'
+    return {'setting': MSEXCH_VERSION_AUTO, 'value': value, 'exchange': exchange, 'why': why,
+            'servers': [{'dn': dn, 'serialNumber': serial} for dn, serial in servers]}
 
 
 def read_effective_rights(client: LdapClient, contacts_ou: str) -> dict:

@@ -15,9 +15,9 @@ from dataclasses import dataclass, field
 from urllib.parse import urlparse
 
 from ..dialects.ad import (
-    MANAGED, MSEXCH_VERSION_2013, SUPERSEDE_MODES, AdContactProfile, cannot_write_message, contact_write_rights,
-    discover_exchange, plan_supersessions, read_address_index, read_container, read_effective_rights, read_marked,
-    read_marked_outside)
+    MANAGED, MSEXCH_VERSION_AUTO, SUPERSEDE_MODES, AdContactProfile, cannot_write_message, contact_write_rights,
+    discover_exchange, plan_supersessions, read_address_index, read_container, read_effective_rights,
+    read_exchange_servers, read_marked, read_marked_outside, resolve_msexch_version)
 from ..dialects.domino import MailboxRule, outside_routed_domains, read_mailboxes, with_forwarding
 from ..directory.client import LdapClient
 from ..directory.connection import connect, connection_settings, open_directory
@@ -34,7 +34,7 @@ class DominoToExchangeOptions(SyncOptions):
     domino_routing_domain: str = ''
     exchange_organization: str | None = None     # found in the configuration partition when None
     address_lists: list | None = None            # found by their well-known names when None
-    msexch_version: str = MSEXCH_VERSION_2013
+    msexch_version: str = MSEXCH_VERSION_AUTO          # auto: the lowest of the organisation's Exchange servers
     instance: str | None = None                  # the sync's identity in the marker
     supersede: str = SUPERSEDE_MODES[0]          # merge: a superseded contact's X500 and groups go to the mailbox
     kinds: tuple = RECIPIENT_KINDS               # the kinds of Domino recipient that become contacts
@@ -72,6 +72,7 @@ class AdSite(Site):
     global_catalog: ConnectionSettings | None = None
     marked_outside: list = field(default_factory=list)
     not_recipients: dict = field(default_factory=dict)
+    msexch: dict = field(default_factory=dict)   # the msExchVersion of new contacts, and why (resolve_msexch_version)
 
 
 def read_domino_mailboxes(options: DominoToExchangeOptions) -> tuple:
@@ -123,11 +124,16 @@ def preflight(client: LdapClient, options: DominoToExchangeOptions, site: AdSite
                              f'written.')
         address_lists = address_lists or exchange['address_lists']
     site.organisation, site.address_lists = organisation, address_lists
+    # What msExchVersion new contacts get: with auto, what the oldest Exchange server's tools
+    # can still edit (vendor facts X-6.9).
+    setting = options.msexch_version or MSEXCH_VERSION_AUTO
+    site.msexch = resolve_msexch_version(setting, read_exchange_servers(client, config)
+                                         if setting == MSEXCH_VERSION_AUTO else [])
     site.profile = AdContactProfile(
         contacts_ou=contacts_ou, shared_domain=options.shared_domain, domino_routing_domain=options.domino_routing_domain,
         exchange_routing_domain=options.exchange_routing_domain, organisation=organisation,
         address_lists=tuple(address_lists), attribute_map=tuple(options.fields('ad').items()),
-        msexch_version=options.msexch_version, marker_attribute=options.ad_marker_attribute,
+        msexch_version=site.msexch['value'], marker_attribute=options.ad_marker_attribute,
         marker_prefix=options.marker_prefix, identity=options.identity)
     # Where addresses must be unique: the whole forest through a Global Catalog when given.
     if options.ad.get('global_catalog'):
@@ -197,6 +203,7 @@ def describe(client: LdapClient, options: DominoToExchangeOptions, site: AdSite,
     return {'directory': 'ad', 'server': client.settings.server, 'container': site.profile.contacts_ou,
             'organisation': site.organisation, 'address_lists': site.address_lists, 'rights': site.rights,
             'foreign_objects': container.foreign, 'global_catalog': bool(site.global_catalog),
+            'msexch_version': {k: v for k, v in site.msexch.items() if k != 'servers'},
             # Information, not conflicts: AD objects that are not Exchange recipients whose mail
             # is a source's address (an HR-filled mail on a logon account; vendor facts X-6.2).
             'not_recipients': [{'address': a, 'holder': dn} for a, dn in sorted(site.not_recipients.items())

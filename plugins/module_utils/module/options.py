@@ -22,7 +22,7 @@ import copy
 
 from ansible.module_utils.basic import env_fallback
 
-from ..dialects.ad import DEFAULT_MAILBOX_KINDS, MAILBOX_KINDS, MSEXCH_VERSION_2013, PRE_2007
+from ..dialects.ad import DEFAULT_MAILBOX_KINDS, MAILBOX_KINDS, MSEXCH_VERSION_AUTO, PRE_2007
 from ..dialects.ad import DEFAULT_MARKER_ATTRIBUTE as AD_MARKER_ATTRIBUTE
 from ..dialects.domino import DEFAULT_CONTACT_MAIL_SYSTEM, DEFAULT_MAIL_SYSTEMS
 from ..dialects.domino import DEFAULT_MARKER_ATTRIBUTE as DOMINO_MARKER_ATTRIBUTE
@@ -47,7 +47,7 @@ _SHARED = {
     'domino_marker_attribute': {'type': 'str', 'default': DOMINO_MARKER_ATTRIBUTE},
     'mailbox_mail_systems': {'type': 'list', 'elements': 'str', 'default': list(DEFAULT_MAIL_SYSTEMS)},
     'contact_mail_system': {'type': 'str', 'default': DEFAULT_CONTACT_MAIL_SYSTEM},
-    'msexch_version': {'type': 'str', 'default': MSEXCH_VERSION_2013},
+    'msexch_version': {'type': 'str', 'default': MSEXCH_VERSION_AUTO},
     'attribute_map': {'type': 'dict', 'default': DEFAULT_ATTRIBUTE_MAP},
     'routed_domains': {'type': 'list', 'elements': 'str', 'default': []},
     'exchange_routing_domain': {'type': 'str', 'default': ''},

@@ -25,7 +25,9 @@ import re
 import typing as t
 from dataclasses import asdict, dataclass
 
-from ..dialects.ad import MAILBOX_FILTER, MANAGED, contact_write_rights, discover_exchange, read_effective_rights
+from ..dialects.ad import (
+    MAILBOX_FILTER, MANAGED, MSEXCH_VERSION_AUTO, contact_write_rights, discover_exchange, read_effective_rights,
+    read_exchange_servers, resolve_msexch_version, server_major_version)
 from ..dialects.domino import CONTACT_CLASSES, CONTACT_MANAGED, contacts_base_missing, forwarding_address, synthesized
 from ..directory.client import PAGED_RESULTS_OID, SERVER_SIDE_SORT_OID
 from ..directory.connection import connect, connection_settings
@@ -383,6 +385,20 @@ def check_exchange_organisation(directory: ReadOnlyDirectory, organisation: str 
     return org_dn, checks
 
 
+def check_msexch_version(directory: ReadOnlyDirectory, setting: str) -> list:
+    """What msExchVersion new contacts will get (vendor facts X-6.9), as the sync decides it: with
+    auto, the Exchange servers' versions read and the lowest taken."""
+    config = directory.root_dse().entry.get('configurationNamingContext')
+    setting = setting or MSEXCH_VERSION_AUTO
+    servers = read_exchange_servers(directory, config) if setting == MSEXCH_VERSION_AUTO else []
+    found = resolve_msexch_version(setting, servers)
+    unknown = setting == MSEXCH_VERSION_AUTO and not any(server_major_version(s) for _dn, s in servers)
+    return [Check(WARN if unknown else INFO, directory.server, 'AD: msExchVersion of new contacts',
+                  f'{found["value"]} (Exchange {found["exchange"]}): {found["why"]}',
+                  'set msexch_version (coexist_msexch_version) to the oldest Exchange version still in use'
+                  if unknown else '')]
+
+
 def check_ad_contacts_ou(directory: ReadOnlyDirectory, contacts_ou: str, marker_attribute: str,
                          marker_prefix: str, written: t.Sequence[str] = MANAGED) -> list:
     """The OU exists, the sync account may create contacts there and write every attribute the
@@ -617,6 +633,8 @@ def run_checks(p: dict, full: bool, directions: t.Sequence[str] = ('domino_to_ex
             org_dn = _probe(checks, 'AD: Exchange organisation', server, check_exchange_organisation, ad,
                             p['exchange_organization'], p['address_lists'], d2e)
             if d2e:
+                _probe(checks, 'AD: msExchVersion of new contacts', server, check_msexch_version, ad,
+                       p.get('msexch_version') or MSEXCH_VERSION_AUTO)
                 _probe(checks, 'AD: contacts OU', server, check_ad_contacts_ou, ad, p['ad'].get('contacts_ou') or '',
                        p['ad_marker_attribute'], p['marker_prefix'], MANAGED + mapped + [p['ad_marker_attribute']])
                 if full and p['ad'].get('contacts_ou') and ad.exists(p['ad']['contacts_ou']):

@@ -42,7 +42,7 @@ CONSTANTS = {
     'domino_marker_attribute': domino.DEFAULT_MARKER_ATTRIBUTE,
     'mailbox_mail_systems': list(domino.DEFAULT_MAIL_SYSTEMS),
     'contact_mail_system': domino.DEFAULT_CONTACT_MAIL_SYSTEM,
-    'msexch_version': ad.MSEXCH_VERSION_2013,
+    'msexch_version': ad.MSEXCH_VERSION_AUTO,
     'attribute_map': DEFAULT_ATTRIBUTE_MAP,
     'mailbox_types': list(ad.DEFAULT_MAILBOX_KINDS),
     **{f.name: f.default for f in dataclasses.fields(Limits)},
