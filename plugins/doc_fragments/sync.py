@@ -84,6 +84,21 @@ options:
       - V(0) (the default) does every write of the plan.
     type: int
     default: 0
+  write_connections:
+    description:
+      - How many connections write side by side (C(coexist_write_connections)), each in its own
+        thread, all to the server the run read from. For servers that take several writes in
+        flight (Windows domain controllers, Domino); Samba serves one request at a time, where
+        more connections gain nothing.
+      - Only independent writes overlap. The plan's phases still run one after the other (deletes,
+        then updates, renames, creates, then the Domino group updates that follow their members);
+        within a phase, the updates that move addresses run in order on one connection, and so do
+        all renames (chains and swaps) and each supersede merge with its delete. Errors stay per
+        object; a lost connection stops every connection, and the rest is reported as not attempted.
+      - A connection that cannot be opened leaves the run with fewer (the result's
+        RV(write_connections) says how many wrote). Check mode and the guards are unchanged.
+    type: int
+    default: 1
   report_dir:
     description:
       - Directory (on the controller) to write C(report.json), the full plan and its outcome in the

@@ -264,6 +264,11 @@ pending:
   returned: always
   type: int
   sample: 15000
+write_connections:
+  description: How many connections wrote (O(write_connections), fewer when one could not be opened).
+  returned: when the run wrote
+  type: int
+  sample: 4
 progress:
   description: The progress file the writes kept up to date while the run went (see O(report_dir)).
   returned: when O(report_dir) is set and the run wrote

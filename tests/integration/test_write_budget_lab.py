@@ -12,16 +12,21 @@ from lab_helpers import ldap3_admin
 from ansible_collections.coexist.domino_exchange.plugins.module_utils.directory.dn import normalize_dn
 
 MARKER = 'coexist.domino_exchange:'
+WRITTEN = ('mail', 'mailaddress', 'sn', 'mailsystem')
 
 
-def owned(lab) -> dict:
-    """anchor -> DN of every Person carrying the marker under the contacts base."""
+def owned(lab, values: dict | None = None) -> dict:
+    """anchor -> DN of every Person carrying the marker under the contacts base; ``values``, when
+    given, gets anchor -> {attribute: values} of the attributes every create writes."""
     conn = ldap3_admin(lab, 'domino')
     found = {}
     for e in conn.extend.standard.paged_search(lab['domino']['contacts_base'], f'(employeeType={MARKER}*)',
-                                               attributes=['employeeType'], paged_size=500, generator=True):
+                                               attributes=['employeeType', *WRITTEN], paged_size=500, generator=True):
         if e['type'] == 'searchResEntry':
-            found[str(e['attributes']['employeeType'][0])[len(MARKER):]] = e['dn']
+            anchor = str(e['attributes']['employeeType'][0]).rsplit(':', 1)[1]   # prefix[:instance]:anchor
+            found[anchor] = e['dn']
+            if values is not None:
+                values[anchor] = {a: sorted(v.decode() for v in e['raw_attributes'].get(a, [])) for a in WRITTEN}
     return found
 
 
@@ -44,14 +49,20 @@ def test_a_first_load_in_two_budgeted_runs_converges(seeded, run_playbook, tmp_p
     assert progress['pending_after_run'] == len(creates) - 7 and progress['planned'] == len(creates)
     assert 'href="progress.json"' in (report_dir / 'report.html').read_text()
 
-    # the next run does the rest (no budget), and a third run finds nothing to do
-    rc, second, out = lab_helpers.run_sync(run_playbook, tmp_path, 'exchange_to_domino')
+    # the next run does the rest (no budget) on four connections, and a third run finds nothing
+    # to do: the contacts are where the serial plan put them (issue 17, item 4)
+    rc, second, out = lab_helpers.run_sync(run_playbook, tmp_path, 'exchange_to_domino',
+                                           overrides={'coexist_write_connections': 4})
     assert rc == 0, out
     assert [op['anchor'] for op in second['operations']] == [op['anchor'] for op in creates[7:]]
     assert {op['status'] for op in second['operations']} == {'done'} and second['counts']['pending'] == 0
     assert 'PENDING' not in out
-    contacts = owned(seeded)
+    assert second['write_connections'] == 4 and first['write_connections'] == 1
+    values: dict = {}
+    contacts = owned(seeded, values)
     assert set(contacts) == {op['anchor'] for op in creates}
+    planned = {op['anchor']: {k.lower(): v for k, v in op['attributes'].items()} for op in creates}
+    assert values == {anchor: {a: sorted(planned[anchor].get(a, [])) for a in WRITTEN} for anchor in planned}
     # each contact where the first run's plan put it: the two runs made what one run would
     assert {anchor: normalize_dn(dn) for anchor, dn in contacts.items()} == \
         {op['anchor']: normalize_dn(op['dn']) for op in creates}

@@ -73,6 +73,7 @@ class SyncOptions:
     sample_size: int = 10
     diff_limit: int = 50
     max_writes: int = 0                      # the write budget of one run (engine/budget.py); 0: none
+    write_connections: int = 1               # connections writing side by side (engine/schedule.py)
 
     @classmethod
     def from_params(cls, params: dict):

@@ -18,14 +18,18 @@ stops the rest, which is then reported as not attempted.
 
 from __future__ import annotations
 
+import queue
+import threading
 import time
 import typing as t
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 from ..directory.client import LdapClient
 from ..directory.dn import normalize_dn, parent_dn, parse_dn, rdn
 from ..directory.errors import DirectoryError
 from .plan import Operation, Plan
+from .schedule import schedule
 
 # Errors every later operation would meet the same way: the connection is gone, or the server
 # refers writes elsewhere (Domino: the directory is not local to it; all contacts live in one
@@ -41,6 +45,7 @@ class Outcome:
     undone: list = field(default_factory=list)        # merge writes done, then taken back (one refused)
     aborted: t.Optional[DirectoryError] = None
     seconds: float = 0.0
+    connections: int = 1                              # the connections that wrote
 
     @property
     def changed(self) -> bool:
@@ -95,7 +100,8 @@ class Ownership:
 
 def apply_plan(client: LdapClient, plan: Plan, merged: t.Iterable[str],
                progress: t.Callable[[int, int, int], None] | None = None, ownership: Ownership | None = None,
-               writes: list | None = None) -> Outcome:
+               writes: list | None = None, connections: int = 1,
+               connect: t.Callable[[], LdapClient] | None = None) -> Outcome:
     """Run ``writes`` (by default ``plan.writes``: nothing when the guard blocked the plan; a
     write budget passes the part of it this run does, engine/budget.py).
 
@@ -105,49 +111,121 @@ def apply_plan(client: LdapClient, plan: Plan, merged: t.Iterable[str],
     that meets an existing entry, a rename or a delete whose entry moved or went, is checked
     against what the directory holds now, and counts as done when the other run already made it
     so (the same anchor's contact, where the plan wanted it). Anything else is a per-object error.
+
+    ``connections`` > 1 with ``connect`` (opening one more connection to the same server) runs
+    independent writes side by side, one connection per thread (a python-ldap connection is not
+    shared between threads), in the steps and lanes of engine/schedule.py. A connection that
+    cannot be opened leaves the run with fewer (``Outcome.connections`` says how many wrote).
     """
     started = time.monotonic()
-    outcome = Outcome()
     writes = plan.writes if writes is None else writes
-    merged = list(merged)
-    failed_anchors: set = set()
-    merging: dict = {}          # merge_of -> the writes of that merge done so far
-    for index, op in enumerate(writes):
-        if op.requires and failed_anchors.intersection(op.requires) and (op.merge_of or op.kind == 'delete'):
+    applier = _Applier(list(merged), ownership, len(writes), progress)
+    if connections > 1 and connect is not None and len(writes) > 1:
+        _apply_side_by_side(client, writes, applier, connections, connect)
+    else:
+        for index, op in enumerate(writes):
+            if applier.one(client, op):
+                applier.outcome.not_attempted = writes[index + 1:]
+                break
+    applier.outcome.seconds = time.monotonic() - started
+    return applier.outcome
+
+
+def _apply_side_by_side(client: LdapClient, writes: list, applier: '_Applier', connections: int,
+                        connect: t.Callable[[], LdapClient]) -> None:
+    """The steps one after the other; in each, the lanes spread over the connections."""
+    clients = [client]
+    try:
+        for _extra in range(connections - 1):
+            try:
+                clients.append(connect())
+            except DirectoryError:
+                break                   # fewer connections: the run goes on with those it has
+        applier.outcome.connections = len(clients)
+        with ThreadPoolExecutor(max_workers=len(clients)) as pool:
+            for lanes in schedule(writes):
+                todo: queue.SimpleQueue = queue.SimpleQueue()
+                for lane in lanes:
+                    todo.put(lane)
+
+                def work(own: LdapClient, todo=todo) -> None:
+                    while applier.outcome.aborted is None:
+                        try:
+                            lane = todo.get_nowait()
+                        except queue.Empty:
+                            return
+                        for op in lane:
+                            if applier.outcome.aborted is not None or applier.one(own, op):
+                                break
+
+                for future in [pool.submit(work, c) for c in clients[:max(1, min(len(clients), len(lanes)))]]:
+                    future.result()
+                if applier.outcome.aborted is not None:
+                    break
+    finally:
+        for extra in clients[1:]:
+            extra.close()
+    seen = {id(op) for op in applier.outcome.done} | {id(op) for op, _exc in applier.outcome.failed} | \
+        {id(op) for op in applier.outcome.undone}
+    applier.outcome.not_attempted = [op for op in writes if id(op) not in seen]
+
+
+class _Applier:
+    """One write at a time, whichever thread: the per-object error handling, the merges, the
+    writes that follow failed ones; the shared state behind one lock."""
+
+    def __init__(self, merged: list, ownership: Ownership | None, total: int, progress):
+        self.merged, self.ownership, self.total, self.progress = merged, ownership, total, progress
+        self.outcome = Outcome()
+        self.failed_anchors: set = set()
+        self.merging: dict = {}          # merge_of -> the writes of that merge done so far
+        self.attempted = 0
+        self.lock = threading.Lock()
+
+    def one(self, client: LdapClient, op: Operation) -> bool:
+        """Write ``op`` on ``client`` and record it; True when the error ends the run."""
+        outcome, failed_anchors, ownership = self.outcome, self.failed_anchors, self.ownership
+        with self.lock:
+            blocked_by = failed_anchors.intersection(op.requires) if op.requires else set()
+        if blocked_by and (op.merge_of or op.kind == 'delete'):
             # A supersession whose merge was refused: the contact stays, and the merge's other
             # writes are not sent (the ones already done were taken back).
             what = 'is kept' if op.kind == 'delete' else 'was not changed'
-            outcome.failed.append((op, DirectoryError(
+            self._record_failed(op, DirectoryError(
                 f'{op.dn} {what}: the merge of the superseded contact ({op.anchor}) was refused',
-                kind='not_attempted', dn=op.dn)))
-            continue
-        if op.requires and failed_anchors.intersection(op.requires):
+                kind='not_attempted', dn=op.dn), count=False)
+            return False
+        if blocked_by:
             # A follow-up write (a Domino group naming a contact) whose contact was not renamed
             # or deleted: the group still names it rightly, so it is left as it is.
-            outcome.failed.append((op, DirectoryError(
-                f'{op.dn} was not updated: the write it follows failed ({", ".join(sorted(failed_anchors & set(op.requires)))})',
-                kind='not_attempted', dn=op.dn)))
-            continue
+            self._record_failed(op, DirectoryError(
+                f'{op.dn} was not updated: the write it follows failed ({", ".join(sorted(blocked_by))})',
+                kind='not_attempted', dn=op.dn), count=False)
+            return False
         try:
             try:
                 if op.refused:
                     raise DirectoryError(op.refused, kind='access', dn=op.dn)
                 if ownership is not None and op.kind in ('delete', 'rename'):
                     _still_ours(client, op, ownership)
-                _execute(client, op, merged)
+                _execute(client, op, self.merged)
             except DirectoryError as exc:
                 if ownership is None or not (_already_done(client, op, exc, ownership)
                                              or _created_elsewhere(client, op, exc)):
                     raise
         except DirectoryError as exc:
-            failed_anchors.add(op.anchor)
+            with self.lock:
+                failed_anchors.add(op.anchor)
             if exc.kind in FATAL_KINDS:
-                outcome.aborted = exc
-                outcome.failed.append((op, exc))
-                outcome.not_attempted = writes[index + 1:]
-                break
+                with self.lock:
+                    if outcome.aborted is None:
+                        outcome.aborted = exc
+                self._record_failed(op, exc)
+                return True
             if op.merge_of:
-                exc = _merge_refused(client, op, exc, merging.pop(op.merge_of, []), outcome)
+                with self.lock:
+                    done = self.merging.pop(op.merge_of, [])
+                exc = _merge_refused(client, op, exc, done, outcome, self.lock)
             elif op.requires and exc.kind == 'access':
                 # Domino: changing a Group document needs Editor, or Author with the
                 # GroupModifier role, in the Domino Directory's ACL (vendor facts D-11.4).
@@ -161,18 +239,30 @@ def apply_plan(client: LdapClient, plan: Plan, merged: t.Iterable[str],
                 exc = DirectoryError(f'the group {op.dn} still names the deleted contact: it had no other member, and '
                                      f'the server refused a group without members ({exc.message}); delete the group '
                                      f'or give it another member in Domino', kind=exc.kind, server=exc.server, dn=op.dn)
-            outcome.failed.append((op, exc))
-        else:
+            self._record_failed(op, exc)
+            return False
+        with self.lock:
             outcome.done.append(op)
             if op.merge_of:
-                merging.setdefault(op.merge_of, []).append(op)
-        if progress is not None:
-            progress(index + 1, len(writes), len(outcome.failed))
-    outcome.seconds = time.monotonic() - started
-    return outcome
+                self.merging.setdefault(op.merge_of, []).append(op)
+            self._progressed()
+        return False
+
+    def _record_failed(self, op: Operation, exc: DirectoryError, count: bool = True) -> None:
+        with self.lock:
+            self.outcome.failed.append((op, exc))
+            if count:
+                self._progressed()
+
+    def _progressed(self) -> None:
+        """Called under the lock: one more write attempted."""
+        self.attempted += 1
+        if self.progress is not None:
+            self.progress(self.attempted, self.total, len(self.outcome.failed))
 
 
-def _merge_refused(client: LdapClient, op: Operation, exc: DirectoryError, done: list, outcome: Outcome) -> DirectoryError:
+def _merge_refused(client: LdapClient, op: Operation, exc: DirectoryError, done: list, outcome: Outcome,
+                   lock: threading.Lock) -> DirectoryError:
     """A merge write refused: take back the writes of the same merge already done (the X500
     value, the groups joined), newest first, so the mailbox and the groups are as they were and
     the contact, kept, still holds what people rely on. Returns the error naming the right."""
@@ -194,8 +284,9 @@ def _merge_refused(client: LdapClient, op: Operation, exc: DirectoryError, done:
         except DirectoryError as undo_error:
             not_undone.append(f'{earlier.dn}: {undo_error.message}')
             continue
-        outcome.done.remove(earlier)
-        outcome.undone.append(earlier)
+        with lock:
+            outcome.done.remove(earlier)
+            outcome.undone.append(earlier)
     if done and not not_undone:
         message += f'; the {len(done)} write(s) of this merge already done were taken back'
     elif not_undone:

@@ -131,6 +131,7 @@ def build_report(direction: str, plan: Plan, outcome, *, check_mode: bool, sourc
         'budget': {'max_writes': max_writes or None, 'this_run': len(plan.writes) - counts['pending'],
                    'pending': counts['pending']},
         'progress': os.path.basename(progress) if progress else None,
+        'write_connections': outcome.connections if outcome is not None and hasattr(outcome, 'connections') else None,
         'operations': operations,
         'suppressed': [op.as_dict() for op in plan.suppressed],
         'conflicts': plan.conflicts,

@@ -20,6 +20,7 @@ import typing as t
 from dataclasses import dataclass, field
 
 from ..directory.client import LdapClient
+from ..directory.connection import connect
 from .apply import Ownership, apply_plan
 from .budget import select
 from .plan import Limits, Plan
@@ -39,6 +40,7 @@ SYNC_OPTIONS = dict(
     sample_size={'type': 'int', 'default': 10},
     diff_limit={'type': 'int', 'default': 50},
     max_writes={'type': 'int', 'default': 0},
+    write_connections={'type': 'int', 'default': 1},
 )
 
 
@@ -113,8 +115,11 @@ def finish(cm, prepared: Prepared) -> None:
         if options.report_dir:
             progress = ProgressFile(options.report_dir, direction, total=len(this_run), planned=len(plan.writes),
                                     pending=len(pending))
+        # More connections to the same server the reads and the plan used (its settings), one
+        # per writing thread: python-ldap connections are not shared between threads.
         outcome = apply_plan(prepared.client, plan, prepared.merged, ownership=prepared.ownership, writes=this_run,
-                             progress=progress)
+                             progress=progress, connections=max(1, options.write_connections),
+                             connect=lambda: connect(prepared.client.settings))
         if progress is not None:
             progress.finish(len(outcome.done) + len(outcome.failed), len(outcome.failed),
                             stopped=outcome.aborted is not None)
@@ -142,6 +147,8 @@ def finish(cm, prepared: Prepared) -> None:
                  and (outcome is None or (not outcome.failed and outcome.aborted is None)))
         result['watermark'] = prepared.delta_run.watermark(plan, clean)
         result['run'] = dict(prepared.delta_run.as_dict(), watermark_advanced=clean)
+    if outcome is not None:
+        result['write_connections'] = outcome.connections
     if options.report_dir:
         result['report'] = write_report(options.report_dir, report)
     stopwatch.lap('report')
