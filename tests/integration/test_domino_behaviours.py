@@ -7,6 +7,7 @@ from __future__ import annotations
 import ldap3
 import lab_helpers
 from coexist_lab import lab as lab_control
+from coexist_lab.common import EXCHANGE_ROUTING_DOMAIN
 from coexist_lab.domino.conflicts import conflict_copy
 from lab_helpers import dump_both, ldap3_admin, manifest
 
@@ -189,8 +190,9 @@ def test_contact_names_are_unique_in_the_whole_directory_and_hold_no_notes_synta
                              ('Lukas Osborne X', 'Lukas Osborne', 'lukasosbornex')):
         assert ad.add(f'CN={cn},{base}', ['top', 'person', 'organizationalPerson', 'user'],
                       {'sAMAccountName': sam, 'mail': f'{sam}@example.com', 'mailNickname': sam,
-                       'proxyAddresses': [f'SMTP:{sam}@example.com'], 'msExchRecipientTypeDetails': '1',
-                       'displayName': display})
+                       # a proxy in the Exchange routing domain, as the address policy stamps (issue 12 (a))
+                       'proxyAddresses': [f'SMTP:{sam}@example.com', f'smtp:{sam}@{EXCHANGE_ROUTING_DOMAIN}'],
+                       'msExchRecipientTypeDetails': '1', 'displayName': display})
     rc, report, out = lab_helpers.run_sync(run_playbook, tmp_path, 'exchange_to_domino')
     assert rc == 0, out
     created = {op['attributes']['mail'][0]: op['dn'] for op in report['operations'] if op['op'] == 'create'}

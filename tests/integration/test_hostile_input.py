@@ -24,6 +24,7 @@ from ansible_collections.coexist.domino_exchange.plugins.module_utils.directory.
 MARKER = 'coexist.domino_exchange:'
 MARKER_ATTRIBUTE = {'ad': 'adminDescription', 'domino': 'employeeType'}
 AD_IDENTITY = 'domino1.example.com'    # the AD contacts' marker identity: the lab Domino server's host
+DOMINO_IDENTITY = 'corp.example.com'   # the Domino contacts' identity: the lab mailbox base's DC= parts
 ROUTING_DOMAIN = {'ad': 'domino.example.com', 'domino': 'exchange.example.com'}   # where each side's contacts forward
 # What a server changes by itself on any entry (a read or a bind is no write of the sync).
 OPERATIONAL = {'whenchanged', 'usnchanged', 'modifytimestamp', 'entrycsn', 'contextcsn', 'dscorepropagationdata'}
@@ -193,7 +194,7 @@ def expected_contact(side: str, source: dict) -> dict:
     optional = {'givenname': source['given_name'], 'title': source['fields']['title'],
                 'telephonenumber': source['fields']['telephoneNumber']}
     want = {k: [v] if v else [] for k, v in optional.items()}
-    marker = MARKER + (f'{AD_IDENTITY}:' if side == 'ad' else '') + source['anchor']
+    marker = MARKER + (AD_IDENTITY if side == 'ad' else DOMINO_IDENTITY) + ':' + source['anchor']
     want.update({'mail': [source['mail']], MARKER_ATTRIBUTE[side].lower(): [marker], 'cn': [name]})
     if side == 'ad':
         want.update({'displayname': [source['display_name']], 'sn': [source['surname']] if source['surname'] else [],
