@@ -1,4 +1,6 @@
-#!/usr/bin/env python3
+# Copyright (c) 2026 coexist.domino_exchange contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 """Write rate with one and with several write connections (issue 17, item 4), on the lab.
 
 For each size and each number of connections: the target directory back to the lab's ``seeded``
