@@ -47,7 +47,7 @@ from ..directory.client import LdapClient
 from ..directory.dn import dn_is_within, dn_key, parse_dn
 from ..engine.marker import DEFAULT_MARKER_PREFIX, OTHER, Marker
 from ..engine.naming import ContainerNaming
-from ..engine.plan import AddressIndex, ContainerContents, MailboxRead, Operation, OwnedContact, SourceRecord
+from ..engine.plan import AddressIndex, ContainerContents, MailboxRead, MappedFields, Operation, OwnedContact, SourceRecord
 from ..engine.plan import AttributeLayout
 
 # The recipients that are not Persons (issue 18; vendor facts D-12): a Group document
@@ -180,7 +180,7 @@ def record_from_entry(entry, field_map: dict, routed_domains: tuple = (), kind: 
     alias = next((u for u in entry.values('uid') if is_valid_alias(u)), '')
     if not alias and mail and is_valid_alias(local_part(mail)):
         alias = local_part(mail)
-    fields = {target: (entry.get(source) or '') for target, source in field_map.items()}
+    fields = MappedFields.read(field_map, lambda source: entry.get(source) or '')
     return SourceRecord(anchor=unid, dn=entry.dn, display_name=display, mail=mail,
                         given_name=(entry.get('givenName') or '').strip(), surname=(entry.get('sn') or '').strip(),
                         alias=alias, fields=fields, problems=tuple(problems), kind=kind)
@@ -538,9 +538,12 @@ def read_address_index(client: LdapClient, base: str, profile: DominoContactProf
                 if v and not unroutable(v, domains)]
         if not held:
             continue
+        # One description per holder, shared by its addresses (a Person with a forwarding address
+        # held two equal strings); only a conflict prints it.
         kind = holder_kind(entry, rule)
+        holder = f'{entry.dn} ({kind})'
         for address in dict.fromkeys(held):
-            index.addresses.setdefault(address, f'{entry.dn} ({kind})')
+            index.addresses.setdefault(address, holder)
         if kind == 'mailbox':                         # a mailbox has no forwarding address
             index.mailboxes.update(held)
     return index

@@ -47,6 +47,42 @@ from dataclasses import dataclass, field
 RECIPIENT_KINDS = ('person', 'group', 'mailin', 'resource')
 
 
+class MappedFields(Mapping):
+    """A source's mapped address-book fields (target attribute -> value), read only, as the reads
+    hold them (issue 17): the field names one shared tuple per attribute map, the values a tuple
+    per record. A dict per record cost 184 bytes of its own at two fields, this about 104."""
+
+    __slots__ = ('_names', '_values')
+    _layouts: dict = {}             # one tuple of names per attribute map (a handful per process)
+
+    def __init__(self, names: tuple, values: tuple):
+        self._names = names
+        self._values = values
+
+    @classmethod
+    def read(cls, field_map: t.Mapping[str, str], value: t.Callable[[str], str]) -> 'MappedFields':
+        """The fields of one entry: ``field_map`` target name -> source attribute, ``value`` the
+        entry's value of a source attribute ('' when it has none)."""
+        names = tuple(field_map)
+        names = cls._layouts.setdefault(names, names)
+        return cls(names, tuple(value(source) for source in field_map.values()))
+
+    def __getitem__(self, name: str) -> str:
+        try:
+            return self._values[self._names.index(name)]
+        except ValueError:
+            raise KeyError(name) from None
+
+    def __iter__(self):
+        return iter(self._names)
+
+    def __len__(self) -> int:
+        return len(self._names)
+
+    def __repr__(self) -> str:
+        return f'MappedFields({dict(self)!r})'
+
+
 @dataclass(frozen=True, slots=True)     # slots: 100,000s of them per run (issue 17)
 class SourceRecord:
     """One mailbox of the source directory, normalised by the source's dialect."""
@@ -59,7 +95,8 @@ class SourceRecord:
     surname: str = ''
     alias: str = ''                  # mailNickname-style alias
     routing_address: str = ''        # an existing address in the other side's routing domain
-    fields: t.Mapping[str, str] = field(default_factory=dict)   # mapped address-book fields (target names)
+    # mapped address-book fields (target names): MappedFields from the reads, any Mapping from data
+    fields: t.Mapping[str, str] = field(default_factory=dict)
     problems: tuple = ()             # why the source is invalid (found by its dialect)
     kind: str = 'person'             # one of RECIPIENT_KINDS
 
@@ -442,8 +479,9 @@ def _sort_out_sources(run: _Run) -> None:
     # Every address the desired contact holds counts, not only its mail: the routing address
     # the profile derives (AD: smtp:<local part>@<Domino routing domain>) is a proxy address
     # too, and two sources with one local part in different domains derive the same one.
-    run.wants = {s.anchor: sorted(profile.addresses(profile.desired(s, s.alias)),
-                                  key=lambda a, s=s: (a != s.mail.lower(), a))
+    # A tuple each, not a list: about 30 bytes less per source, alive until the plan ends (issue 17).
+    run.wants = {s.anchor: tuple(sorted(profile.addresses(profile.desired(s, s.alias)),
+                                        key=lambda a, s=s: (a != s.mail.lower(), a)))
                  for s, _problems in valid}         # the mail first: the address a conflict reports
     for source, _problems in valid:
         for address in run.wants[source.anchor]:

@@ -607,3 +607,15 @@ def test_an_address_claimed_once_holds_its_source_not_a_list():
     assert state.claims['c@example.com'] is sources[2]
     assert [c['reason'] for c in state.result.conflicts if c['anchor'] == A] == \
         [f'x@example.com is also claimed by {sources[1].dn}']
+
+
+def test_the_addresses_a_source_wants_are_a_tuple_mail_first():
+    """Issue 17: ``wants`` held a list per source until the plan ended; a tuple now, in the same
+    order (the mail first: the address a conflict reports)."""
+    from ansible_collections.coexist.domino_exchange.plugins.module_utils.engine import plan as _plan
+    sources = [source(A, 'Anna', 'zz@example.com'), source(C, 'Cy', 'c@example.com')]
+    state = _plan._Run(sources=sources, owned=[], foreign_addresses={}, foreign_names=[], foreign_aliases=[],
+                       mailbox_addresses=None, profile=PROFILE, limits=Limits())
+    _plan._sort_out_sources(state)
+    assert all(isinstance(wanted, tuple) for wanted in state.wants.values())     # not a list
+    assert state.wants[A][0] == 'zz@example.com' and list(state.wants[A][1:]) == sorted(state.wants[A][1:])
