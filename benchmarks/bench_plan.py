@@ -7,23 +7,29 @@
 Two cases, both through the AD contact profile (the Domino one names contacts the same way):
 
 * **no-op**: N sources whose contacts are already in sync (the common rerun), planned with
-  ``plan()`` at 20,000 / 100,000 / 200,000 sources;
+  ``plan()`` at 20,000 / 100,000 / 200,000 sources (``--sizes``), each size in its own python
+  process (so its peak RSS is that size's), the median of ``--reps`` (3) timed calls; then the
+  plan growth bar of issue 17 judged over the medians by ``growth_rule.py``: between consecutive
+  sizes t2/t1 at most (n2 ln n2)/(n1 ln n1) x (1 + ``--tolerance``), 25 % by default (7.27x
+  from 20,000 to 100,000, 2.65x from 100,000 to 200,000). ``--growth-only`` runs this case alone;
 * **swaps**: N pairs of contacts trading their names (2N renames, every one part of a cycle,
   so each pair goes through a temporary name), ordered by ``_order_renames`` alone at 8,000
   and 200,000 pairs; at 8,000 pairs the whole ``plan()`` is timed too. Every order is checked
   by replaying it on the set of taken names (no rename takes a name still held, every contact
   ends on its name).
 
-For each size it prints the seconds, the process's peak RSS so far (``resource.getrusage``; it
+For the swaps it prints the seconds, the process's peak RSS so far (``resource.getrusage``; it
 only grows, so read it per case in the order printed) and the growth ratio against the smaller
-size of the same case: time ratio / size ratio, about 1 for linear growth, about the size ratio
-for quadratic growth. It exits 1 when the ordering of 200,000 swaps takes more than
-``--limit`` seconds (default 30) or an order is invalid, 0 otherwise.
+size: time ratio / size ratio, about 1 for linear growth, about the size ratio for quadratic
+growth. It exits 1 when the no-op plan time grows faster than n log n (the rule above), a no-op
+plans anything, the ordering of 200,000 swaps takes more than ``--limit`` seconds (default 30)
+or an order is invalid, 0 otherwise.
 
-Run it from the repository root (about three minutes; ``--quick``, the small sizes only, about
+Run it from the repository root (about five minutes; ``--quick``, the small sizes only, about
 ten seconds)::
 
     .venv/bin/python benchmarks/bench_plan.py
+    .venv/bin/python benchmarks/bench_plan.py --growth-only          # the plan growth bar alone
     .venv/bin/python benchmarks/bench_plan.py --quick
 
 Figures on the development container (2 cores, shared with other work, so +-30 %), before and
@@ -47,12 +53,17 @@ from __future__ import annotations
 
 import argparse
 import gc
+import json
 import os
 import resource
+import statistics
+import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
+
+from growth_rule import DEFAULT_TOLERANCE, judge_growth
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -139,22 +150,71 @@ def report(case: str, size: int, seconds: float, previous) -> tuple:
     return size, seconds
 
 
+def noop_point(size: int, reps: int) -> dict:
+    """One size of the no-op case, in this process (a fresh one per size, see growth()): the
+    median of ``reps`` timed plan() calls over the same inputs, and this process's peak RSS."""
+    records = sources(size)
+    owned = synced(records)
+    times, problem = [], ''
+    for _rep in range(reps):
+        result, seconds = timed(planner.plan, records, owned, {}, [], PROFILE)
+        times.append(seconds)
+        if result.operations or result.unchanged != size:
+            problem = f'no-op at {size:,}: {len(result.operations)} operations, {result.unchanged} unchanged'
+        del result
+    return {'size': size, 'seconds': statistics.median(times), 'runs': times, 'peak_rss_mib': peak_rss_mib(),
+            'problem': problem}
+
+
+def growth(sizes: tuple, reps: int, tolerance: float) -> list:
+    """The plan growth bar without a lab (issue 17, item 1): each size's no-op plan() in its own
+    python process (so each peak RSS is that size's alone, not the largest so far), then the
+    n log n rule of growth_rule.py over the medians. Returns the failures."""
+    failures, points = [], []
+    for size in sizes:
+        child = subprocess.run([sys.executable, __file__, '--noop-point', str(size), '--reps', str(reps)],
+                               capture_output=True, text=True, check=False)
+        if child.returncode != 0:
+            failures.append(f'no-op at {size:,}: the process exited {child.returncode}: {child.stderr[-2000:]}')
+            continue
+        point = json.loads(child.stdout.splitlines()[-1])
+        if point['problem']:
+            failures.append(point['problem'])
+        runs = ', '.join(f'{t:.2f}' for t in point['runs'])
+        print(f'{"plan(), no-op":<28} {size:>9,}  {point["seconds"]:8.2f} s   peak RSS {point["peak_rss_mib"]:7.0f} MiB'
+              f'   (median of {runs} s; its own process)', flush=True)
+        points.append((size, point['seconds']))
+    for v in judge_growth(points, tolerance):
+        print(f'{"PASS" if v["pass"] else "FAIL"}  plan time no faster than n log n from {v["n1"]:,} to {v["n2"]:,}: '
+              f'{v["t1"]:.2f} s -> {v["t2"]:.2f} s, ratio {v["ratio"]:.2f}, at most {v["allowed"]:.2f} '
+              f'((n2 ln n2)/(n1 ln n1) x {1 + tolerance:g})', flush=True)
+        if not v['pass']:
+            failures.append(f'plan time from {v["n1"]:,} to {v["n2"]:,} grew {v["ratio"]:.2f}x, over n log n '
+                            f'({v["allowed"]:.2f}x with {tolerance:.0%} tolerance)')
+    return failures
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split('\n', 1)[0])
     parser.add_argument('--quick', action='store_true', help='the small sizes only (20,000 no-op, 8,000 swaps)')
     parser.add_argument('--limit', type=float, default=30.0, help='seconds the 200,000-swap ordering may take')
+    parser.add_argument('--sizes', default='20000,100000,200000',
+                        help='no-op plan() sizes for the growth bar (default 20000,100000,200000)')
+    parser.add_argument('--reps', type=int, default=3, help='timed no-op plan() calls per size, median (default 3)')
+    parser.add_argument('--tolerance', type=float, default=DEFAULT_TOLERANCE,
+                        help=f'the n log n rule\'s tolerance (default {DEFAULT_TOLERANCE})')
+    parser.add_argument('--growth-only', action='store_true', help='only the no-op growth bar, no swaps')
+    parser.add_argument('--noop-point', type=int, help=argparse.SUPPRESS)       # one size, in a child process
     args = parser.parse_args()
-    failures = []
-
-    previous = None
-    for size in (20_000,) if args.quick else (20_000, 100_000, 200_000):
-        records = sources(size)
-        owned = synced(records)
-        result, seconds = timed(planner.plan, records, owned, {}, [], PROFILE)
-        if result.operations or result.unchanged != size:
-            failures.append(f'no-op at {size:,}: {len(result.operations)} operations, {result.unchanged} unchanged')
-        previous = report('plan(), no-op', size, seconds, previous)
-        del records, owned, result
+    if args.noop_point:
+        print(json.dumps(noop_point(args.noop_point, args.reps)))
+        return 0
+    sizes = (20_000,) if args.quick else tuple(sorted({int(n.replace('_', '')) for n in args.sizes.split(',')}))
+    failures = growth(sizes, args.reps, args.tolerance)
+    if args.growth_only:
+        for failure in failures:
+            print(f'FAILED: {failure}')
+        return 1 if failures else 0
 
     previous = None
     for pairs in (8_000,) if args.quick else (8_000, 200_000):

@@ -36,16 +36,16 @@ The bars (``GROWTH_BARS``), each judged only when its sizes were run:
 from __future__ import annotations
 
 import json
-import math
 import os
 import statistics
 import sys
 import time
 
 from coexist_lab import bulk_ad, lab
+from growth_rule import DEFAULT_TOLERANCE, judge_growth
 
 GROWTH_BARS = {'noop_vs_reads': {100_000: 1.3}, 'peak_rss_mb': {100_000: 400.0, 200_000: 700.0},
-               'plan_tolerance': 0.25}
+               'plan_tolerance': DEFAULT_TOLERANCE}
 MEMTRACE_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), 'memtrace')
 
 
@@ -191,15 +191,12 @@ def growth_bars(rows: list, bars: dict = None) -> list:
             out.append({'bar': f'module peak RSS < {limit:.0f} MB at {size}', 'value': row['peak_rss_mb'],
                         'pass': row['peak_rss_mb'] < limit, 'detail': 'max over the point\'s runs'})
     tolerance = bars['plan_tolerance']
-    timed = [r for r in sorted(rows, key=lambda r: r['size']) if r['noop']['plan_s']]
-    for small, large in zip(timed, timed[1:]):
-        n1, n2 = small['size'], large['size']
-        allowed = (n2 * math.log(n2)) / (n1 * math.log(n1)) * (1 + tolerance)
-        ratio = large['noop']['plan_s'] / small['noop']['plan_s']
-        out.append({'bar': f'plan time grows no faster than n log n from {n1} to {n2} (tolerance {tolerance:.0%})',
-                    'value': round(ratio, 2), 'pass': ratio <= allowed,
-                    'detail': f'no-op plan {small["noop"]["plan_s"]:.2f} s -> {large["noop"]["plan_s"]:.2f} s '
-                              f'(medians), ratio at most {allowed:.2f}'})
+    timed = [(r['size'], r['noop']['plan_s']) for r in rows if r['noop']['plan_s']]
+    for v in judge_growth(timed, tolerance):         # growth_rule.py: the same rule as bench_plan.py
+        out.append({'bar': f'plan time grows no faster than n log n from {v["n1"]} to {v["n2"]} '
+                           f'(tolerance {tolerance:.0%})',
+                    'value': round(v['ratio'], 2), 'pass': v['pass'],
+                    'detail': f'no-op plan {v["t1"]:.2f} s -> {v["t2"]:.2f} s (medians), ratio at most {v["allowed"]:.2f}'})
     return out
 
 
