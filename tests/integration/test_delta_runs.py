@@ -2,18 +2,28 @@
 coexist_delta, its watermark kept in Ansible's fact cache (a jsonfile cache here, AWX's fact
 storage in production), against the lab's Samba DC and Domino-schema slapd.
 
-One scenario, three playbook runs (CI time): the first run has no watermark and is full (the
+One scenario, four playbook runs (CI time): the first run has no watermark and is full (the
 "lost watermark" case); a few AD changes (a rename, a new primary address, a deleted mailbox) are
-synced by a delta run that reads only them; a run whose cached watermark carries another
-invocationId (another DC, or this one restored) is full, in check mode, and plans nothing, which
-is also the check that the delta left what a full run wants.
+synced by a delta run that reads only them, the deletion found by reading every user's
+objectGUID since the sync account may not list CN=Deleted Objects (the probe says so); the lab
+then grants it List Contents and Read Property there (Microsoft's KB 892806), and the next
+delta finds a deletion from the tombstones, without that read; a run whose cached watermark
+carries another invocationId (another DC, or this one restored) is full, in check mode, and plans
+nothing, which is also the check that the deltas left what a full run wants.
 """
 from __future__ import annotations
 
 import json
 import uuid
 
+from coexist_lab import lab as lab_control  # the lab's own package (lab/pyproject.toml)
 from lab_helpers import ldap3_admin, routable_ad_mailbox
+
+from ansible_collections.coexist.domino_exchange.plugins.module_utils.directory.client import LdapClient
+from ansible_collections.coexist.domino_exchange.plugins.module_utils.directory.connection import connection_settings
+from ansible_collections.coexist.domino_exchange.plugins.module_utils.directory.read_only import ReadOnlyDirectory
+from ansible_collections.coexist.domino_exchange.plugins.module_utils.validate.checks import (
+    check_delta_deletions, read_only)
 
 MARKER = 'coexist.domino_exchange:'
 
@@ -50,6 +60,15 @@ def cached_watermark(cache):
     return untagged(facts)['coexist_exchange_to_domino_watermark']
 
 
+def validate_deletions(lab) -> dict:
+    """validate's 'AD: deletions for delta runs' line, probed as the sync account (read-only)."""
+    params = dict(lab_control.playbook_vars(lab)['coexist_ad'], validate_certs=True, start_tls=False,
+                  allow_plaintext_bind=False, timeout=30, connect_timeout=5, page_size=1000, sasl_mech=None)
+    with LdapClient(connection_settings('ad', read_only(params))) as client:
+        [check] = check_delta_deletions(ReadOnlyDirectory(client))
+    return check.as_dict()
+
+
 def contacts(lab) -> dict:
     """anchor -> (DN, mail) of every Person carrying the marker under the contacts base."""
     conn = ldap3_admin(lab, 'domino')
@@ -82,9 +101,13 @@ def test_delta_runs_sync_changes_and_distrust_a_watermark_of_another_dc(seeded, 
     source = report['source']
     assert source['run']['kind'] == 'delta', source['run']
     # Only the changes were read in full: two users changed (the deleted one is found missing
-    # from the objectGUIDs read, one attribute per user); planned: those and the anchors the
-    # first run left in conflict or skipped (retried).
+    # from the objectGUIDs read, one attribute per user: the sync account may not list the
+    # tombstones, and the probe says so); planned: those and the anchors the first run left in
+    # conflict or skipped (retried).
     assert source['changed_users'] == 2 and source['changed'] == 3, source
+    assert source['deletions']['via'] == 'every user' and 'cannot read the Deleted Objects' in \
+        source['deletions']['why'] and source['users'] > first_count, source
+    assert validate_deletions(seeded)['status'] == 'info'
     assert source['planned'] <= 2 + len(first['unresolved']) < first_count, (source, len(first['unresolved']))
     ops = {(op['op'], op['anchor']) for op in report['operations']}
     assert ops == {('rename', renamed['guid']), ('update', readdressed['guid']), ('delete', deleted['guid'])}, ops
@@ -96,6 +119,23 @@ def test_delta_runs_sync_changes_and_distrust_a_watermark_of_another_dc(seeded, 
         {a: v for a, v in before.items() if a not in (renamed['guid'], readdressed['guid'], deleted['guid'])}
     second = cached_watermark(cache)
     assert second['usn'] > first['usn'] and second['full_time'] == first['full_time']
+
+    # With List Contents and Read Property on CN=Deleted Objects, a deletion comes from the
+    # tombstones since the watermark: no objectGUID of every user is read.
+    lab_control.directory('ad').grant_sync_deleted_objects()
+    assert validate_deletions(seeded)['status'] == 'pass'
+    gone = routable_ad_mailbox(seeded, 'user_mailboxes', 4)
+    ad.delete(gone['dn'])
+    rc, report, out = run(run_playbook, tmp_path, cache)
+    assert rc == 0, out
+    source = report['source']
+    assert source['run']['kind'] == 'delta', source['run']
+    assert source['deletions']['via'] == 'tombstones' and source['deletions']['found'] >= 1, source
+    assert 'users' not in source and source['changed_users'] == 0, source
+    assert {(op['op'], op['anchor']) for op in report['operations']} == {('delete', gone['guid'])}, report['operations']
+    after = contacts(seeded)
+    assert gone['guid'] not in after and len(after) == len(before) - 2
+    second = cached_watermark(cache)
 
     # The same watermark, as if written by another DC (or this one restored): a full run, which
     # finds nothing left to do after the delta.

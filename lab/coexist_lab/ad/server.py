@@ -375,6 +375,35 @@ class SambaAD:
             common.run(['samba-tool', 'dsacl', 'set', '-H', str(self.sam_ldb), f'--objectdn={dn}',
                         f'--sddl=(OD;CI;WP;{guid};;{sid})'])
 
+    def grant_sync_deleted_objects(self) -> None:
+        """Give the sync account List Contents and Read Property on the domain's Deleted Objects
+        container, as Microsoft's KB 892806 does for a non-administrator that polls for changes
+        (``dsacls ... /G <account>:LCRP``): what a site that lets delta runs read tombstones looks
+        like. samba-tool dsacl cannot open the container (it searches without the show-deleted
+        control), so the descriptor is rewritten with ldbmodify and that control. Tests call it on
+        a restored snapshot; the next restore takes the right away again."""
+        conn = self.connect()
+        try:
+            sid = sid_string(conn.search_s(SYNC_DN, ldap.SCOPE_BASE, '(objectClass=*)',
+                                           ['objectSid'])[0][1]['objectSid'][0])
+        finally:
+            conn.unbind_s()
+        container = f'CN=Deleted Objects,{BASE_DN}'
+        shown = subprocess.run(['ldbsearch', '-H', str(self.sam_ldb), '--controls=show_deleted:1', '-b', container,
+                                '-s', 'base', 'nTSecurityDescriptor'], check=True, capture_output=True, text=True).stdout
+        # LDIF folds long values onto lines that start with one space.
+        unfolded = shown.replace('\n ', '')
+        sddl = next(line.split(': ', 1)[1] for line in unfolded.splitlines()
+                    if line.startswith('nTSecurityDescriptor: '))
+        if f'(A;;LCRP;;;{sid})' in sddl:
+            return
+        head, dacl = sddl.split('D:', 1)
+        flags = dacl[:len(dacl) - len(dacl.lstrip('PAIRNO'))]          # the DACL's flags (PAI: protected)
+        sddl = f'{head}D:{flags}(A;;LCRP;;;{sid}){dacl[len(flags):]}'
+        ldif = f'dn: {container}\nchangetype: modify\nreplace: nTSecurityDescriptor\nnTSecurityDescriptor: {sddl}\n'
+        subprocess.run(['ldbmodify', '-H', str(self.sam_ldb), '--controls=show_deleted:1'], input=ldif, check=True,
+                       capture_output=True, text=True)
+
     # --- the sample organisation (seed.py) ---------------------------------------------------
     def seed(self) -> None:
         """Replace everything in the seeded OUs with the sample organisation; write the manifest."""

@@ -44,7 +44,7 @@ import uuid
 from dataclasses import dataclass, field, replace
 
 from ..engine.addresses import address_problem, domain_of, in_domain, is_valid_alias, local_part
-from ..directory.client import LdapClient
+from ..directory.client import LdapClient, request_control
 from ..directory.errors import DirectoryError
 from ..directory.dn import dn_is_within, dn_key, escape_filter_value, normalize_dn, parse_dn
 from ..engine.delta import DEFAULT_TOMBSTONE_DAYS, DcState
@@ -884,13 +884,85 @@ def _checked_routing(client: LdapClient, domain: str, records: dict, routing_dom
     return checked
 
 
+SHOW_DELETED_OID = '1.2.840.113556.1.4.417'
+SHOW_RECYCLED_OID = '1.2.840.113556.1.4.2064'
+# The well-known GUID of a domain's Deleted Objects container (MS-ADTS, GUID_DELETED_OBJECTS_CONTAINER_W).
+DELETED_OBJECTS_WKGUID = '18e2ea80684f11d2b9aa00c04f79f805'
+DELETED_OBJECTS_RIGHT = ('grant the sync account List Contents and Read Property on the Deleted Objects container, '
+                         'as Microsoft\'s KB 892806 shows (dsacls "CN=Deleted Objects,<domain>" /takeownership, then '
+                         '/G <domain>\\<account>:LCRP)')
+
+
+@dataclass(frozen=True)
+class Deletions:
+    """How a delta run finds the users deleted since its watermark (architecture.rst "Delta runs")."""
+
+    container: str = ''                  # the Deleted Objects container, when its tombstones can be listed
+    control: str = ''                    # the control that shows them
+    why: str = ''                        # why not, when they cannot (the run then reads every user's anchor)
+
+    def as_dict(self) -> dict:
+        if self.container:
+            return {'via': 'tombstones', 'container': self.container}
+        return {'via': 'every user', 'why': self.why}
+
+
+def deletions_probe(client, domain: str) -> Deletions:
+    """Whether the bind account can list the domain's tombstones, decided, never assumed: AD (and
+    Samba) answer a show-deleted search by an account without rights with no entries and no error
+    (vendor facts X-4.6). It can when the Deleted Objects container shows the account its
+    ``isDeleted`` (Read Property) and lists at least one tombstone with its objectGUID (List
+    Contents); an empty container cannot tell, and counts as cannot."""
+    supported = client.root_dse().supported_controls
+    oid = SHOW_RECYCLED_OID if SHOW_RECYCLED_OID in supported else SHOW_DELETED_OID
+    if oid not in supported:
+        return Deletions(why='the domain controller does not offer the show-deleted control')
+    control = [request_control(oid)]
+    try:
+        found = list(client.search(f'<WKGUID={DELETED_OBJECTS_WKGUID},{domain}>', '(objectClass=*)', ['isDeleted'],
+                                   scope='base', controls=control))
+    except DirectoryError as exc:
+        return Deletions(why=f'the Deleted Objects container could not be read ({exc.message}): {DELETED_OBJECTS_RIGHT}')
+    if not found or str(found[0].get('isDeleted') or '').upper() != 'TRUE':
+        return Deletions(why=f'the sync account cannot read the Deleted Objects container: {DELETED_OBJECTS_RIGHT}')
+    container = found[0].dn
+    listed = None
+    try:
+        for entry in client.search(container, '(isDeleted=TRUE)', ['objectGUID'], scope='onelevel', page_size=1,
+                                   controls=control):
+            listed = entry
+            break                                          # one is enough (the search is abandoned)
+    except DirectoryError as exc:
+        return Deletions(why=f'the Deleted Objects container could not be listed ({exc.message}): {DELETED_OBJECTS_RIGHT}')
+    guid = listed.get('objectGUID') if listed is not None else None
+    if not isinstance(guid, bytes) or len(guid) != 16:
+        return Deletions(why=f'the Deleted Objects container lists no tombstone to the sync account: no right to list '
+                             f'it, or nothing deleted yet; cannot tell which, so not relied on ({DELETED_OBJECTS_RIGHT})')
+    return Deletions(container=container, control=oid)
+
+
+def read_deleted_anchors(client: LdapClient, deletions: Deletions, usn: int) -> set:
+    """The objectGUIDs of the objects deleted on this DC since ``usn`` (tombstones, deleted and,
+    with the Recycle Bin, recycled objects: their uSNChanged moves with each state)."""
+    found = set()
+    for entry in client.search(deletions.container, f'(&(isDeleted=TRUE)(uSNChanged>={usn + 1}))', ['objectGUID'],
+                               scope='onelevel', controls=[request_control(deletions.control)]):
+        guid = entry.get('objectGUID')
+        if isinstance(guid, bytes) and len(guid) == 16:
+            found.add(guid_to_string(guid))
+    return found
+
+
 def read_changed_mailboxes(client: LdapClient, domain: str, bases: list, rule: ExchangeMailboxRule,
-                           field_map: dict, routing_domain: str, usn: int) -> tuple:
-    """(anchor -> record or None, users read, every user's anchor): every user changed on this
-    DC since ``usn`` (one that is no longer a mailbox to sync, or left the bases, is None, as a
-    full read would not find it), and the objectGUID of every user of the domain, one attribute
-    each: a deleted user is the one missing (vendor facts X-4.6: its tombstone is invisible to an
-    account without rights on CN=Deleted Objects, and AD says nothing, it just returns none)."""
+                           field_map: dict, routing_domain: str, usn: int,
+                           deletions: Deletions | None = None) -> tuple:
+    """(anchor -> record or None, users read, every user's anchor or None, deleted anchors or
+    None): every user changed on this DC since ``usn`` (one that is no longer a mailbox to sync,
+    or left the bases, is None, as a full read would not find it); then the deletions: the
+    tombstones since ``usn`` when ``deletions`` says they can be listed, else the objectGUID of
+    every user of the domain, one attribute each, a deleted user being the one missing (vendor
+    facts X-4.6: a tombstone is invisible to an account without rights on CN=Deleted Objects,
+    and AD says nothing, it just returns none)."""
     changed: dict = {}
     users = 0
     for entry in client.search(domain, f'(&{USER_FILTER}(uSNChanged>={usn + 1}))', _source_attributes(rule, field_map)):
@@ -898,12 +970,16 @@ def read_changed_mailboxes(client: LdapClient, domain: str, bases: list, rule: E
         anchor, record = _as_source(entry, bases, rule, field_map, routing_domain)
         if anchor:
             changed[anchor] = record
-    present = set()
-    for entry in client.search(domain, USER_FILTER, ['objectGUID']):
-        guid = entry.get('objectGUID')
-        if isinstance(guid, bytes) and len(guid) == 16:
-            present.add(guid_to_string(guid))
-    return _checked_routing(client, domain, changed, routing_domain), users, present
+    present = deleted = None
+    if deletions is not None and deletions.container:
+        deleted = read_deleted_anchors(client, deletions, usn)
+    else:
+        present = set()
+        for entry in client.search(domain, USER_FILTER, ['objectGUID']):
+            guid = entry.get('objectGUID')
+            if isinstance(guid, bytes) and len(guid) == 16:
+                present.add(guid_to_string(guid))
+    return _checked_routing(client, domain, changed, routing_domain), users, present, deleted
 
 
 def read_mailboxes_by_anchor(client: LdapClient, domain: str, bases: list, rule: ExchangeMailboxRule,

@@ -18,8 +18,8 @@ from dataclasses import dataclass
 from urllib.parse import urlparse
 
 from ..dialects.ad import (
-    DEFAULT_MAILBOX_KINDS, ExchangeMailboxRule, delta_obstacle, read_changed_mailboxes, read_dc_state,
-    read_exchange_mailboxes, read_mailboxes_by_anchor)
+    DEFAULT_MAILBOX_KINDS, ExchangeMailboxRule, delta_obstacle, deletions_probe, read_changed_mailboxes,
+    read_dc_state, read_exchange_mailboxes, read_mailboxes_by_anchor)
 from ..dialects.domino import (
     CONTACT_MANAGED, DEFAULT_CONTACT_MAIL_SYSTEM, NEVER_WRITTEN, DominoContactProfile, MailboxRule, contact_moves,
     contacts_base_missing, group_operations, read_address_index, read_contacts, read_groups_naming)
@@ -105,19 +105,25 @@ def read_exchange_mailboxes_of(options: ExchangeToDominoOptions) -> tuple:
         run = delta_run(client, options, domain, bases) if options.delta else None
         if run is not None and run.kind == 'delta':
             mark = Watermark.from_dict(options.watermark)
-            changed, users, present = read_changed_mailboxes(
+            # Deletions from the tombstones when the account can list them (probed on every
+            # delta run, never assumed), else from every user's objectGUID (architecture.rst).
+            deletions = deletions_probe(client, domain)
+            changed, users, present, deleted = read_changed_mailboxes(
                 client, domain, bases, options.mailbox_rule(), options.fields('domino'), options.exchange_routing_domain,
-                mark.usn)
+                mark.usn, deletions)
 
             def read_by_anchor(anchors: set) -> dict:
                 with open_directory('ad', options.ad) as reader:
                     return read_mailboxes_by_anchor(reader, domain, bases, options.mailbox_rule(),
                                                     options.fields('domino'), options.exchange_routing_domain, anchors)
 
-            return DeltaSources(changed, mark.unresolved, read_by_anchor, present), {
-                'directory': 'ad', 'server': client.settings.server, 'bases': bases,
-                'skipped_referrals': skipped_referrals(client), 'changed_users': users, 'users': len(present),
-                'run': run.as_dict(), '_delta_run': run}
+            info = {'directory': 'ad', 'server': client.settings.server, 'bases': bases,
+                    'skipped_referrals': skipped_referrals(client), 'changed_users': users,
+                    'deletions': dict(deletions.as_dict(), found=len(deleted) if deleted is not None else None),
+                    'run': run.as_dict(), '_delta_run': run}
+            if present is not None:
+                info['users'] = len(present)
+            return DeltaSources(changed, mark.unresolved, read_by_anchor, present, deleted), info
         read = read_exchange_mailboxes(client, bases, options.mailbox_rule(), options.fields('domino'),
                                        options.exchange_routing_domain)
         settings, referrals = client.settings, skipped_referrals(client)

@@ -69,7 +69,7 @@ def prepare(direction: Direction, options: SyncOptions) -> Prepared:
                 # A delta run (architecture.rst "Delta runs"): the changed sources, closed over
                 # what the planner relates; the other owned contacts' names and addresses taken.
                 found = scope(sources.changed, sources.unresolved, container, index, profile, sources.read_by_anchor,
-                              sources.present)
+                              sources.present, sources.deleted)
                 source_info.update(changed=found.changed, planned=len(found.sources), pulled_in=found.pulled)
                 sources = found.sources
                 the_plan = plan(sources, found.owned, dict(index.addresses, **found.taken_addresses),

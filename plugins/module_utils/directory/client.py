@@ -45,6 +45,13 @@ BINARY_ATTRIBUTES = frozenset(a.lower() for a in (
 ))
 
 SCOPES = {'base': 0, 'onelevel': 1, 'subtree': 2}   # ldap.SCOPE_BASE/ONELEVEL/SUBTREE
+
+
+def request_control(oid: str, critical: bool = True):
+    """A request control without a value (such as AD's show-deleted control), for ``search``."""
+    return ldap.controls.LDAPControl(oid, critical, None)
+
+
 # A client keytab handed over as text (AWX credential file injectors can only write text).
 KEYTAB_ENV = 'COEXIST_KRB5_KEYTAB_BASE64'
 
@@ -410,26 +417,27 @@ class LdapClient:
         return self._root_dse
 
     def search(self, base: str, filterstr: str = '(objectClass=*)', attrs: t.Sequence[str] | None = None, *,
-               scope: str = 'subtree', binary_attrs: t.Iterable[str] = (), page_size: int | None = None
-               ) -> t.Iterator[Entry]:
+               scope: str = 'subtree', binary_attrs: t.Iterable[str] = (), page_size: int | None = None,
+               controls: t.Sequence = ()) -> t.Iterator[Entry]:
         """Yield the entries below ``base`` that match ``filterstr``, page by page.
 
         Pages with the simple paged results control when the server advertises it in its root
         DSE (sent non-critical, so a server that ignores it still answers); otherwise one plain
         search, streamed (:meth:`_stream`), and a size limit then raises a DirectoryError that says so.
+        ``controls``: more request controls (python-ldap LDAPControl) sent with every request.
         """
         size = self.settings.page_size if page_size is None else page_size
         binary = BINARY_ATTRIBUTES | {a.lower() for a in binary_attrs}
         attrlist = list(attrs) if attrs else None
         scope_value = SCOPES[scope]
         if size and self.root_dse().supports_paging:
-            yield from self._paged(base, scope_value, filterstr, attrlist, binary, size)
+            yield from self._paged(base, scope_value, filterstr, attrlist, binary, size, list(controls))
         else:
-            yield from self._stream(base, scope_value, filterstr, attrlist, binary, None)
+            yield from self._stream(base, scope_value, filterstr, attrlist, binary, list(controls) or None)
 
-    def _paged(self, base, scope, filterstr, attrlist, binary, size) -> t.Iterator[Entry]:
+    def _paged(self, base, scope, filterstr, attrlist, binary, size, extra=()) -> t.Iterator[Entry]:
         control = SimplePagedResultsControl(criticality=False, size=size, cookie='')
-        msgid = self._send(base, scope, filterstr, attrlist, [control])
+        msgid = self._send(base, scope, filterstr, attrlist, [control, *extra])
         pending = msgid                  # a request sent and not answered yet (abandoned if the reader stops)
         try:
             while True:
@@ -455,7 +463,7 @@ class LdapClient:
                     # Ask for the next page before decoding this one: the server prepares it while
                     # this process decodes (the request carries the cookie as it is now).
                     control.cookie = cookie
-                    msgid = pending = self._send(base, scope, filterstr, attrlist, [control])
+                    msgid = pending = self._send(base, scope, filterstr, attrlist, [control, *extra])
                 yield from decoded if decoded is not None else self._entries(data, binary, base, filterstr)
                 if not cookie:
                     return

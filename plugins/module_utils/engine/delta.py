@@ -170,13 +170,16 @@ class Scope:
 
 def scope(changed: t.Mapping[str, t.Optional[SourceRecord]], unresolved: t.Iterable[str],
           container: ContainerContents, index: AddressIndex, profile,
-          read_sources: t.Callable[[set], dict], present: t.Optional[set] = None) -> Scope:
+          read_sources: t.Callable[[set], dict], present: t.Optional[set] = None,
+          deleted: t.Optional[t.Iterable[str]] = None) -> Scope:
     """The subset a delta run plans, from the sources changed since the watermark (anchor ->
     record, or None when it is gone or no longer a source), the anchors left unresolved, the
     target's container and address index, and ``read_sources(anchors) -> {anchor: record or
     None}`` for the sources of contacts the closure pulls in. ``present``: every anchor the
     source holds now, when the direction read them; an owned contact whose anchor is missing
-    there is touched as gone (a deletion the changed read cannot show).
+    there is touched as gone (a deletion the changed read cannot show). ``deleted``: instead, the
+    anchors the source says were deleted since the watermark (its tombstones); an owned contact
+    of one is touched as gone, unless the changed read saw the anchor again (restored).
 
     Touched are the changed and unresolved anchors, the frozen contacts', every owned contact
     whose address another recipient now holds or whose name key a foreign entry now has, and every
@@ -205,6 +208,9 @@ def scope(changed: t.Mapping[str, t.Optional[SourceRecord]], unresolved: t.Itera
     records: dict = dict(changed)
     if present is not None:
         records.update({a: None for a in owned_of if a not in present and a not in records})
+    for anchor in deleted or ():
+        if anchor in owned_of and anchor not in records:
+            records[anchor] = None
     changed_count = len(records)
     touched = set(records) | {a for a in unresolved if a} | {c.anchor for c in container.frozen}
     foreign_keys = {profile.name_key(n) for n in list(container.foreign_names) + list(index.names)}
@@ -301,3 +307,4 @@ class DeltaSources:
     unresolved: tuple
     read_by_anchor: t.Callable[[set], dict]
     present: t.Optional[set] = None      # every anchor the source holds now (deletions: the ones missing)
+    deleted: t.Optional[set] = None      # or: the anchors deleted since the watermark (the source's tombstones)

@@ -26,8 +26,8 @@ import typing as t
 from dataclasses import asdict, dataclass
 
 from ..dialects.ad import (
-    MAILBOX_FILTER, MANAGED, MSEXCH_VERSION_AUTO, contact_write_rights, discover_exchange, read_effective_rights,
-    read_exchange_servers, resolve_msexch_version, server_major_version)
+    MAILBOX_FILTER, MANAGED, MSEXCH_VERSION_AUTO, contact_write_rights, deletions_probe, discover_exchange,
+    read_effective_rights, read_exchange_servers, resolve_msexch_version, server_major_version)
 from ..dialects.domino import CONTACT_CLASSES, CONTACT_MANAGED, contacts_base_missing, forwarding_address, synthesized
 from ..directory.client import PAGED_RESULTS_OID, SERVER_SIDE_SORT_OID
 from ..directory.connection import connect, connection_settings
@@ -482,6 +482,21 @@ def check_supersede_rights(directory: ReadOnlyDirectory, contacts_ou: str, marke
     return checks
 
 
+def check_delta_deletions(directory: ReadOnlyDirectory) -> list:
+    """How a delta run of exchange_to_domino would find deleted mailboxes: from the tombstones
+    when the sync account can list CN=Deleted Objects (the same probe the delta run makes), else
+    by reading every user's objectGUID, which costs about as much as a full read (architecture.rst
+    "Delta runs")."""
+    found = deletions_probe(directory, directory.root_dse().entry.get('defaultNamingContext'))
+    if found.container:
+        return [Check(PASS, directory.server, 'AD: deletions for delta runs',
+                      f'tombstones listed in {found.container}: a delta run reads only those since its watermark')]
+    return [Check(INFO, directory.server, 'AD: deletions for delta runs',
+                  f'{found.why}; a delta run finds deleted mailboxes by reading every user\'s objectGUID instead, '
+                  f'which costs about as much as a full read', 'only for fast delta runs (coexist_delta): grant the '
+                  'right named, on the domain of the mailbox bases')]
+
+
 def check_global_catalog(settings) -> list:
     if settings is None:
         return [Check(INFO, '', 'AD: Global Catalog', 'not configured: addresses are unique in the domain read')]
@@ -642,6 +657,8 @@ def run_checks(p: dict, full: bool, directions: t.Sequence[str] = ('domino_to_ex
                            p['ad']['contacts_ou'], p['ad_marker_attribute'], p['marker_prefix'],
                            p['ad'].get('mailbox_bases') or [ad.root_dse().entry.get('defaultNamingContext')],
                            p.get('supersede') or 'merge')
+            if e2d:
+                _probe(checks, 'AD: deletions for delta runs', server, check_delta_deletions, ad)
             gc = p['ad'].get('global_catalog')
             checks += check_global_catalog(connection_settings('ad', p['ad'], server=gc, read_only=True) if gc else None)
             if full:

@@ -2,7 +2,8 @@
 
 A model of a source directory (anchor -> record) takes random sequences of changes: adds,
 renames, address changes (some to invalid addresses), alias changes, deletions (seen, as on AD,
-only as an anchor missing from the source's anchors, not as a changed entry), and a foreign
+not as a changed entry but either as an anchor missing from the source's anchors, read in full,
+or as a tombstone since the watermark: both ways the product has run), and a foreign
 recipient taking or leaving an address in the target. After each batch, a delta run plans the changed anchors (the
 scope closes them over addresses, names, aliases and the anchors the previous run left
 unresolved) and its plan is applied to the in-memory target (plan_simulator.Container). At every
@@ -72,7 +73,7 @@ class World:
         return plan(list(self.sources.values()), self.target.owned(), self.foreign, FOREIGN_NAMES, self.profile,
                     self.limits, foreign_aliases={'ao'}, mailbox_addresses=set(self.foreign))
 
-    def delta(self, changed: set):
+    def delta(self, changed: set, tombstones=None):
         owned = self.target.owned()
         container = ContainerContents(owned=owned, foreign=[], foreign_names=list(FOREIGN_NAMES))
         reads = []
@@ -81,8 +82,13 @@ class World:
             reads.append(set(anchors))
             return {a: self.sources.get(a) for a in anchors}
 
-        found = scope({a: self.sources.get(a) for a in changed}, self.unresolved, container, self.index(), self.profile,
-                      read_sources, present=set(self.sources))
+        if tombstones is None:
+            found = scope({a: self.sources.get(a) for a in changed}, self.unresolved, container, self.index(),
+                          self.profile, read_sources, present=set(self.sources))
+        else:
+            # As AD lists them: only what is deleted now (a restored object is no tombstone).
+            found = scope({a: self.sources.get(a) for a in changed}, self.unresolved, container, self.index(),
+                          self.profile, read_sources, deleted={a for a in tombstones if a not in self.sources})
         the_plan = plan(found.sources, found.owned, dict(self.foreign, **found.taken_addresses),
                         FOREIGN_NAMES + found.taken_names, self.profile, self.limits,
                         foreign_aliases={'ao'} | set(found.taken_aliases), mailbox_addresses=set(self.foreign),
@@ -110,10 +116,11 @@ def signature(the_plan) -> tuple:
     return operations(the_plan.operations), conflicts, skips
 
 
-def run_sequence(profile, limits, initial, batches, foreign) -> None:
+def run_sequence(profile, limits, initial, batches, foreign, via='every user') -> None:
     world = World(profile, limits, {a: record(a, n, m, al) for a, n, m, al in initial}, foreign)
     world.apply(world.full())                             # the first run is full
     pending: set = set()
+    deleted: set = set()                                   # tombstones since the watermark
     settled = True
     for batch in batches:
         for kind, anchor, name, mail, alias in batch:
@@ -121,9 +128,10 @@ def run_sequence(profile, limits, initial, batches, foreign) -> None:
             if kind == 'add' and current is None:
                 world.sources[anchor] = record(anchor, name, mail, alias)
             elif kind == 'delete':
-                # AD shows a deletion to the sync account only as a missing objectGUID (its
-                # tombstone needs rights on CN=Deleted Objects): not a changed anchor.
-                world.sources.pop(anchor, None)
+                # Not a changed anchor on AD: a missing objectGUID, or (with rights on CN=Deleted
+                # Objects) a tombstone since the watermark.
+                if world.sources.pop(anchor, None) is not None:
+                    deleted.add(anchor)
                 continue
             elif kind in ('rename', 'readdress', 'realias') and current is not None:
                 world.sources[anchor] = record(anchor, name if kind == 'rename' else current.display_name,
@@ -139,7 +147,7 @@ def run_sequence(profile, limits, initial, batches, foreign) -> None:
                 continue
             pending.add(anchor)
         full_before = world.full()
-        delta_plan, found = world.delta(pending)
+        delta_plan, found = world.delta(pending, deleted if via == 'tombstones' else None)
         assert signature(delta_plan) == signature(full_before), (
             f'delta (touched {sorted(found.touched)}) differs from the full plan')
         # A switched-off operation writes nothing either way. The planner can hold one back that
@@ -153,10 +161,10 @@ def run_sequence(profile, limits, initial, batches, foreign) -> None:
             # The product fails the run and asks for a full run (the watermark stays): do it.
             if not full_before.blocked:
                 world.apply(full_before)
-                pending, settled = set(), True
+                pending, deleted, settled = set(), set(), True
             continue
         world.apply(delta_plan)
-        pending = set()
+        pending, deleted = set(), set()
     if settled and not pending:                            # the last run wrote: a full run has nothing to do
         final = world.full()
         assert not final.operations, [op.as_dict() for op in final.operations]
@@ -169,9 +177,20 @@ FOREIGN_SETS = st.lists(st.sampled_from(FOREIGN), unique=True, max_size=2)
 
 
 @settings(max_examples=examples(300), deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(st.sampled_from(sorted(PROFILES)), LIMITS, INITIAL, BATCHES, FOREIGN_SETS)
-def test_delta_runs_plan_what_a_full_run_plans(target, limits, initial, batches, foreign):
-    run_sequence(PROFILES[target], limits, initial, batches, {a: 'CN=Someone,O=Acme (mailbox)' for a in foreign})
+@given(st.sampled_from(sorted(PROFILES)), LIMITS, INITIAL, BATCHES, FOREIGN_SETS,
+       st.sampled_from(['every user', 'tombstones']))
+def test_delta_runs_plan_what_a_full_run_plans(target, limits, initial, batches, foreign, via):
+    run_sequence(PROFILES[target], limits, initial, batches, {a: 'CN=Someone,O=Acme (mailbox)' for a in foreign}, via)
+
+
+def test_a_deletion_seen_as_a_tombstone_deletes_only_that_contact():
+    """A worked case: two sources, one deleted; the delta learns it from the tombstones alone
+    (no read of every anchor) and deletes its contact, and nothing else."""
+    profile = PROFILES['domino']
+    a, b = ANCHORS[2], ANCHORS[3]
+    run_sequence(profile, Limits(), [(a, 'Rene Dupont', 'rd@example.com', 'rdupont'),
+                                     (b, 'Li Wei', 'ao@example.com', 'li')],
+                 [[('delete', a, '', '', '')]], {}, via='tombstones')
 
 
 def test_a_rename_into_a_collision_pulls_in_the_untouched_twin():
