@@ -22,6 +22,8 @@ import json
 import os
 import tempfile
 
+from collections.abc import Sequence
+
 from .plan import Plan, guard_counts
 from .report_html import write_html
 
@@ -73,14 +75,69 @@ def supersessions(plan: Plan, operations: list) -> list:
     return out
 
 
+class OperationEntries(Sequence):
+    """The report's ``operations``: each entry (``Operation.as_dict()`` with its status and error)
+    made when it is read, never all of them at once. A first run of 100,000 held 100,000 entry
+    dicts (about 36 MB) beside the plan's operations from build_report until the module exited;
+    report.json now writes them one at a time (:func:`write_json`), report.html reads them as it
+    goes (issue 17)."""
+
+    def __init__(self, operations: list, status: dict, default: str):
+        self._operations = operations
+        self._status = status
+        self._default = default
+
+    def _entry(self, op) -> dict:
+        entry = op.as_dict()
+        state, error = self._status.get(id(op), (self._default, None))
+        entry['status'] = state
+        if error is not None:
+            entry['error'] = error.message
+        return entry
+
+    def status(self, op) -> str:
+        return self._status.get(id(op), (self._default, None))[0]
+
+    def __len__(self) -> int:
+        return len(self._operations)
+
+    def __getitem__(self, index):
+        if isinstance(index, slice):
+            return [self._entry(op) for op in self._operations[index]]
+        return self._entry(self._operations[index])
+
+    def __iter__(self):
+        return (self._entry(op) for op in self._operations)
+
+    def __eq__(self, other) -> bool:
+        return list(self) == list(other) if isinstance(other, (list, tuple, Sequence)) else NotImplemented
+
+    def __repr__(self) -> str:
+        return f'OperationEntries({len(self)} operations)'
+
+
+def as_json_value(value):
+    """``value`` with every :class:`OperationEntries` in it made a list: what json.dumps takes
+    (report.json itself is written by :func:`write_json` without making that list)."""
+    if isinstance(value, OperationEntries):
+        return list(value)
+    if isinstance(value, dict):
+        return {k: as_json_value(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [as_json_value(v) for v in value]
+    return value
+
+
 def build_report(direction: str, plan: Plan, outcome, *, check_mode: bool, source: dict, target: dict,
                  limits: dict, refused: str = '', pending: list = (), max_writes: int = 0,
-                 progress: str | None = None) -> dict:
+                 progress: str | None = None, lazy: bool = False) -> dict:
     """The whole run as one JSON-serialisable document (schema REPORT_SCHEMA, version REPORT_VERSION).
 
     ``refused`` is why a real run wrote nothing although the guard allowed it (missing rights).
     ``pending`` are the writes the budget (``max_writes``) leaves for the next run; ``progress``
-    the path of the progress file the run wrote.
+    the path of the progress file the run wrote. ``lazy``: ``operations`` is an
+    :class:`OperationEntries` (the sync modules: report.json written by :func:`write_report` is the
+    same, byte for byte), else a list.
     """
     status = _status_map(outcome)
     if not plan.blocked and not (refused and not check_mode):
@@ -91,19 +148,18 @@ def build_report(direction: str, plan: Plan, outcome, *, check_mode: bool, sourc
     else:
         default = 'blocked' if plan.blocked or refused else 'not_attempted'
     refused = '' if check_mode or plan.blocked else refused
-    operations, errors = [], []
+    entries = OperationEntries(plan.operations, status, default)
+    errors = []
     for op in plan.operations:
-        entry = op.as_dict()
-        state, error = status.get(id(op), (default, None))
-        entry['status'] = state
+        error = status.get(id(op), (default, None))[1]
         if error is not None:
-            entry['error'] = error.message
             errors.append({'op': op.kind, 'dn': op.dn, 'msg': error.message, 'kind': error.kind})
-        operations.append(entry)
+    states = [entries.status(op) for op in plan.operations]
     counts = plan.counts()
     counts.update(done=len(outcome.done) if outcome else 0, failed=len(outcome.failed) if outcome else 0,
-                  not_attempted=sum(1 for op in operations if op['status'] == 'not_attempted'),
-                  pending=sum(1 for op in operations if op['status'] == 'pending'))
+                  not_attempted=states.count('not_attempted'), pending=states.count('pending'))
+    del states
+    operations = entries if lazy else list(entries)
     if plan.blocked:
         result = 'guard_blocked'
     elif refused and plan.operations:
@@ -202,18 +258,42 @@ def write_text_atomically(directory: str, name: str, text=None, writer=None) -> 
     return os.path.abspath(path)
 
 
+def write_json(out, report: dict) -> None:
+    """report.json: the text ``json.dump(report, indent=1, ensure_ascii=False)`` writes (and a
+    newline), written piece by piece: the operations one entry at a time when they are an
+    :class:`OperationEntries`. (json.dumps would first hold every piece of the text in one list,
+    about 170 MB more at 20,000 creates, then the whole text as one string.)"""
+    encoder = json.JSONEncoder(indent=1, ensure_ascii=False)
+
+    def value(item, indent: str) -> None:
+        # JSON text has no raw newline but its indentation: nested one level deeper, each line
+        # starts ``indent`` further in.
+        for chunk in encoder.iterencode(item):
+            out.write(chunk.replace('\n', '\n' + indent))
+
+    out.write('{')
+    for i, (key, item) in enumerate(report.items()):
+        out.write(f'{"," if i else ""}\n {encoder.encode(key)}: ')
+        if isinstance(item, OperationEntries):
+            if not len(item):
+                out.write('[]')
+                continue
+            out.write('[')
+            for j, entry in enumerate(item):
+                out.write(',\n  ' if j else '\n  ')
+                value(entry, '  ')
+            out.write('\n ]')
+        else:
+            value(item, ' ')
+    out.write('\n}\n' if report else '}\n')
+
+
 def write_report(directory: str, report: dict) -> dict:
     """Write report.json, report.html and summary.txt into ``directory`` (created if missing)."""
     os.makedirs(directory, exist_ok=True)
 
-    def json_writer(out) -> None:
-        # Streamed: json.dumps would first hold every piece of the text in one list (about
-        # 170 MB more at 20,000 creates), then the whole text as one string.
-        json.dump(report, out, indent=1, ensure_ascii=False, sort_keys=False)
-        out.write('\n')
-
     return {
-        'report': write_text_atomically(directory, 'report.json', writer=json_writer),
+        'report': write_text_atomically(directory, 'report.json', writer=lambda out: write_json(out, report)),
         'html': write_text_atomically(directory, 'report.html', writer=lambda out: write_html(
             out, [report], title=f'coexist.domino_exchange: {report["direction"]}')),
         'summary': write_text_atomically(directory, 'summary.txt', '\n'.join(summary_lines(report, limit=50)) + '\n'),

@@ -127,7 +127,8 @@ def finish(cm, prepared: Prepared) -> None:
     limits = {k: getattr(options.limits, k) for k in GUARD_LIMITS}
     report = build_report(direction, plan, outcome, check_mode=cm.check_mode, source=prepared.source,
                           target=prepared.target, limits=limits, refused=refuse_writes, pending=pending,
-                          max_writes=options.max_writes, progress=progress.path if progress is not None else None)
+                          max_writes=options.max_writes, progress=progress.path if progress is not None else None,
+                          lazy=True)
     result = {
         'changed': bool(plan.writes) if cm.check_mode else bool(outcome and outcome.changed),
         'counts': report['counts'],

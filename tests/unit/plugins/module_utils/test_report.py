@@ -6,6 +6,7 @@ with the attributes apply_plan's Outcome has; no server is involved.
 """
 from __future__ import annotations
 
+import gc
 import html.parser
 import inspect
 import json
@@ -416,7 +417,7 @@ def keys_of(value):
 def test_no_password_like_key_anywhere():
     # The report is built from the plan, the outcome and plain descriptions: no connection settings.
     assert set(inspect.signature(_report.build_report).parameters) == \
-        {'direction', 'plan', 'outcome', 'check_mode', 'source', 'target', 'limits', 'refused', 'pending', 'max_writes',
+        {'direction', 'plan', 'outcome', 'check_mode', 'source', 'target', 'limits', 'refused', 'pending', 'max_writes', 'lazy',
          'progress'}
     p = make_plan()
     error = DirectoryError('refused (test)', kind='access')
@@ -534,3 +535,53 @@ def test_report_html_rows_are_written_one_at_a_time():
     rows_parts = [p for p in out.parts if p.startswith(('{"', ',{"'))]
     assert len(rows_parts) >= len(report['operations'])          # a write per row, not one for all
     assert max(len(p) for p in out.parts[1:-1]) < len(expected) / 100     # between the page's head and tail
+
+
+def _reports_both_ways(the_plan, outcome=None, check_mode=False):
+    args = dict(check_mode=check_mode, source=dict(SOURCE), target=dict(TARGET), limits=dict(LIMITS))
+    eager = _report.build_report('domino_to_exchange', the_plan, outcome, **args)
+    lazy = _report.build_report('domino_to_exchange', the_plan, outcome, lazy=True, **args)
+    lazy['generated'] = eager['generated']             # the same second, whatever the clock did
+    return eager, lazy
+
+
+@pytest.mark.parametrize('case', ['check', 'failed', 'blocked', 'nothing'])
+def test_report_json_written_entry_by_entry_is_byte_for_byte_json_dump(tmp_path, case):
+    """Issue 17: the sync modules' report keeps no list of operation entries (100,000 dicts at a
+    first run of 100,000); report.json is still exactly what json.dump wrote before, hostile and
+    non-ASCII text included, and the report.html from it is the same page."""
+    if case == 'nothing':
+        p = plan([], [], {}, [], PROFILE)
+    else:
+        srcs = sources() + [source('50000000000000000000000000000010', 'Zoë "Q" <\\/script>', 'zoe@example.com', 'zoe',
+                                   fields={'title': 'Line\nbreak\t\u2028 </script><!--'})]
+        p = make_plan(Limits(max_deletes=0) if case == 'blocked' else Limits(), srcs=srcs)
+    outcome = None
+    if case == 'failed':
+        outcome = FakeOutcome(done=p.operations[1:], failed=[(p.operations[0], DirectoryError('refused «x»', kind='access'))])
+    eager, lazy = _reports_both_ways(p, outcome, check_mode=case in ('check', 'blocked', 'nothing'))
+    assert isinstance(lazy['operations'], _report.OperationEntries) and isinstance(eager['operations'], list)
+    assert lazy['operations'] == eager['operations'] and {k: v for k, v in lazy.items() if k != 'operations'} == \
+        {k: v for k, v in eager.items() if k != 'operations'}
+    old_way = tmp_path / 'old.json'
+    with open(old_way, 'w', encoding='utf-8') as out:
+        json.dump(eager, out, indent=1, ensure_ascii=False, sort_keys=False)
+        out.write('\n')
+    _report.write_report(str(tmp_path / 'lazy'), lazy)
+    _report.write_report(str(tmp_path / 'eager'), eager)
+    assert (tmp_path / 'lazy' / 'report.json').read_bytes() == old_way.read_bytes() == \
+        (tmp_path / 'eager' / 'report.json').read_bytes()
+    assert (tmp_path / 'lazy' / 'report.html').read_bytes() == (tmp_path / 'eager' / 'report.html').read_bytes()
+    assert json.loads(json.dumps(_report.as_json_value(lazy))) == json.loads(old_way.read_text(encoding='utf-8'))
+
+
+def test_the_sync_modules_report_holds_no_operation_entries():
+    """Issue 17: entries are made when read, one at a time; the report handed to write_report holds
+    none (the old build_report kept one dict per operation until the module exited)."""
+    p = make_plan()
+    lazy = _report.build_report('domino_to_exchange', p, None, check_mode=True, source=dict(SOURCE),
+                                target=dict(TARGET), limits=dict(LIMITS), lazy=True)
+    held = [o for o in gc.get_referents(*gc.get_referents(lazy)) if isinstance(o, dict) and 'status' in o and 'op' in o]
+    assert held == []
+    assert len(lazy['operations']) == len(p.operations) and lazy['operations'][0] is not lazy['operations'][0]
+    assert [e['op'] for e in lazy['operations'][:2]] == [op.kind for op in p.operations[:2]]
