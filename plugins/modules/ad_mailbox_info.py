@@ -56,6 +56,16 @@ options:
     description: The prefix of the ownership marker's value.
     type: str
     default: 'coexist.domino_exchange:'
+  kinds:
+    description:
+      - The kinds of recipient returned, as M(coexist.domino_exchange.domino_contact_sync) reads them
+        (C(coexist_sync_kinds)).
+      - V(person) mailboxes, V(resource) room and equipment mailboxes, V(group) mail-enabled groups
+        and dynamic distribution groups not hidden from address lists. V(mailin) is Domino's kind only.
+    type: list
+    elements: str
+    choices: [person, group, mailin, resource]
+    default: [person, group, mailin, resource]
 attributes:
   check_mode:
     support: full
@@ -88,7 +98,7 @@ EXAMPLES = r'''
 
 RETURN = r'''
 mailboxes:
-  description: One record per Exchange mailbox, sorted by anchor.
+  description: One record per Exchange mailbox, and per group that takes mail (O(kinds)), sorted by anchor.
   returned: success
   type: list
   elements: dict
@@ -132,13 +142,17 @@ mailboxes:
       type: list
       elements: str
       sample: []
+    kind:
+      description: The kind of recipient, V(person), V(resource) (a room or equipment mailbox) or V(group).
+      type: str
+      sample: person
 count:
-  description: Number of mailboxes.
+  description: Number of records (mailboxes and groups).
   returned: success
   type: int
   sample: 262
 users:
-  description: Number of users with Exchange attributes read under the bases.
+  description: Number of users with Exchange attributes, and of mail-enabled groups, read under the bases.
   returned: success
   type: int
   sample: 281
@@ -165,7 +179,7 @@ from ..module_utils.module.options import EXCHANGE_MAILBOX_OPTIONS, shared_optio
 def main():
     spec = dict(EXCHANGE_MAILBOX_OPTIONS)
     spec.update(shared_options('exchange_routing_domain', 'attribute_map', 'ad_marker_attribute', 'marker_prefix',
-                               old_names=('ad_marker_attribute',)))
+                               'kinds', old_names=('ad_marker_attribute',)))
     cm = CoexistModule(sides=('ad',), supports_check_mode=True, argument_spec=spec)
     # The mailboxes exactly as domino_contact_sync reads them: the same options, the same rule.
     options = ExchangeToDominoOptions.from_params(cm.params)

@@ -109,6 +109,24 @@ options:
     description: The attribute marking the AD contacts of this collection (never read as mailboxes).
     type: str
     default: adminDescription
+  kinds:
+    description:
+      - The kinds of Exchange recipient that become forwarding Persons (C(coexist_sync_kinds), shared
+        with M(coexist.domino_exchange.ad_contact_sync)).
+      - V(person), the mailboxes O(mailbox_types) takes, rooms and equipment excepted.
+      - V(resource), room and equipment mailboxes (when O(mailbox_types) takes them).
+      - V(group), mail-enabled distribution and security groups, room lists and dynamic distribution
+        groups, with the same anchor (C(objectGUID)) and the same rules as mailboxes; one without an
+        address in O(exchange_routing_domain) or outside the routed domains is skipped and reported.
+        Groups hidden from address lists are never read (whatever O(include_hidden) says), groups
+        without mail are no recipients. Members are never read or copied; Exchange expands the group.
+      - V(mailin) is Domino's kind only; here it changes nothing.
+      - A kind left out is not read; the Persons made for it earlier are deleted as gone, counted by
+        the deletion guard.
+    type: list
+    elements: str
+    choices: [person, group, mailin, resource]
+    default: [person, group, mailin, resource]
   shared_domain:
     description:
       - The SMTP domain Domino and Exchange share (C(coexist_shared_domain)). With it, only
@@ -313,7 +331,7 @@ def main():
     spec.update(EXCHANGE_MAILBOX_OPTIONS)
     spec.update(shared_options('exchange_routing_domain', 'attribute_map', 'contact_mail_system',
                                'domino_marker_attribute', 'marker_prefix', 'mailbox_mail_systems', 'ad_marker_attribute',
-                               'routed_domains',
+                               'routed_domains', 'kinds',
                                old_names=('contact_mail_system', 'domino_marker_attribute', 'mailbox_mail_systems')))
     spec.update({
         'records': {'type': 'list', 'elements': 'dict'},

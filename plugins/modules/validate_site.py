@@ -67,8 +67,8 @@ options:
     default: []
   kinds:
     description:
-      - The kinds of recipient the syncs read (C(coexist_sync_kinds)); the planned size counts the
-        sources of each kind, so a site sees a kind it expected and does not have.
+      - The kinds of recipient the syncs read (C(coexist_sync_kinds)), in both directions; the planned
+        size counts the sources of each kind, so a site sees a kind it expected and does not have.
     type: list
     elements: str
     choices: [person, group, mailin, resource]
@@ -231,6 +231,8 @@ planned:
   sample:
     domino_to_exchange: {sources: 338, managed: 0, create: 328, update: 0, rename: 0, delete: 0, conflict: 6, skip: 8,
                          kinds: {person: 330, group: 5, mailin: 2, resource: 2}}
+    exchange_to_domino: {sources: 297, managed: 0, create: 246, update: 0, rename: 0, delete: 0, conflict: 3, skip: 48,
+                         kinds: {person: 283, group: 6, resource: 10}}
 files:
   description: Paths of validate.json and validate.txt.
   returned: when O(report_dir) is set

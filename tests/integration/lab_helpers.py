@@ -110,16 +110,32 @@ DOMINO_NOT_SYNCED = ['invalid_mail', 'migrated_address', 'contested_address', 'd
                      'synthesized_mail', 'unrouted_mail', 'replication_conflict', 'group_collision']
 
 
+def exchange_group_categories(lab) -> list:
+    """The AD seed's categories of groups exchange_to_domino reads as sources with every kind on
+    (issue 18): distribution, security and dynamic groups, the one without a routing proxy (a
+    skip) and the one whose address a mailbox holds (a conflict). Hidden groups and groups without
+    mail (groups_not_read) never are."""
+    return manifest(lab, 'ad').get('group_source_categories', [])
+
+
+def exchange_sources(lab) -> list:
+    """The manifest items exchange_to_domino reads as sources with its default options: the
+    default mailbox kinds and the groups that take mail."""
+    ad = manifest(lab, 'ad')
+    return [i for name in EXCHANGE_DEFAULT_KINDS + exchange_group_categories(lab) for i in ad['categories'][name]]
+
+
 def without_routing_proxy(lab) -> set:
-    """objectGUIDs (as the manifest spells them) of the AD mailboxes of the default kinds that
-    hold no proxy address in the Exchange routing domain, read from the seeded DC: the seed gives
-    most mailboxes one, not all (lab/coexist_lab/ad/seed.py). exchange_to_domino skips them."""
+    """objectGUIDs (as the manifest spells them) of the AD mailboxes of the default kinds, and of
+    the groups read as sources, that hold no proxy address in the Exchange routing domain, read
+    from the seeded DC: the seed gives most mailboxes one, not all (lab/coexist_lab/ad/seed.py).
+    exchange_to_domino skips them."""
     from coexist_lab import common as lab_common
 
     domain = '@' + lab_common.EXCHANGE_ROUTING_DOMAIN.lower()
     ad = ldap3_admin(lab, 'ad')
     found = set()
-    for item in (i for name in EXCHANGE_DEFAULT_KINDS for i in manifest(lab, 'ad')['categories'][name]):
+    for item in exchange_sources(lab):
         assert ad.search(item['dn'], '(objectClass=*)', search_scope=ldap3.BASE, attributes=['proxyAddresses'])
         proxies = [str(v) for v in ad.entries[0]['proxyAddresses'].values]
         if not any(p[:5].lower() == 'smtp:' and p.lower().endswith(domain) for p in proxies):
@@ -143,21 +159,26 @@ def routable_ad_mailbox(lab, category: str, index: int = 0) -> dict:
 def expected_creates(lab) -> dict:
     """direction -> how many contacts one sync of the seeded lab creates, from the manifests alone:
     Domino's mailboxes minus the categories seeded as conflicts or invalid, plus the groups, mail-in
-    databases and resources that take mail; AD's default mailbox kinds minus those whose address a
-    Domino mailbox holds (a real mailbox beats a contact) and those without a proxy address in the
-    Exchange routing domain (read from the seeded DC)."""
+    databases and resources that take mail; AD's default mailbox kinds and groups that take mail,
+    minus those whose address a Domino mailbox holds (a real mailbox beats a contact), those
+    without a proxy address in the Exchange routing domain (read from the seeded DC) and those
+    whose address another AD source claims too (both are conflicts)."""
     domino, ad = manifest(lab, 'domino'), manifest(lab, 'ad')
     domino_mailboxes = [item for name in domino['mailbox_categories'] for item in domino['categories'][name]]
     kept_back = sum(len(domino['categories'][name]) for name in DOMINO_NOT_SYNCED)
     held_in_domino = {item['mail'].lower() for item in domino_mailboxes if item.get('mail')}
-    ad_mailboxes = [item for name in EXCHANGE_DEFAULT_KINDS for item in ad['categories'][name]]
+    ad_sources = exchange_sources(lab)
+    claims: dict = {}
+    for item in ad_sources:
+        claims[item['mail'].lower()] = claims.get(item['mail'].lower(), 0) + 1
     # Groups, mail-in databases and resources that take mail become contacts too (issue 18: every
     # kind on by default); the seed's recipients_skipped and not_recipients never do.
     recipients = sum(len(domino['categories'][name]) for name in domino.get('recipient_categories', {}))
     unroutable = without_routing_proxy(lab)
     return {'domino_to_exchange': len(domino_mailboxes) - kept_back + recipients,
-            'exchange_to_domino': sum(1 for item in ad_mailboxes
-                                      if item['mail'].lower() not in held_in_domino and item['guid'] not in unroutable)}
+            'exchange_to_domino': sum(1 for item in ad_sources
+                                      if item['mail'].lower() not in held_in_domino and item['guid'] not in unroutable
+                                      and claims[item['mail'].lower()] == 1)}
 
 
 def domino_sources(lab) -> int:

@@ -21,8 +21,13 @@ PERSON_CLASSES = ['top', 'person', 'organizationalPerson', 'inetOrgPerson', 'dom
 # too: read by default (issue 12, item 5).
 DEFAULT_KINDS = ['user_mailboxes', 'shared_mailboxes', 'room_mailboxes', 'equipment_mailboxes',
                  'disabled_user_mailboxes', 'legacy_mailboxes', 'linked_mailboxes', 'remote_mailboxes']
-NEVER = ['arbitration_mailboxes', 'discovery_mailboxes', 'users_without_mailbox', 'mail_users', 'mail_groups',
+NEVER = ['arbitration_mailboxes', 'discovery_mailboxes', 'users_without_mailbox', 'mail_users', 'groups_not_read',
          'mailboxes_outside_bases', 'mail_contacts', 'foreign_objects']
+
+
+def group_guids(lab) -> set:
+    """The groups that take mail: sources too, every kind being on by default (issue 18)."""
+    return guids(lab, *lab_helpers.exchange_group_categories(lab))
 
 
 def run_sync(run_playbook, tmp_path, *args, overrides: dict | None = None):
@@ -63,11 +68,11 @@ def test_check_mode_writes_nothing_and_plans_every_eligible_mailbox(seeded, run_
     assert report['mode'] == 'check' and report['outcome'] == 'ok' and report['direction'] == 'exchange_to_domino'
     creates = planned(report, 'create')
     reported = {c['anchor'] for c in report['conflicts']} | {s['anchor'] for s in report['skips']}
-    eligible = guids(seeded, *DEFAULT_KINDS)
-    # every default mailbox is planned or reported, never silently dropped; nothing else is read
+    eligible = guids(seeded, *DEFAULT_KINDS) | group_guids(seeded)
+    # every default mailbox and group is planned or reported, never silently dropped; nothing else is read
     assert eligible == creates | reported and not creates & reported
     assert not creates & guids(seeded, 'hidden_mailboxes', *NEVER)
-    assert report['source']['mailboxes'] == len(eligible)
+    assert report['source']['mailboxes'] == len(guids(seeded, *DEFAULT_KINDS))
     # a mailbox without a proxy address in the Exchange routing domain is a skip, with the reason
     unroutable = lab_helpers.without_routing_proxy(seeded)
     skipped = {s['anchor']: s['reason'] for s in report['skips']}
@@ -90,7 +95,7 @@ def test_real_run_creates_forwarding_persons_and_a_rerun_changes_nothing(seeded,
     assert creates and all(op['status'] == 'done' for op in creates)
     contacts = owned_contacts(seeded)
     assert set(contacts) == {op['anchor'] for op in creates}
-    ad_mail = {item['guid']: item['mail'] for name in DEFAULT_KINDS for item in manifest(seeded, 'ad')['categories'][name]}
+    ad_mail = {item['guid']: item['mail'] for item in lab_helpers.exchange_sources(seeded)}
     for anchor, entry in contacts.items():
         a = entry['attributes']
         assert sorted(a['objectclass']) == sorted(PERSON_CLASSES)
@@ -176,7 +181,8 @@ def test_conflicts_and_bad_sources_are_reported_not_written(seeded, run_playbook
 
 
 def test_mailbox_options_pick_what_is_synced(seeded, run_playbook, tmp_path):
-    defaults = guids(seeded, *DEFAULT_KINDS)
+    groups = group_guids(seeded)
+    defaults = guids(seeded, *DEFAULT_KINDS) | groups
     hidden, linked, remote = (guids(seeded, c) for c in ('hidden_mailboxes', 'linked_mailboxes', 'remote_mailboxes'))
     resources = guids(seeded, 'shared_mailboxes', 'room_mailboxes', 'equipment_mailboxes')
     disabled, legacy = guids(seeded, 'disabled_user_mailboxes'), guids(seeded, 'legacy_mailboxes')
@@ -193,7 +199,7 @@ def test_mailbox_options_pick_what_is_synced(seeded, run_playbook, tmp_path):
     assert sources(coexist_exchange_mailbox_types=['user', 'linked', 'remote']) == defaults - resources - legacy
     # user only: Exchange 2000/2003 mailboxes need pre2007
     assert sources(coexist_exchange_mailbox_types=['user']) == defaults - resources - legacy - linked - remote
-    assert sources(coexist_exchange_mailbox_types=['pre2007']) == legacy
+    assert sources(coexist_exchange_mailbox_types=['pre2007']) == legacy | groups
 
 
 def test_changes_in_exchange_propagate_and_a_rename_keeps_the_contact(seeded, run_playbook, tmp_path):
@@ -331,7 +337,7 @@ def test_records_from_ad_mailbox_info_plan_the_same_as_reading_ad_in_process(see
     result = run_playbook(str(Path(__file__).parent / 'playbooks' / 'records_path_exchange.yml'),
                           '-e', f'coexist_report_dir={records_dir}')
     assert result.returncode == 0, result.stdout + result.stderr
-    assert f'mailboxes={len(guids(seeded, *DEFAULT_KINDS))} ' in result.stdout
+    assert f'mailboxes={len(guids(seeded, *DEFAULT_KINDS) | group_guids(seeded))} ' in result.stdout
     via_records = json.loads((records_dir / 'records' / 'report.json').read_text())
     assert via_records['source']['directory'] == 'records'
     assert [op['dn'] for op in via_records['operations']] == [op['dn'] for op in report['operations']]

@@ -1,10 +1,11 @@
-"""Every addressable recipient, Domino -> Exchange (issue 18), against the lab: the seeded groups,
+"""Every addressable recipient (issue 18), against the lab. Domino -> Exchange: the seeded groups,
 mail-in databases and resources become GAL-visible contacts of their kind; the awkward ones (a
 group without an Internet address, one in an unrouted domain, one whose address a mailbox holds,
 an ACL-only group, an online meeting place) never do. Then, in one more run: a group renamed, a
-mail-in database readdressed, a group deleted and the resources switched off.
+mail-in database readdressed, a group deleted and the resources switched off. Exchange -> Domino:
+the mail-enabled groups become forwarding Persons of the kind 'group' (test at the end).
 
-Two playbook runs in all; the directories are read back through ldap3."""
+Two and three playbook runs; the directories are read back through ldap3."""
 from __future__ import annotations
 
 import ldap3
@@ -95,3 +96,100 @@ def test_groups_mail_in_databases_and_resources_become_contacts_of_their_kind(se
     assert after[helpdesk['unid']][1]['mail'] == 'service.desk@example.com'
     assert 'SMTP:service.desk@example.com' in after[helpdesk['unid']][1]['proxyAddresses']
     assert not {marketing['unid'], *resources} & set(after)
+
+
+# --- Exchange -> Domino (issue 18, direction 2) ---
+
+def forwarding_persons(lab) -> dict:
+    """anchor -> (DN, attributes) of the sync's forwarding Persons under the Domino contacts base."""
+    conn = ldap3_admin(lab, 'domino')
+    found = {}
+    for e in conn.extend.standard.paged_search(lab['domino']['contacts_base'], f'(employeeType={MARKER}*)',
+                                               attributes=['cn', 'mail', 'mailaddress', 'objectClass', 'employeeType'],
+                                               paged_size=500, generator=True):
+        if e['type'] == 'searchResEntry':
+            attrs = {k.lower(): [str(x) for x in v] for k, v in e['attributes'].items() if v}
+            found[attrs['employeetype'][0].rsplit(':', 1)[-1]] = (e['dn'], attrs)
+    return found
+
+
+def test_exchange_groups_become_forwarding_persons_of_their_kind(seeded, run_playbook, tmp_path):
+    """Mail-enabled distribution and security groups and a dynamic distribution group become
+    forwarding Persons labelled 'group', rooms and equipment 'resource'; a hidden group and a
+    security group without mail are not read; a group without a routing proxy is a skip, one whose
+    address a mailbox holds a conflict (the mailbox too). Then a group renamed, one readdressed,
+    one deleted; then groups switched off: the rest deleted as gone. Three playbook runs."""
+    ad_seed = manifest(seeded, 'ad')
+
+    def items(*categories):
+        return [i for c in categories for i in ad_seed['categories'][c]]
+    group_sources = items(*ad_seed['group_source_categories'])
+    groups_made = items('mail_groups', 'mail_security_groups', 'dynamic_groups')
+    (no_route,), (collision,), rooms = items('groups_skipped'), items('group_collision'), \
+        items('room_mailboxes', 'equipment_mailboxes')
+
+    rc, report, out = lab_helpers.run_sync(run_playbook, tmp_path, 'exchange_to_domino')
+    assert rc == 0, out
+    assert report['counts']['create'] == lab_helpers.expected_creates(seeded)['exchange_to_domino']
+    created = {op['anchor']: op['recipient_kind'] for op in report['operations'] if op['op'] == 'create'}
+    made = forwarding_persons(seeded)
+    for item in groups_made:
+        assert created[item['guid']] == 'group', item
+        _dn, attrs = made[item['guid']]
+        assert 'dominoPerson' in attrs['objectclass'] and attrs['mail'] == [item['mail']]
+        assert attrs['mailaddress'] == [item['mail'].replace('@example.com', '@exchange.example.com')]
+    unroutable = lab_helpers.without_routing_proxy(seeded)
+    assert {created[i['guid']] for i in rooms if i['guid'] not in unroutable} == {'resource'}
+    mailboxes = items(*lab_helpers.EXCHANGE_DEFAULT_KINDS)
+    assert report['source']['kinds'] == {'person': len(mailboxes) - len(rooms), 'group': len(group_sources),
+                                         'resource': len(rooms)}
+    # never read: the hidden group and the security group without mail (not even counted as sources)
+    never = {i['guid'] for i in items('groups_not_read')}
+    reported = {c['anchor'] for c in report['conflicts']} | {s['anchor'] for s in report['skips']}
+    assert not never & (set(created) | reported | set(made))
+    assert report['source']['not_mailboxes']['group hidden from address lists'] == 1
+    skips = {s['anchor']: s for s in report['skips']}
+    assert skips[no_route['guid']]['recipient_kind'] == 'group' and '5.1.10' in skips[no_route['guid']]['reason']
+    conflicts = {c['anchor']: c for c in report['conflicts']}
+    (holder,) = [i for i in mailboxes if i['mail'].lower() == collision['mail'].lower()]
+    assert conflicts[collision['guid']]['recipient_kind'] == 'group'
+    assert conflicts[holder['guid']]['recipient_kind'] == 'person'
+    assert not {no_route['guid'], collision['guid'], holder['guid']} & set(made)
+    (page,) = [p.read_text() for p in tmp_path.glob('reports-*/exchange_to_domino/report.html')]
+    assert f'data-kinds="exchange_to_domino">person {len(mailboxes) - len(rooms)}, group {len(group_sources)}' in page
+    assert no_route['dn'] in page
+
+    # In Exchange: a group renamed, a security group readdressed, the dynamic group deleted.
+    ad = ldap3_admin(seeded, 'ad')
+    staff, _project = items('mail_groups')
+    (approvers,), (dynamic,) = items('mail_security_groups'), items('dynamic_groups')
+    assert ad.modify_dn(staff['dn'], 'CN=All Staff Berlin Mitte')
+    assert ad.modify(f'CN=All Staff Berlin Mitte,{staff["dn"].split(",", 1)[1]}',
+                     {'displayName': [(ldap3.MODIFY_REPLACE, ['All Staff Berlin Mitte'])]})
+    assert ad.modify(approvers['dn'], {'mail': [(ldap3.MODIFY_REPLACE, ['approvals@example.com'])],
+                                       'proxyAddresses': [(ldap3.MODIFY_DELETE, [f'SMTP:{approvers["mail"]}']),
+                                                          (ldap3.MODIFY_ADD, ['SMTP:approvals@example.com'])]})
+    assert ad.delete(dynamic['dn'])
+    rc, report, out = lab_helpers.run_sync(run_playbook, tmp_path, 'exchange_to_domino')
+    assert rc == 0, out
+    ops = {(op['op'], op['anchor']): op for op in report['operations']}
+    # the rename comes with an update of sn (a group's sn is its display name, as for shared mailboxes)
+    assert {('rename', staff['guid']), ('update', approvers['guid']), ('delete', dynamic['guid'])} <= set(ops)
+    assert {anchor for _op, anchor in ops} == {staff['guid'], approvers['guid'], dynamic['guid']}
+    assert ops[('rename', staff['guid'])]['recipient_kind'] == ops[('update', approvers['guid'])]['recipient_kind'] == 'group'
+    after = forwarding_persons(seeded)
+    assert after[staff['guid']][1]['cn'][0] == 'All Staff Berlin Mitte'
+    assert after[approvers['guid']][1]['mail'] == ['approvals@example.com']
+    assert dynamic['guid'] not in after
+
+    # Groups switched off: not read, their Persons deleted as gone (within the deletion guard).
+    rc, report, out = lab_helpers.run_sync(run_playbook, tmp_path, 'exchange_to_domino',
+                                           overrides={'coexist_sync_kinds': ['person', 'resource']})
+    assert rc == 0, out
+    assert report['source']['kinds'].keys() == {'person', 'resource'}
+    gone = {i['guid'] for i in groups_made} - {dynamic['guid']}
+    # and the mailbox whose address the colliding group claimed is no longer in conflict: created
+    assert {(op['op'], op['anchor']) for op in report['operations']} == \
+        {('delete', g) for g in gone} | {('create', holder['guid'])}
+    after = forwarding_persons(seeded)
+    assert not gone & set(after) and holder['guid'] in after

@@ -63,9 +63,9 @@ FOREIGN_MARKER = 'galsync:partner-forest'
 # mailbox kind is the usual Exchange 2010+ stamping).
 RTD = {'user': 1, 'linked': 2, 'shared': 4, 'room': 16, 'equipment': 32, 'contact': 64,
        'mail_user': 128, 'group': 256, 'arbitration': 8388608, 'discovery': 536870912,
-       'remote': 2147483648}
+       'remote': 2147483648, 'security': 1024, 'dynamic': 2048}
 DISPLAY_TYPE = {'user': 1073741824, 'linked': 1073741824, 'shared': 0, 'room': 7, 'equipment': 8,
                 'contact': 6, 'mail_user': 6, 'group': 1, 'arbitration': 10, 'discovery': 0,
-                'remote': -2147483642}
+                'remote': -2147483642, 'security': 1073741833, 'dynamic': 3}
 UAC_ENABLED = 0x200 | 0x10000      # NORMAL_ACCOUNT | DONT_EXPIRE_PASSWORD
 UAC_DISABLED = UAC_ENABLED | 0x2    # + ACCOUNTDISABLE

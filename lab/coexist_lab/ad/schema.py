@@ -56,6 +56,10 @@ _ATTRIBUTES = [
     ('msExchNonAuthoritativeDomains', 'ms-Exch-Non-Authoritative-Domains', f'{LAB_OID_ARC}.1.8', 'unicode', False,
      None, None, False),
     ('msExchPolicyOrder', 'ms-Exch-Policy-Order', f'{LAB_OID_ARC}.1.9', 'int', True, None, None, False),
+    # A dynamic distribution group's LDAP filter and the container it applies to (vendor facts
+    # X-9); attributeIDs not found in a public source: lab OIDs.
+    ('msExchDynamicDLFilter', 'ms-Exch-Dynamic-DL-Filter', f'{LAB_OID_ARC}.1.10', 'unicode', True, None, None, False),
+    ('msExchDynamicDLBaseDN', 'ms-Exch-Dynamic-DL-BaseDN', f'{LAB_OID_ARC}.1.11', 'dn', True, None, None, False),
 ] + [
     # extensionAttribute1-10 are 1.2.840.113556.1.2.423-432, 11-15 are .599-603; 1-1024 chars.
     (f'extensionAttribute{n}', f'ms-Exch-Extension-Attribute-{n}',
@@ -85,6 +89,10 @@ _CLASSES = [
     ('msExchRecipientPolicy', 'ms-Exch-Recipient-Policy', f'{LAB_OID_ARC}.2.4', 1, 'top'),
     # An Exchange server (vendor facts X-6.9: its serialNumber names its version); lab OID.
     ('msExchExchangeServer', 'ms-Exch-Exchange-Server', f'{LAB_OID_ARC}.2.5', 1, 'top'),
+    # A dynamic distribution group (Exchange 2003 "query-based"; vendor facts X-9): its own
+    # structural class, not a group, with the mail recipient auxiliary class as users, contacts and
+    # groups have. governsID not found in a public source: lab OID.
+    ('msExchDynamicDistributionList', 'ms-Exch-Dynamic-Distribution-List', f'{LAB_OID_ARC}.2.6', 1, 'top'),
 ]
 # What the new structural classes may hold besides cn, displayName and msExchVersion.
 _CLASS_MAY = {
@@ -93,7 +101,17 @@ _CLASS_MAY = {
     'msExchRecipientPolicy': ['gatewayProxy', 'disabledGatewayProxy', 'msExchNonAuthoritativeDomains',
                               'msExchPolicyOrder'],
     'msExchExchangeServer': ['serialNumber', 'versionNumber'],
+    'msExchDynamicDistributionList': ['msExchDynamicDLFilter', 'msExchDynamicDLBaseDN', 'mail', 'proxyAddresses',
+                                      'legacyExchangeDN'],
 }
+# Auxiliary classes of the new structural classes, besides msExchBaseClass.
+_CLASS_AUX = {'msExchDynamicDistributionList': ['mailRecipient']}
+# The default security descriptor of recipient classes: without one, Samba gives new objects only
+# the inherited ACEs, and nobody but the administrators could read a dynamic group. Authenticated
+# users read it, as they read users and groups (Windows' defaults for those classes); Exchange's
+# exact value for this class was not found in a public source.
+_CLASS_SD = {'msExchDynamicDistributionList': 'D:(A;;RPWPCRCCDCLCLORCWOWDSDDTSW;;;DA)'
+                                              '(A;;RPWPCRCCDCLCLORCWOWDSDDTSW;;;SY)(A;;RPLCLORC;;;AU)'}
 # The routing the lab's Exchange has (architecture.rst "Routing design", Domino the last hop): the shared
 # domain InternalRelay, the Exchange routing domain Authoritative, a send connector to Domino for
 # the Domino routing domain and the shared domain. Flags: vendor facts X-1.5 (type in bits 0-1).
@@ -130,6 +148,7 @@ _POSS_SUPERIORS = {
     'msExchRecipientPolicy': ['msExchContainer'],
     'msExchExchangeServer': ['msExchContainer'],
     'addressBookContainer': ['msExchContainer'],      # Samba's base schema class, extended
+    'msExchDynamicDistributionList': ['organizationalUnit', 'container', 'domainDNS'],
 }
 
 
@@ -178,6 +197,8 @@ def extend(ad) -> None:
         if category == 1:
             lines += ['mustContain: cn', 'mayContain: displayName']
         lines += [f'mayContain: {a}' for a in _CLASS_MAY.get(lname, [])]
+        if lname in _CLASS_SD:
+            lines.append(f'defaultSecurityDescriptor: {_CLASS_SD[lname]}')
         blocks.append('\n'.join(lines))
     # User, contact and group all include mailRecipient as an auxiliary class.
     blocks.append('\n'.join([f'dn: CN=Mail-Recipient,{SCHEMA_DN}', 'changetype: modify',
@@ -194,8 +215,8 @@ def extend(ad) -> None:
                                 + [f'possSuperiors: {s}' for s in superiors] + ['-']))
     for lname, cn, oid, category, parent in _CLASSES:
         if category == 1:
-            blocks.append(f'dn: CN={cn},{SCHEMA_DN}\nchangetype: modify\n'
-                          'add: auxiliaryClass\nauxiliaryClass: msExchBaseClass\n-')
+            aux = ''.join(f'\nauxiliaryClass: {a}' for a in ['msExchBaseClass'] + _CLASS_AUX.get(lname, []))
+            blocks.append(f'dn: CN={cn},{SCHEMA_DN}\nchangetype: modify\nadd: auxiliaryClass{aux}\n-')
     ad.ldbmodify('\n\n'.join(blocks) + '\n', 'schema-3-references')
 
 

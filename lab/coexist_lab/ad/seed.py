@@ -18,6 +18,14 @@ recipients under OU=Exchange Users (and its sub-OU OU=Berlin), in these manifest
   users_without_mailbox   plain users, no mail attributes
   mail_users              [128] targetAddress outside the organisation
   mail_groups             [256] mail-enabled universal distribution groups
+  mail_security_groups    [1024] a mail-enabled universal security group
+  dynamic_groups          [2048] a dynamic distribution group (class msExchDynamicDistributionList)
+  groups_not_read         a distribution group hidden from address lists, a security group
+                          without mail (never sources)
+  groups_skipped          [256] a distribution group without a proxy in the Exchange routing
+                          domain (a source, skipped and reported)
+  group_collision         [256] a distribution group whose address a user mailbox (the last
+                          bulk one with a routing proxy) holds too: both are conflicts
   mailboxes_outside_bases [1] in OU=Other Users, outside mailbox_bases
   mail_contacts           [64] Exchange mail contacts in OU=External Contacts
   foreign_objects         in OU=Domino Contacts but not the sync's: a hand-made contact, a
@@ -57,7 +65,11 @@ CATEGORIES = [
     'disabled_user_mailboxes', 'hidden_mailboxes', 'linked_mailboxes', 'remote_mailboxes',
     'arbitration_mailboxes', 'discovery_mailboxes', 'legacy_mailboxes', 'users_without_mailbox',
     'mail_users', 'mail_groups', 'mailboxes_outside_bases', 'mail_contacts', 'foreign_objects',
+    'mail_security_groups', 'dynamic_groups', 'groups_not_read', 'groups_skipped', 'group_collision',
 ]
+# The AD groups exchange_to_domino reads as sources (issue 18, direction 2), and the kind of
+# recipient each category is; written to the manifest so tests count from it.
+GROUP_SOURCE_CATEGORIES = ['mail_groups', 'mail_security_groups', 'dynamic_groups', 'groups_skipped', 'group_collision']
 
 
 def seed(ad) -> None:
@@ -88,6 +100,7 @@ def seed(ad) -> None:
         'total': sum(len(v) for v in categories.values()),
         'categories': categories,
         'cases': cases,
+        'group_source_categories': GROUP_SOURCE_CATEGORIES,
     }
     ad.manifest.write_text(json.dumps(manifest, indent=1, ensure_ascii=False) + '\n')
     common.log(f'ad: seeded {manifest["total"]} objects; manifest {ad.manifest}')
@@ -440,6 +453,55 @@ class SeedPlan:
         g, s = take()
         self._person(CONTACTS_OU, None, 'foreign_objects', given=g, sn=s,
                      description='a user account someone put in the contacts OU')
+        self._groups()
+
+    def _group(self, name: str, alias: str, category: str, *, kind: str = 'group', group_type: int = 8,
+               mail: str | None = None, routing_proxy: bool = True, **attrs) -> None:
+        """A mail-enabled group as Exchange 2007+ stamps it (kind 'group' 256, 'security' 1024,
+        'dynamic' 2048: class msExchDynamicDistributionList, no groupType, no members), added after
+        the users. Members are a few user mailboxes; the sync never reads them."""
+        dn = f'CN={name},{MAILBOX_OU}'
+        mail = mail or f'{alias}@{common.SHARED_DOMAIN}'
+        proxies = [f'SMTP:{mail}'] + ([f'smtp:{alias}@{common.EXCHANGE_ROUTING_DOMAIN}'] if routing_proxy else [])
+        entry = {'displayName': name, 'mail': mail, 'mailNickname': self._alias(alias), 'proxyAddresses': proxies,
+                 'legacyExchangeDN': f'/o={EXCHANGE_ORG}/ou={ADMIN_GROUP_NAME}/cn=Recipients/cn='
+                                     f'{"%032x" % self.rng.getrandbits(128)}-{alias}',
+                 'msExchRecipientTypeDetails': RTD[kind], 'msExchRecipientDisplayType': DISPLAY_TYPE[kind],
+                 'msExchVersion': MSEXCH_VERSION_2013}
+        if kind == 'dynamic':
+            entry.update({'objectClass': 'msExchDynamicDistributionList', 'msExchDynamicDLBaseDN': MAILBOX_OU,
+                          'msExchDynamicDLFilter': '(&(objectCategory=person)(objectClass=user)(l=Berlin))'})
+        else:
+            members = [dn for dn, cat in self.category_of.items() if cat == 'user_mailboxes']
+            entry.update({'objectClass': 'group', 'sAMAccountName': self._sam(alias), 'groupType': group_type,
+                          'member': self.rng.sample(members, 3)})
+        if attrs.pop('hidden', False):
+            entry['msExchHideFromAddressLists'] = 'TRUE'
+        else:
+            entry['showInAddressBook'] = [GAL_DN]
+        entry.update(attrs)
+        self.late_entries.append((dn, entry))
+        self.category_of[dn] = category
+
+    def _groups(self) -> None:
+        """Every kind of Exchange group (issue 18), and the awkward ones. Seeded last, so the users
+        above (and the random numbers they drew) are the same as before groups were added."""
+        # groupType: 0x8 universal, 0x80000000 security (a signed 32-bit value), 0x2 global.
+        self._group('Finance Approvers', 'finance.approvers', 'mail_security_groups', kind='security',
+                    group_type=-2147483640)
+        self._group('Berlin Everyone', 'berlin.everyone', 'dynamic_groups', kind='dynamic')
+        self._group('Board Confidential', 'board.confidential', 'groups_not_read', hidden=True)
+        # A security group without mail: no Exchange attribute at all, as most security groups.
+        dn = f'CN=File Share Readers,{MAILBOX_OU}'
+        self.late_entries.append((dn, {'objectClass': 'group', 'sAMAccountName': self._sam('file.share.readers'),
+                                       'groupType': -2147483646, 'description': 'ACL group, no mail'}))
+        self.category_of[dn] = 'groups_not_read'
+        self._group('Newsletter Editors', 'newsletter.editors', 'groups_skipped', routing_proxy=False)
+        # The last bulk user mailbox with a proxy in the routing domain: the group claims its address.
+        routing = '@' + common.EXCHANGE_ROUTING_DOMAIN
+        person = next(e for _dn, e in reversed(self.entries[:N_BULK_MAILBOXES])
+                      if any(p.endswith(routing) for p in e['proxyAddresses']))
+        self._group('Team Lead Desk', 'team.lead.desk', 'group_collision', mail=person['mail'])
 
     def _function(self, name: str, kind: str, category: str, prefix: str) -> None:
         alias = _ascii(name.replace(' ', '.'))

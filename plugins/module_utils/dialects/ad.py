@@ -50,7 +50,8 @@ from ..directory.dn import dn_is_within, dn_key, escape_filter_value, normalize_
 from ..engine.delta import DEFAULT_TOMBSTONE_DAYS, DcState
 from ..engine.marker import DEFAULT_MARKER_PREFIX, OTHER, Marker
 from ..engine.naming import ContainerNaming, first_rdn_value
-from ..engine.plan import AddressIndex, ContainerContents, MailboxRead, Operation, OwnedContact, Plan, SourceRecord
+from ..engine.plan import (RECIPIENT_KINDS, AddressIndex, ContainerContents, MailboxRead, Operation, OwnedContact, Plan,
+                           SourceRecord)
 from ..engine.plan import AttributeLayout, MappedFields
 
 POLICY_EXCLUDED = '{26491cfc-9e50-4857-861b-0cb8df22b5d7}'   # email address policies: not applied
@@ -101,6 +102,22 @@ SYSTEM_TYPES = {'8388608': 'arbitration', '16777216': 'mailbox plan', '536870912
 SYSTEM_NAME_PREFIXES = ('systemmailbox{', 'cas_{', 'discoverysearchmailbox{', 'federatedemail.', 'migration.',
                         'healthmailbox')
 UAC_ACCOUNTDISABLE = 0x2
+# Room and equipment mailboxes (local, remote, linked) are the 'resource' kind of recipient
+# (engine/plan.py RECIPIENT_KINDS); every other mailbox is a 'person'.
+RESOURCE_MAILBOX_TYPES = frozenset({'16', '32', '8589934592', '17179869184', '2199023255552'})
+
+# Groups that take mail (issue 18; vendor facts X-3, X-9): msExchRecipientTypeDetails of the
+# mail-enabled universal distribution and security groups, the non-universal (global or domain
+# local) mail-enabled groups older Exchange made, the dynamic distribution groups and room lists
+# (a distribution group of rooms). The same groups without mail (262144, 524288, 1048576) and
+# role groups (1073741824) are no recipients. Exchange 2000/2003 groups have no recipient type:
+# one with a mailNickname is mail-enabled (the Recipient Update Service's rule, X-6.2).
+GROUP_TYPES = {'256': 'distribution group', '512': 'non-universal group', '1024': 'security group',
+               '2048': 'dynamic distribution group', '268435456': 'room list'}
+DYNAMIC_GROUP_CLASS = 'msExchDynamicDistributionList'
+# Only mail-enabled groups are read: objectCategory and mailNickname are indexed in AD, and a
+# forest's many security groups without mail never leave the server.
+GROUP_FILTER = f'(&(|(objectCategory=group)(objectClass={DYNAMIC_GROUP_CLASS}))(mailNickname=*))'
 
 # The attributes the sync manages on a contact (read back, compared, written).
 MANAGED = ['displayName', 'givenName', 'sn', 'mail', 'mailNickname', 'targetAddress', 'proxyAddresses',
@@ -661,23 +678,34 @@ def plan_supersessions(client: LdapClient, the_plan: Plan, mode: str) -> None:
 
 @dataclass(frozen=True)
 class ExchangeMailboxRule:
-    """Which users are Exchange mailboxes for the sync (vendor facts X-3)."""
+    """Which users are Exchange mailboxes, and which groups take mail, for the sync (vendor facts
+    X-3, X-9)."""
 
     kinds: tuple = DEFAULT_MAILBOX_KINDS     # names from MAILBOX_KINDS, and PRE_2007
     include_hidden: bool = False             # msExchHideFromAddressLists TRUE
     include_disabled: bool = True            # resource and shared mailboxes are disabled accounts
     marker_attribute: str = DEFAULT_MARKER_ATTRIBUTE
     marker_prefix: str = DEFAULT_MARKER_PREFIX
+    # The kinds of recipient read (engine/plan.py RECIPIENT_KINDS): person (mailboxes), resource
+    # (room and equipment mailboxes), group (groups that take mail). 'mailin' has no Exchange kind.
+    recipient_kinds: tuple = RECIPIENT_KINDS
     _types: frozenset = field(default=frozenset(), compare=False)
 
     def __post_init__(self):
         object.__setattr__(self, '_types', frozenset(t for k in self.kinds for t in MAILBOX_KINDS.get(k, ())))
 
+    @property
+    def reads_groups(self) -> bool:
+        return 'group' in self.recipient_kinds
+
     def why_not(self, entry) -> str:
-        """'' if the entry is a mailbox to sync, else the reason it is not (for the counts). The
-        search filter (MAILBOX_FILTER) already keeps it to users, never contacts or computers."""
+        """'' if the entry is a recipient to sync, else the reason it is not (for the counts). The
+        search filters (MAILBOX_FILTER, GROUP_FILTER) already keep it to users and mail-enabled
+        groups, never contacts or computers."""
         if any(v.startswith(self.marker_prefix) for v in entry.values(self.marker_attribute)):
             return 'carries this collection\'s marker'
+        if is_group(entry):
+            return self.why_not_group(entry)
         if first_rdn_value(entry.dn).lower().startswith(SYSTEM_NAME_PREFIXES):
             return 'Exchange system mailbox'
         kind = entry.get('msExchRecipientTypeDetails')
@@ -694,11 +722,43 @@ class ExchangeMailboxRule:
                 return 'Exchange 2000/2003 mailbox (pre2007 not in mailbox_types)'
         else:
             return 'no mailbox'
+        recipient = recipient_kind_of(entry)
+        if recipient not in self.recipient_kinds:
+            return f'{recipient} mailbox (not in kinds)'
         if not self.include_hidden and (entry.get('msExchHideFromAddressLists') or '').upper() == 'TRUE':
             return 'hidden from address lists'
         if not self.include_disabled and int(entry.get('userAccountControl') or 0) & UAC_ACCOUNTDISABLE:
             return 'disabled account'
         return ''
+
+    def why_not_group(self, entry) -> str:
+        """'' if a group (or dynamic group) takes mail and is to be synced, else why not. A group
+        hidden from address lists never is, whatever include_hidden says: its owner chose that
+        nobody looks it up, and a Domino Person would publish it in the Domino Directory."""
+        if not self.reads_groups:
+            return 'group (not in kinds)'
+        kind = entry.get('msExchRecipientTypeDetails')
+        if kind is not None and kind not in GROUP_TYPES:
+            return f'group without mail (recipient type {kind})'
+        if kind is None and not entry.get('mailNickname'):
+            return 'group without mail'
+        if (entry.get('msExchHideFromAddressLists') or '').upper() == 'TRUE':
+            return 'group hidden from address lists'
+        return ''
+
+
+def is_group(entry) -> bool:
+    """A group or a dynamic distribution group (objectClass holds every class of the chain)."""
+    classes = {c.lower() for c in entry.values('objectClass')}
+    return 'group' in classes or DYNAMIC_GROUP_CLASS.lower() in classes
+
+
+def recipient_kind_of(entry) -> str:
+    """The kind of recipient (engine/plan.py RECIPIENT_KINDS) of an Exchange recipient the rule
+    took: a group, a resource (room or equipment mailbox), else a person."""
+    if is_group(entry):
+        return 'group'
+    return 'resource' if entry.get('msExchRecipientTypeDetails') in RESOURCE_MAILBOX_TYPES else 'person'
 
 
 def primary_address(entry) -> tuple:
@@ -747,7 +807,7 @@ def mailbox_record(entry, field_map: dict, routing_domain: str) -> SourceRecord:
     return SourceRecord(anchor=anchor, dn=entry.dn, display_name=display, mail=mail,
                         given_name=(entry.get('givenName') or '').strip(), surname=(entry.get('sn') or '').strip(),
                         alias=(entry.get('mailNickname') or ''), routing_address=routing_proxy(entry, routing_domain),
-                        fields=fields, problems=tuple(problems))
+                        fields=fields, problems=tuple(problems), kind=recipient_kind_of(entry))
 
 
 # Users with any trace of Exchange; the kind is decided by ExchangeMailboxRule. objectCategory
@@ -758,29 +818,29 @@ MAILBOX_FILTER = ('(&(objectCategory=person)(objectClass=user)'
 
 def read_exchange_mailboxes(client: LdapClient, bases: list, rule: ExchangeMailboxRule, field_map: dict,
                             routing_domain: str) -> MailboxRead:
-    """Every Exchange mailbox under ``bases`` (subtrees; nested bases are read once)."""
-    attributes = sorted({'objectGUID', 'displayName', 'givenName', 'sn', 'mail',
-                         'proxyAddresses', 'mailNickname', 'msExchRecipientTypeDetails', 'homeMDB',
-                         'msExchHomeServerName', 'msExchHideFromAddressLists', 'userAccountControl',
-                         rule.marker_attribute} | set(field_map.values()))
+    """Every Exchange mailbox under ``bases`` (subtrees; nested bases are read once), and every
+    group that takes mail when the rule reads groups (one more search, GROUP_FILTER)."""
+    attributes = _source_attributes(rule, field_map)
     outermost = [b for b in bases if not any(o != b and dn_is_within(b, o) for o in bases)]
     records, reasons, users, seen = [], {}, 0, set()
     routing_proxies = {}           # lower-case address in the routing domain -> DN of its holder
+    searches = [MAILBOX_FILTER] + ([GROUP_FILTER] if rule.reads_groups else [])
     for base in dict.fromkeys(outermost):
-        for entry in client.search(base, MAILBOX_FILTER, attributes):
-            key = entry.get('objectGUID') or entry.dn.lower()
-            if key in seen:
-                continue
-            seen.add(key)
-            users += 1
-            own = routing_proxy(entry, routing_domain)
-            if own:
-                routing_proxies.setdefault(own.lower(), entry.dn)
-            reason = rule.why_not(entry)
-            if reason:
-                reasons[reason] = reasons.get(reason, 0) + 1
-                continue
-            records.append(mailbox_record(entry, field_map, routing_domain))
+        for search in searches:
+            for entry in client.search(base, search, attributes):
+                key = entry.get('objectGUID') or entry.dn.lower()
+                if key in seen:
+                    continue
+                seen.add(key)
+                users += 1
+                own = routing_proxy(entry, routing_domain)
+                if own:
+                    routing_proxies.setdefault(own.lower(), entry.dn)
+                reason = rule.why_not(entry)
+                if reason:
+                    reasons[reason] = reasons.get(reason, 0) + 1
+                    continue
+                records.append(mailbox_record(entry, field_map, routing_domain))
     if routing_domain:
         records = [_check_derived_routing(r, routing_domain, routing_proxies) for r in records]
     return MailboxRead(records, reasons, users)
@@ -804,6 +864,12 @@ def _check_derived_routing(record: SourceRecord, routing_domain: str, routing_pr
                    f'the mailbox has an address in {routing_domain} (its email address policy), the next run '
                    f'syncs it')
     return replace(record, problems=record.problems + (problem,))
+
+
+def source_filter(rule: ExchangeMailboxRule) -> str:
+    """What a delta run reads as sources: users, and the groups that take mail when the rule
+    reads groups (the same objects as a full read's MAILBOX_FILTER and GROUP_FILTER)."""
+    return f'(|{USER_FILTER}{GROUP_FILTER})' if rule.reads_groups else USER_FILTER
 
 
 # --- the source side, delta runs (engine/delta.py; vendor facts X-4.2, X-4.6) ---
@@ -851,9 +917,9 @@ def delta_obstacle(domain: str, bases: list) -> str:
 
 
 def _source_attributes(rule: ExchangeMailboxRule, field_map: dict) -> list:
-    return sorted({'objectGUID', 'displayName', 'givenName', 'sn', 'mail', 'proxyAddresses', 'mailNickname',
-                   'msExchRecipientTypeDetails', 'homeMDB', 'msExchHomeServerName', 'msExchHideFromAddressLists',
-                   'userAccountControl', rule.marker_attribute} | set(field_map.values()))
+    return sorted({'objectGUID', 'objectClass', 'displayName', 'givenName', 'sn', 'mail', 'proxyAddresses',
+                   'mailNickname', 'msExchRecipientTypeDetails', 'homeMDB', 'msExchHomeServerName',
+                   'msExchHideFromAddressLists', 'userAccountControl', rule.marker_attribute} | set(field_map.values()))
 
 
 def _as_source(entry, bases: list, rule: ExchangeMailboxRule, field_map: dict, routing_domain: str):
@@ -874,7 +940,7 @@ def _checked_routing(client: LdapClient, domain: str, records: dict, routing_dom
     for anchor, record in records.items():
         if record is not None and not record.routing_address and '@' in record.mail:
             derived = f'{local_part(record.mail)}@{routing_domain}'
-            holders = {e.dn: e for e in client.search(domain, f'(&{USER_FILTER}(proxyAddresses=smtp:'
+            holders = {e.dn: e for e in client.search(domain, f'(&(|{USER_FILTER}{GROUP_FILTER})(proxyAddresses=smtp:'
                                                       f'{escape_filter_value(derived)}))', ['proxyAddresses'])}
             own = {dn: routing_proxy(e, routing_domain) for dn, e in holders.items()}
             holder = next((dn for dn, address in sorted(own.items()) if address.lower() == derived.lower()), None)
@@ -965,7 +1031,8 @@ def read_changed_mailboxes(client: LdapClient, domain: str, bases: list, rule: E
     and AD says nothing, it just returns none)."""
     changed: dict = {}
     users = 0
-    for entry in client.search(domain, f'(&{USER_FILTER}(uSNChanged>={usn + 1}))', _source_attributes(rule, field_map)):
+    for entry in client.search(domain, f'(&{source_filter(rule)}(uSNChanged>={usn + 1}))',
+                               _source_attributes(rule, field_map)):
         users += 1
         anchor, record = _as_source(entry, bases, rule, field_map, routing_domain)
         if anchor:
@@ -975,7 +1042,7 @@ def read_changed_mailboxes(client: LdapClient, domain: str, bases: list, rule: E
         deleted = read_deleted_anchors(client, deletions, usn)
     else:
         present = set()
-        for entry in client.search(domain, USER_FILTER, ['objectGUID']):
+        for entry in client.search(domain, source_filter(rule), ['objectGUID']):
             guid = entry.get('objectGUID')
             if isinstance(guid, bytes) and len(guid) == 16:
                 present.add(guid_to_string(guid))
@@ -998,7 +1065,8 @@ def read_mailboxes_by_anchor(client: LdapClient, domain: str, bases: list, rule:
             terms.append('(objectGUID=' + ''.join(f'\\{b:02x}' for b in raw) + ')')
         if not terms:
             continue
-        for entry in client.search(domain, f'(&{USER_FILTER}(|{"".join(terms)}))', _source_attributes(rule, field_map)):
+        for entry in client.search(domain, f'(&{source_filter(rule)}(|{"".join(terms)}))',
+                                   _source_attributes(rule, field_map)):
             anchor, record = _as_source(entry, bases, rule, field_map, routing_domain)
             if anchor in found:
                 found[anchor] = record

@@ -30,8 +30,11 @@ from ..directory.settings import ConnectionSettings
 from ..engine.marker import identity_name
 from ..engine.delta import (
     DEFAULT_FULL_EVERY, DeltaRun, DeltaSources, Watermark, fingerprint, full_run_reason, parse_duration)
-from ..engine.plan import Plan
-from .base import Direction, Site, SetupError, SyncOptions, records_given, skipped_referrals
+from ..engine.plan import RECIPIENT_KINDS, Plan
+from .base import Direction, Site, SetupError, SyncOptions, kind_counts, records_given, skipped_referrals
+
+# The kinds of recipient Exchange has (engine/plan.py RECIPIENT_KINDS): a mail-in database is Domino's only.
+EXCHANGE_KINDS = ('person', 'group', 'resource')
 
 
 @dataclass(frozen=True)
@@ -44,6 +47,7 @@ class ExchangeToDominoOptions(SyncOptions):
     include_disabled: bool = True
     maintain_groups: bool = True
     instance: str | None = None                  # the sync's identity in the marker
+    kinds: tuple = RECIPIENT_KINDS               # the kinds of Exchange recipient that become Persons
 
     @property
     def identity(self) -> str:
@@ -74,6 +78,7 @@ class ExchangeToDominoOptions(SyncOptions):
         return fingerprint({
             'bases': sorted(b.lower() for b in bases),
             'rule': [sorted(self.mailbox_types), self.include_hidden, self.include_disabled],
+            'kinds': sorted(self.read_kinds),
             'fields': self.fields('domino'),
             'marker': [self.marker_prefix, self.ad_marker_attribute, self.domino_marker_attribute, self.identity],
             'domains': [self.shared_domain, list(self.routed), self.exchange_routing_domain],
@@ -86,7 +91,12 @@ class ExchangeToDominoOptions(SyncOptions):
         """Which AD users are the mailboxes to sync (ad_mailbox_info reads with the same rule)."""
         return ExchangeMailboxRule(kinds=tuple(self.mailbox_types), include_hidden=self.include_hidden,
                                    include_disabled=self.include_disabled, marker_attribute=self.ad_marker_attribute,
-                                   marker_prefix=self.marker_prefix)
+                                   marker_prefix=self.marker_prefix, recipient_kinds=self.read_kinds)
+
+    @property
+    def read_kinds(self) -> tuple:
+        """The kinds of recipient this direction reads: ``kinds`` less 'mailin' (Exchange has none)."""
+        return tuple(k for k in EXCHANGE_KINDS if k in (self.kinds or ()))
 
 
 @dataclass
@@ -98,7 +108,8 @@ def read_exchange_mailboxes_of(options: ExchangeToDominoOptions) -> tuple:
     """The Exchange mailboxes, from ``records`` or read from AD (a worker thread)."""
     given = records_given(options)
     if given is not None:
-        return given
+        records = [r for r in given[0] if r.kind in options.read_kinds]
+        return records, dict(given[1], kinds=kind_counts(records, options.read_kinds))
     with open_directory('ad', options.ad) as client:
         domain = client.root_dse().entry.get('defaultNamingContext')
         bases = options.ad['mailbox_bases'] or [domain]
@@ -127,8 +138,11 @@ def read_exchange_mailboxes_of(options: ExchangeToDominoOptions) -> tuple:
         read = read_exchange_mailboxes(client, bases, options.mailbox_rule(), options.fields('domino'),
                                        options.exchange_routing_domain)
         settings, referrals = client.settings, skipped_referrals(client)
+    kinds = kind_counts(read.records, options.read_kinds)
+    # mailboxes: persons and resources (room and equipment mailboxes), as before groups were read.
     info = {'directory': 'ad', 'server': settings.server, 'bases': bases, 'skipped_referrals': referrals,
-            'mailboxes': len(read.records), 'users': read.entries, 'not_mailboxes': read.not_mailboxes}
+            'mailboxes': kinds.get('person', 0) + kinds.get('resource', 0), 'kinds': kinds, 'users': read.entries,
+            'not_mailboxes': read.not_mailboxes}
     if run is not None:
         info.update(run=run.as_dict(), _delta_run=run)
     return read.records, info
