@@ -9,6 +9,7 @@ import uuid
 
 import pytest
 from coexist_lab import lab as lab_control
+import lab_helpers
 from lab_helpers import dump_both, expected_creates, ldap3_admin, manifest
 from test_ldap_client_throwaway import NoPagingSlapd, PlainSlapd, _people, _settings
 
@@ -58,6 +59,13 @@ def test_validate_passes_on_the_lab_and_writes_nothing(seeded, run_playbook, tmp
     planned = report['planned']
     creates = expected_creates(seeded)
     assert {direction: planned[direction]['create'] for direction in creates} == creates
+    # and counts each kind of recipient read, Exchange's groups and rooms included (issue 18)
+    ad = manifest(seeded, 'ad')['categories']
+    resources = len(ad['room_mailboxes']) + len(ad['equipment_mailboxes'])
+    sources = lab_helpers.exchange_sources(seeded)
+    groups = len(sources) - sum(len(ad[c]) for c in lab_helpers.EXCHANGE_DEFAULT_KINDS)
+    assert planned['exchange_to_domino']['kinds'] == {'person': len(sources) - groups - resources, 'group': groups,
+                                                      'resource': resources}
     assert 'PASS  AD: the sync account may create contacts there' in out
 
 
