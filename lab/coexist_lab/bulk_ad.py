@@ -231,13 +231,16 @@ def seed_bulk(ad: SambaAD, count: int, method: str = 'auto', connections: int = 
         shutil.rmtree(backup, ignore_errors=True)
 
 
-def bulk_changes(count: int, changed: int) -> list[dict]:
+def bulk_changes(count: int, changed: int, offset: int = 0) -> list[dict]:
     """A deterministic change set over ``changed`` of the ``count`` bulk mailboxes, spread evenly:
     one third new title, one third renamed (modrdn: a married name appended to the surname, so
     cn, sn and displayName change), one third a new primary SMTP address (mail and the SMTP:
-    proxy; the old address stays as a secondary smtp: proxy, as Exchange keeps it)."""
+    proxy; the old address stays as a secondary smtp: proxy, as Exchange keeps it). ``offset``
+    starts the spread that many mailboxes later: another change set, for a lab that already
+    holds the first one (its renamed mailboxes are gone from their DNs)."""
     changes = []
-    for kind, dn, attrs, parent in spread_changes(bulk_mailboxes(count), changed):
+    entries = bulk_mailboxes(count)
+    for kind, dn, attrs, parent in spread_changes(entries[offset:] + entries[:offset], changed):
         if kind == 'title':
             changes.append({'kind': kind, 'dn': dn, 'title': 'Senior ' + attrs['title'][0]})
         elif kind == 'rename':
