@@ -8,7 +8,8 @@
 #   ansible-lint (production profile, offline), antsibull-changelog lint,
 #   ansible-builder introspect (the execution-environment dependencies),
 #   ansible-builder create (the AWX execution environment's build context, offline).
-# Fails if any step fails, and if pytest ran no test.
+# Fails if any step fails, and if pytest ran no test. Bootstrap and the fresh root stop the run at
+# once; from pytest on, every check runs and the end names each one that failed.
 set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$ROOT"
@@ -55,39 +56,56 @@ else
     bash scripts/fresh-root-demo.sh
 fi
 
+# From here on every check runs even when one before it failed, and the run fails at the end
+# naming each failed check: one CI run shows every finding (a sanity failure once hid an
+# ansible-lint finding until the next run).
+failed=()
+check() {   # check NAME COMMAND...: run it with set -e in a subshell, note a failure, go on
+    local name=$1 rc
+    shift
+    set +e
+    (set -e; "$@")
+    rc=$?
+    set -e
+    if ((rc != 0)); then failed+=("$name (exit $rc)"); fi
+    return 0
+}
+
 step "pytest (unit + integration on the lab)"
-# pytest exits 5 when it collected no test: set -e turns that into a failed run.
+# pytest exits 5 when it collected no test: that counts as a failed check.
 # --durations: the slowest tests listed, so the CI budget (40 min) is watched where it goes.
-.venv/bin/pytest -p no:cacheprovider --durations=25 "$@"
+check pytest .venv/bin/pytest -p no:cacheprovider --durations=25 "$@"
 
 step "ansible-test sanity (ansible-core in .venv; ran in the background)"
 sanity=0
 wait "$SANITY_PID" || sanity=$?
 cat "$SANITY_DIR/current.log"
-# The newest line runs only once the first passed: a failure of the first ends the subshell.
-if [[ ! -e $SANITY_DIR/newest.log ]]; then exit 1; fi
-
 step "ansible-test sanity (the newest ansible-core release; ran in the background)"
-cat "$SANITY_DIR/newest.log"
+# The newest line runs only once the first passed: a failure of the first ends the subshell.
+if [[ -e $SANITY_DIR/newest.log ]]; then cat "$SANITY_DIR/newest.log"; else echo "(not run: the first failed)"; fi
 if ((sanity == 3)) && [[ "${CI:-}" != true ]]; then
     echo "(not run on this machine; CI runs it)"
-elif ((sanity != 0)); then
-    exit "$sanity"
+elif ((sanity != 0)) || [[ ! -e $SANITY_DIR/newest.log ]]; then
+    failed+=("ansible-test sanity (exit $sanity)")
 fi
 
 step "ansible-lint (production profile, offline)"
-# The playbooks' syntax check resolves coexist.domino_exchange: offline, point it at this tree.
-LINT_ROOT="$(mktemp -d)"
-mkdir -p "$LINT_ROOT/ansible_collections/coexist"
-ln -s "$ROOT" "$LINT_ROOT/ansible_collections/coexist/domino_exchange"
-ANSIBLE_COLLECTIONS_PATH="$LINT_ROOT" PATH="$ROOT/.venv/bin:$PATH" ansible-lint --offline
-rm -rf "$LINT_ROOT"
+lint() {
+    # The playbooks' syntax check resolves coexist.domino_exchange: offline, point it at this tree.
+    LINT_ROOT="$(mktemp -d)"
+    mkdir -p "$LINT_ROOT/ansible_collections/coexist"
+    ln -s "$ROOT" "$LINT_ROOT/ansible_collections/coexist/domino_exchange"
+    trap 'rm -rf "$LINT_ROOT"' EXIT
+    ANSIBLE_COLLECTIONS_PATH="$LINT_ROOT" PATH="$ROOT/.venv/bin:$PATH" ansible-lint --offline
+}
+check ansible-lint lint
 
 step "antsibull-changelog lint"
-.venv/bin/antsibull-changelog lint
+check antsibull-changelog .venv/bin/antsibull-changelog lint
 
 step "ansible-builder introspect"
-BUILDER_ROOT="$(mktemp -d)"   # removed by cleanup (the EXIT trap above)
+BUILDER_ROOT="$(mktemp -d)"   # removed by cleanup (the EXIT trap above); made here, not in the check's subshell
+builder_checks() {
 mkdir -p "$BUILDER_ROOT/ansible_collections/coexist"
 ln -s "$ROOT" "$BUILDER_ROOT/ansible_collections/coexist/domino_exchange"
 .venv/bin/ansible-builder introspect --sanitize "$BUILDER_ROOT" | tee "$BUILDER_ROOT/introspect.txt"
@@ -132,5 +150,11 @@ grep -q 'python-ldap' "$EE_ROOT/introspect.txt"
 echo "ansible-builder create: Containerfile ($(grep -c '^FROM' "$CONTEXT/Containerfile") stages," \
   "$(sed -n 's/^ARG EE_BASE_IMAGE="\(.*\)"/\1/p' "$CONTEXT/Containerfile")) and" \
   "_build/collections/$(basename "$TARBALL") ($(du -k "$TARBALL" | cut -f1) KiB), installable offline"
+}
+check ansible-builder builder_checks
 
+if ((${#failed[@]})); then
+    step "FAILED: $(IFS=';'; echo "${failed[*]}")"
+    exit 1
+fi
 step "all checks passed"
