@@ -157,7 +157,8 @@ options:
     default: merge
   kinds:
     description:
-      - The kinds of Domino recipient that become contacts (C(coexist_sync_kinds)).
+      - The kinds of Domino recipient that become contacts (playbook variable
+        C(coexist_domino_to_exchange_kinds), else C(coexist_sync_kinds)).
       - V(person), the mailboxes (Person documents, as before).
       - V(group), Multi-purpose and Mail only groups (and groups without a type) with an Internet
         address in the routed domains; their members are never copied, Domino expands the group.

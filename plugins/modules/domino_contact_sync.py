@@ -111,8 +111,9 @@ options:
     default: adminDescription
   kinds:
     description:
-      - The kinds of Exchange recipient that become forwarding Persons (C(coexist_sync_kinds), shared
-        with M(coexist.domino_exchange.ad_contact_sync)).
+      - The kinds of Exchange recipient that become forwarding Persons (playbook variable
+        C(coexist_exchange_to_domino_kinds), else C(coexist_sync_kinds), which
+        M(coexist.domino_exchange.ad_contact_sync) shares).
       - V(person), the mailboxes O(mailbox_types) takes, rooms and equipment excepted.
       - V(resource), room and equipment mailboxes (when O(mailbox_types) takes them).
       - V(group), mail-enabled distribution and security groups, room lists and dynamic distribution

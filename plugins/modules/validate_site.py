@@ -67,12 +67,27 @@ options:
     default: []
   kinds:
     description:
-      - The kinds of recipient the syncs read (C(coexist_sync_kinds)), in both directions; the planned
-        size counts the sources of each kind, so a site sees a kind it expected and does not have.
+      - The kinds of recipient the syncs read (C(coexist_sync_kinds)), in both directions unless
+        O(domino_to_exchange_kinds) or O(exchange_to_domino_kinds) is given; the planned size counts
+        the sources of each kind, so a site sees a kind it expected and does not have.
     type: list
     elements: str
     choices: [person, group, mailin, resource]
     default: [person, group, mailin, resource]
+  domino_to_exchange_kinds:
+    description:
+      - The kinds of recipient C(domino_to_exchange) reads (C(coexist_domino_to_exchange_kinds)), when
+        that direction has its own; not given, O(kinds).
+    type: list
+    elements: str
+    choices: [person, group, mailin, resource]
+  exchange_to_domino_kinds:
+    description:
+      - The kinds of recipient C(exchange_to_domino) reads (C(coexist_exchange_to_domino_kinds)), when
+        that direction has its own; not given, O(kinds). V(mailin) is Domino's only and ignored here.
+    type: list
+    elements: str
+    choices: [person, group, mailin, resource]
   domino_routing_domain:
     description: C(coexist_domino_routing_domain).
     type: str
@@ -248,6 +263,7 @@ from ..module_utils.directions.prepare import DIRECTIONS, prepare
 from ..module_utils.directory.errors import DirectoryError
 from ..module_utils.module.coexist_module import CoexistModule
 from ..module_utils.module.options import EXCHANGE_MAILBOX_OPTIONS, shared_options
+from ..module_utils.engine.plan import RECIPIENT_KINDS
 from ..module_utils.engine.report import write_text_atomically
 from ..module_utils.engine.run import SYNC_OPTIONS
 from ..module_utils.validate.checks import Check, FAIL, WARN, read_only, run_checks, table
@@ -255,11 +271,19 @@ from ..module_utils.validate.checks import Check, FAIL, WARN, read_only, run_che
 PLAN_COUNTS = ('sources', 'managed', 'create', 'update', 'rename', 'delete', 'conflict', 'skip')
 
 
+def direction_kinds(p: dict, name: str) -> list:
+    """The kinds direction ``name`` reads: its own set when the playbook gives one
+    (coexist_<direction>_kinds), else the shared one (coexist_sync_kinds), as the sync playbooks
+    hand them to each direction's sync module."""
+    own = p.get(f'{name}_kinds')
+    return p['kinds'] if own is None else own
+
+
 def direction_options(p: dict, name: str):
     """The options the sync module of direction ``name`` would get from the same playbook variables."""
     # read_only: every connection the planning opens refuses writes before sending them.
     return DIRECTIONS[name].options(dict(p, ad=read_only(p['ad']), domino=read_only(p['domino']), records=None,
-                                         report_dir=None))
+                                         report_dir=None, kinds=direction_kinds(p, name)))
 
 
 def plan_sizes(p: dict) -> tuple:
@@ -308,6 +332,8 @@ def main():
         'max_delete_percent': dict(SYNC_OPTIONS['max_delete_percent']),
         'report_dir': {'type': 'path'},
     })
+    for direction in DIRECTIONS:
+        spec[f'{direction}_kinds'] = {'type': 'list', 'elements': 'str', 'choices': list(RECIPIENT_KINDS)}
     spec.update(shared_options('routed_domains', 'exchange_routing_domain', 'attribute_map', 'mailbox_mail_systems',
                                'contact_mail_system', 'ad_marker_attribute', 'domino_marker_attribute', 'marker_prefix',
                                'kinds', 'msexch_version', old_names=('mailbox_mail_systems', 'contact_mail_system')))

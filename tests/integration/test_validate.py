@@ -37,7 +37,12 @@ def line(report: dict, check: str) -> dict:
 
 def test_validate_passes_on_the_lab_and_writes_nothing(seeded, run_playbook, tmp_path):
     before = dump_both(seeded)
-    rc, report, out = validate(run_playbook, tmp_path, {'coexist_last_hop': 'domino'})
+    # Each direction's own kinds win over the shared set (issue 18): with coexist_sync_kinds
+    # [person] alone, both directions would plan persons only and the counts below would differ.
+    rc, report, out = validate(run_playbook, tmp_path, {
+        'coexist_last_hop': 'domino', 'coexist_sync_kinds': ['person'],
+        'coexist_domino_to_exchange_kinds': ['person', 'group', 'mailin', 'resource'],
+        'coexist_exchange_to_domino_kinds': ['person', 'group', 'resource']})
     assert rc == 0, out
     assert dump_both(seeded) == before
     # the lab's Domino holds what a real one returns and the syncs skip (issue 13): mailboxes whose
@@ -64,6 +69,7 @@ def test_validate_passes_on_the_lab_and_writes_nothing(seeded, run_playbook, tmp
     resources = len(ad['room_mailboxes']) + len(ad['equipment_mailboxes'])
     sources = lab_helpers.exchange_sources(seeded)
     groups = len(sources) - sum(len(ad[c]) for c in lab_helpers.EXCHANGE_DEFAULT_KINDS)
+    assert set(planned['domino_to_exchange']['kinds']) == {'person', 'group', 'mailin', 'resource'}
     assert planned['exchange_to_domino']['kinds'] == {'person': len(sources) - groups - resources, 'group': groups,
                                                       'resource': resources}
     assert 'PASS  AD: the sync account may create contacts there' in out
