@@ -129,10 +129,11 @@ def summary(ad) -> list[str]:
     try:
         attrs = ['objectClass', 'objectGUID', 'msExchRecipientTypeDetails', 'homeMDB',
                  'msExchHomeServerName', 'mailNickname', 'userAccountControl',
-                 'msExchHideFromAddressLists', 'adminDescription']
+                 'msExchHideFromAddressLists', 'adminDescription', 'proxyAddresses']
         counts: dict[str, int] = {}
         for base in (MAILBOX_OU, OTHER_USERS_OU, EXTERNAL_CONTACTS_OU):
-            for dn, entry in paged_search(conn, base, '(|(objectClass=user)(objectClass=contact)(objectClass=group))', attrs):
+            for dn, entry in paged_search(conn, base, '(|(objectClass=user)(objectClass=contact)(objectClass=group)'
+                                                      '(objectClass=msExchDynamicDistributionList))', attrs):
                 cat = categorise(entry, outside_bases=(base == OTHER_USERS_OU))
                 counts[cat] = counts.get(cat, 0) + 1
         # Owned: a contact carrying an adminDescription marker that is not the foreign one
@@ -166,7 +167,10 @@ def summary(ad) -> list[str]:
         f'AD {REALM} on {FQDN} ({"running" if ad.running() else "stopped"}): '
         f'{total} recipients and users in the seeded OUs',
         'Exchange mailboxes (OU=Exchange Users): ' + ', '.join(f'{c(k)} {label}' for label, k in kinds),
-        f'Other recipients: {c("mail_users")} mail users, {c("mail_groups")} mail-enabled groups, '
+        f'Groups: {c("mail_groups")} distribution, {c("mail_security_groups")} mail-enabled security, '
+        f'{c("dynamic_groups")} dynamic, {c("groups_skipped")} without a proxy in the routing domain, '
+        f'{c("groups_not_read")} hidden or without mail (a group sharing a mailbox\'s address counts as distribution)',
+        f'Other recipients: {c("mail_users")} mail users, '
         f'{c("users_without_mailbox")} users without mailbox, '
         f'{c("mailboxes_outside_bases")} mailboxes in OU=Other Users, '
         f'{c("mail_contacts")} mail contacts in OU=External Contacts'
@@ -538,12 +542,26 @@ def _ascii(text: str) -> str:
     return ''.join(ch for ch in folded.lower() if ch.isalnum() or ch in '.-') or 'x'
 
 
+def _group_category(entry: dict, classes: set) -> str:
+    """The seed category of a group, as the manifest has it (the collision group, which only a
+    comparison with the mailboxes tells, counts as a distribution group)."""
+    hidden = (attr_str(entry, 'msExchHideFromAddressLists') or '').upper() == 'TRUE'
+    if hidden or not attr_str(entry, 'mailNickname'):
+        return 'groups_not_read'
+    if not any(p.lower().endswith('@' + common.EXCHANGE_ROUTING_DOMAIN) for p in attr_strs(entry, 'proxyAddresses')):
+        return 'groups_skipped'
+    if 'msexchdynamicdistributionlist' in classes:
+        return 'dynamic_groups'
+    rtd = attr_str(entry, 'msExchRecipientTypeDetails')
+    return 'mail_security_groups' if rtd == str(RTD['security']) else 'mail_groups'
+
+
 def categorise(entry: dict, outside_bases: bool = False) -> str:
     """The seed category an entry falls in, judged from its attributes alone."""
     classes = {c.lower() for c in attr_strs(entry, 'objectClass')}
     rtd = attr_str(entry, 'msExchRecipientTypeDetails')
-    if 'group' in classes:
-        return 'mail_groups' if attr_str(entry, 'mailNickname') else 'other'
+    if 'group' in classes or 'msexchdynamicdistributionlist' in classes:
+        return _group_category(entry, classes)
     if 'contact' in classes:
         return 'mail_contacts' if rtd == str(RTD['contact']) else 'other'
     if 'user' not in classes:
