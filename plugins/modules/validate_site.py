@@ -276,14 +276,16 @@ def direction_kinds(p: dict, name: str) -> list:
     (coexist_<direction>_kinds), else the shared one (coexist_sync_kinds), as the sync playbooks
     hand them to each direction's sync module."""
     own = p.get(f'{name}_kinds')
-    return p['kinds'] if own is None else own
+    return p.get('kinds') if own is None else own
 
 
 def direction_options(p: dict, name: str):
     """The options the sync module of direction ``name`` would get from the same playbook variables."""
     # read_only: every connection the planning opens refuses writes before sending them.
-    return DIRECTIONS[name].options(dict(p, ad=read_only(p['ad']), domino=read_only(p['domino']), records=None,
-                                         report_dir=None, kinds=direction_kinds(p, name)))
+    given = dict(p, ad=read_only(p['ad']), domino=read_only(p['domino']), records=None, report_dir=None)
+    if direction_kinds(p, name) is not None:
+        given['kinds'] = direction_kinds(p, name)
+    return DIRECTIONS[name].options(given)
 
 
 def plan_sizes(p: dict) -> tuple:
