@@ -22,7 +22,10 @@ description:
   - AD - the Exchange schema attributes; the Exchange organisation and its address lists; the
     contacts OU and the sync account's effective rights there; the Global Catalog when
     configured; and (O(scope=full)) the Exchange routing in the configuration partition (accepted
-    domains, send connectors) against O(last_hop) when given.
+    domains, send connectors) against O(last_hop) when given, and, when C(exchange_to_domino)
+    reads groups, whether the sync account sees dynamic distribution groups (the class in the
+    schema, its default security descriptor, the objects seen under the mailbox bases); it warns
+    when it sees none and the class's default gives authenticated users no read.
   - With O(plan=true) (and O(scope=full)) both directions are also read and planned, nothing
     written, to show the size of the first sync.
   - Read-only by construction - the probes reach the directories through an object that has no

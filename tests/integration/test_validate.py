@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import uuid
 
+import ldap3
 import pytest
 from coexist_lab import lab as lab_control
 import lab_helpers
@@ -18,6 +19,8 @@ from ansible_collections.coexist.domino_exchange.plugins.module_utils.directory.
 from ansible_collections.coexist.domino_exchange.plugins.module_utils.directory.read_only import ReadOnlyDirectory
 from ansible_collections.coexist.domino_exchange.plugins.module_utils.validate.checks import (
     DOMINO_NEEDED, check_domino_schema, check_root_dse)
+from ansible_collections.coexist.domino_exchange.plugins.module_utils.validate.dynamic_groups import (
+    CHECK as DYNAMIC_CHECK)
 
 
 def validate(run_playbook, tmp_path, overrides=None):
@@ -73,6 +76,9 @@ def test_validate_passes_on_the_lab_and_writes_nothing(seeded, run_playbook, tmp
     assert planned['exchange_to_domino']['kinds'] == {'person': len(sources) - groups - resources, 'group': groups,
                                                       'resource': resources}
     assert 'PASS  AD: the sync account may create contacts there' in out
+    # the lab's dynamic group class lets authenticated users read (issue 18, vendor facts X-9)
+    dynamic = line(report, DYNAMIC_CHECK)
+    assert dynamic['status'] == 'pass' and dynamic['found'].startswith('1 seen, each with its mailNickname'), dynamic
 
 
 def test_a_missing_contacts_base_fails_and_the_sync_preflight_stops(seeded, run_playbook, tmp_path):
@@ -108,7 +114,22 @@ def test_routing_that_contradicts_the_last_hop_is_a_warning(seeded, run_playbook
 
 
 def test_routing_not_configured_at_all_is_a_warning(seeded, run_playbook, tmp_path):
+    """Routing gone; in the same run (one validate run for both), a site whose dynamic distribution
+    group class gives authenticated users no read (vendor facts X-9): its admins change the class's
+    default security descriptor, the dynamic group is made again and the sync account no longer
+    sees it. validate warns instead of reporting an empty count as fine."""
     ad = ldap3_admin(seeded, 'ad')
+    schema_class = f'CN=ms-Exch-Dynamic-Distribution-List,CN=Schema,CN=Configuration,{seeded["ad"]["base_dn"]}'
+    assert ad.modify(schema_class, {'defaultSecurityDescriptor': [(ldap3.MODIFY_REPLACE, [
+        'D:(A;;RPWPCRCCDCLCLORCWOWDSDDTSW;;;DA)(A;;RPWPCRCCDCLCLORCWOWDSDDTSW;;;SY)'])]})
+    (dynamic,) = manifest(seeded, 'ad')['categories']['dynamic_groups']
+    ad.search(dynamic['dn'], '(objectClass=*)', search_scope=ldap3.BASE, attributes=[
+        'displayName', 'mail', 'mailNickname', 'proxyAddresses', 'legacyExchangeDN', 'msExchRecipientTypeDetails',
+        'msExchRecipientDisplayType', 'msExchVersion', 'msExchDynamicDLBaseDN', 'msExchDynamicDLFilter',
+        'showInAddressBook'])
+    attributes = {k: v for k, v in ad.entries[0].entry_attributes_as_dict.items() if v}
+    assert ad.delete(dynamic['dn'])
+    assert ad.add(dynamic['dn'], ['top', 'msExchDynamicDistributionList'], attributes)
     org = f'CN=Example Corp,CN=Microsoft Exchange,CN=Services,CN=Configuration,{seeded["ad"]["base_dn"]}'
     ad.search(org, '(|(objectClass=msExchAcceptedDomain)(objectClass=msExchRoutingSMTPConnector))',
               attributes=['1.1'])
@@ -120,6 +141,16 @@ def test_routing_not_configured_at_all_is_a_warning(seeded, run_playbook, tmp_pa
     assert rc == 0, out
     assert line(report, 'Exchange routing')['status'] == 'warn'
     assert 'no accepted domain and no send connector' in line(report, 'Exchange routing')['found']
+    hidden = line(report, DYNAMIC_CHECK)
+    assert hidden['status'] == 'warn', hidden
+    assert hidden['found'].startswith('none seen, and its default security descriptor gives authenticated users '
+                                      'no read'), hidden
+    assert 'Get-DynamicDistributionGroup' in hidden['todo']
+    # and the sync would indeed plan without it: one group fewer than the lab's
+    ad_categories = manifest(seeded, 'ad')['categories']
+    sources = lab_helpers.exchange_sources(seeded)
+    groups = len(sources) - sum(len(ad_categories[c]) for c in lab_helpers.EXCHANGE_DEFAULT_KINDS)
+    assert report['planned']['exchange_to_domino']['kinds']['group'] == groups - 1
 
 
 def test_a_schema_without_dominos_attributes_fails(tmp_path):

@@ -34,7 +34,9 @@ from ..directory.connection import connect, connection_settings
 from ..directory.dn import dn_key, escape_filter_value
 from ..directory.errors import DirectoryError
 from ..directory.read_only import ReadOnlyDirectory
+from ..engine.plan import RECIPIENT_KINDS
 from ..routing.design import address_space_covers
+from . import dynamic_groups
 
 PASS, WARN, FAIL, INFO = 'pass', 'warn', 'fail', 'info'
 
@@ -497,6 +499,11 @@ def check_delta_deletions(directory: ReadOnlyDirectory) -> list:
                   'right named, on the domain of the mailbox bases')]
 
 
+def check_dynamic_groups(directory: ReadOnlyDirectory, bases: t.Sequence[str]) -> list:
+    """Whether the DC shows dynamic distribution groups to the sync account (dynamic_groups.py)."""
+    return [Check(*dynamic_groups.probe(directory, bases))]
+
+
 def check_global_catalog(settings) -> list:
     if settings is None:
         return [Check(INFO, '', 'AD: Global Catalog', 'not configured: addresses are unique in the domain read')]
@@ -659,6 +666,12 @@ def run_checks(p: dict, full: bool, directions: t.Sequence[str] = ('domino_to_ex
                            p.get('supersede') or 'merge')
             if e2d:
                 _probe(checks, 'AD: deletions for delta runs', server, check_delta_deletions, ad)
+            # exchange_to_domino's own kinds when given, else the shared ones (validate_site.direction_kinds)
+            e2d_kinds = p.get('exchange_to_domino_kinds')
+            e2d_kinds = e2d_kinds if e2d_kinds is not None else p.get('kinds', RECIPIENT_KINDS)
+            if e2d and full and 'group' in e2d_kinds:
+                _probe(checks, dynamic_groups.CHECK, server, check_dynamic_groups, ad,
+                       p['ad'].get('mailbox_bases') or [ad.root_dse().entry.get('defaultNamingContext')])
             gc = p['ad'].get('global_catalog')
             checks += check_global_catalog(connection_settings('ad', p['ad'], server=gc, read_only=True) if gc else None)
             if full:
