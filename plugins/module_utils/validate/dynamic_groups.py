@@ -18,8 +18,8 @@ Person for them: the search returns nothing, exactly as on a site that has none.
 
 With the sync account's rights only, the probe tells the two apart as far as the directory lets
 it: the schema says whether the class exists at all; the class's ``defaultSecurityDescriptor``
-(readable by any authenticated user, the schema's own descriptor) says whether new objects of the
-class let every authenticated account read them; the count of objects the account sees, and of
+(an ordinary account reads the schema [inferred]; unreadable, it counts as unknown) says whether
+new objects of the class let every authenticated account read them; the count of objects the account sees, and of
 those whose ``mailNickname`` it can read (the sync's filter needs it), says what it does see. It
 never says PASS when it cannot tell: none seen under a default that gives no read is a warning.
 """
