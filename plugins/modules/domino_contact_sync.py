@@ -272,10 +272,12 @@ guard:
 timings:
   description:
     - Seconds per phase (read, the three reads running side by side; plan; apply; report; total)
-      and the peak memory of the module process in MB.
+      and the peak memory of the module process in MB; under C(cpu) the module process's CPU
+      seconds for the same phases (all its threads).
   returned: always
   type: dict
-  sample: {read: 0.4, plan: 0.05, apply: 0.8, report: 0.03, total: 1.3, peak_rss_mb: 58.2}
+  sample: {read: 0.4, plan: 0.05, apply: 0.8, report: 0.03, total: 1.3, peak_rss_mb: 58.2,
+           cpu: {read: 0.3, plan: 0.05, apply: 0.2, report: 0.03, total: 0.6}}
 pending:
   description:
     - Writes the write budget (O(max_writes)) left for the next run; 0 when the run did the whole

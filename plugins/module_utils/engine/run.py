@@ -63,22 +63,29 @@ def marked_outside_message(outside: list, marker_attribute: str, marker_prefix: 
 
 
 class Stopwatch:
-    """Seconds per phase of a run, for the result and the benchmarks."""
+    """Seconds per phase of a run, for the result and the benchmarks: wall time, and the module
+    process's CPU time (``cpu``: all its threads), which a shared or throttled host does not
+    stretch the way it stretches wall time (the benchmarks judge the plan's growth on it)."""
 
     def __init__(self):
         self.started = time.monotonic()
         self.last = self.started
+        self.cpu_started = time.process_time()
+        self.cpu_last = self.cpu_started
         self.phases: dict = {}
+        self.cpu: dict = {}
 
     def lap(self, phase: str) -> None:
-        now = time.monotonic()
+        now, cpu = time.monotonic(), time.process_time()
         self.phases[phase] = round(self.phases.get(phase, 0) + now - self.last, 3)
-        self.last = now
+        self.cpu[phase] = round(self.cpu.get(phase, 0) + cpu - self.cpu_last, 3)
+        self.last, self.cpu_last = now, cpu
 
     def as_dict(self) -> dict:
         # ru_maxrss is in KiB on Linux: the module process's peak memory so far.
         peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-        return dict(self.phases, total=round(time.monotonic() - self.started, 3), peak_rss_mb=round(peak, 1))
+        cpu = dict(self.cpu, total=round(time.process_time() - self.cpu_started, 3))
+        return dict(self.phases, total=round(time.monotonic() - self.started, 3), peak_rss_mb=round(peak, 1), cpu=cpu)
 
 
 @dataclass
