@@ -91,6 +91,25 @@ options:
     type: list
     elements: str
     choices: [person, group, mailin, resource]
+  kind_ous:
+    description:
+      - The OU of each kind of recipient in AD (C(coexist_kind_ous), see
+        M(coexist.domino_exchange.ad_contact_sync)); each one named is checked as O(ad.contacts_ou) is
+        (it exists, the sync account may create contacts there and write their attributes).
+    type: dict
+    suboptions:
+      person:
+        description: The OU of the mailboxes' contacts.
+        type: str
+      group:
+        description: The OU of the Domino groups' contacts.
+        type: str
+      mailin:
+        description: The OU of the mail-in databases' contacts.
+        type: str
+      resource:
+        description: The OU of the rooms' and equipment's contacts.
+        type: str
   domino_routing_domain:
     description: C(coexist_domino_routing_domain).
     type: str
@@ -341,7 +360,7 @@ def main():
         spec[f'{direction}_kinds'] = {'type': 'list', 'elements': 'str', 'choices': list(RECIPIENT_KINDS)}
     spec.update(shared_options('routed_domains', 'exchange_routing_domain', 'attribute_map', 'mailbox_mail_systems',
                                'contact_mail_system', 'ad_marker_attribute', 'domino_marker_attribute', 'marker_prefix',
-                               'kinds', 'msexch_version', old_names=('mailbox_mail_systems', 'contact_mail_system')))
+                               'kinds', 'kind_ous', 'msexch_version', old_names=('mailbox_mail_systems', 'contact_mail_system')))
     cm = CoexistModule(argument_spec=spec, supports_check_mode=True)
     p = cm.params
     full = p['scope'] == 'full'

@@ -46,7 +46,7 @@ from dataclasses import dataclass, field, replace
 from ..engine.addresses import address_problem, domain_of, in_domain, is_valid_alias, local_part
 from ..directory.client import LdapClient, request_control
 from ..directory.errors import DirectoryError
-from ..directory.dn import dn_is_within, dn_key, escape_filter_value, normalize_dn, parse_dn
+from ..directory.dn import dn_is_within, dn_key, escape_filter_value, normalize_dn, parse_dn, rdn
 from ..engine.delta import DEFAULT_TOMBSTONE_DAYS, DcState
 from ..engine.marker import DEFAULT_MARKER_PREFIX, OTHER, Marker
 from ..engine.naming import ContainerNaming, first_rdn_value
@@ -158,18 +158,66 @@ class AdContactProfile(ContainerNaming):
     name_limit: int = NAME_LIMIT
     alias_attribute: str = 'mailNickname'
     alias_limit: int = 64
+    # (kind, OU DN) pairs: the OU of each kind of recipient that does not go to contacts_ou
+    # (the kind_ous option; issue 18). Every kind not named here goes to contacts_ou.
+    kind_ous: tuple = ()
     _address_list_keys: frozenset = field(default=frozenset(), compare=False)
     _suffix: str = field(default='', compare=False)
     _container_key: tuple = field(default=(), compare=False)
+    _kind_suffix: dict = field(default_factory=dict, compare=False)     # kind -> ',<its OU>'
+    _kind_of_key: dict = field(default_factory=dict, compare=False)     # OU key -> its one kind, '' if shared
 
     def __post_init__(self):
         object.__setattr__(self, '_address_list_keys', frozenset(normalize_dn(d) for d in self.address_lists))
         self._init_naming()
+        ous = dict(self.kind_ous)
+        suffixes, kinds_of = {}, {}
+        for kind in RECIPIENT_KINDS:
+            ou = ous.get(kind) or self.contacts_ou
+            suffixes[kind] = ',' + ou
+            kinds_of.setdefault(dn_key(ou), []).append(kind)
+        self._kind_suffix.update(suffixes)
+        self._kind_of_key.update({key: kinds[0] if len(kinds) == 1 else '' for key, kinds in kinds_of.items()})
 
     # names (name_key, dn_for, rdn_value, parent_key: ContainerNaming)
     @property
     def container(self) -> str:
         return self.contacts_ou
+
+    def dn_for(self, name: str, kind: str = '') -> str:
+        # The OU of the recipient's kind (contacts_ou unless kind_ous names another).
+        return f'{rdn("CN", name)}{self._kind_suffix.get(kind, self._suffix)}'
+
+    def ou_of(self, kind: str) -> str:
+        """The OU the contacts of a kind of recipient live in."""
+        return self._kind_suffix.get(kind, self._suffix)[1:]
+
+    @property
+    def containers(self) -> tuple:
+        """Every OU the sync places contacts in, contacts_ou first, each once."""
+        seen = {}
+        for ou in [self.contacts_ou] + [self.ou_of(kind) for kind in RECIPIENT_KINDS]:
+            seen.setdefault(dn_key(ou), ou)
+        return tuple(seen.values())
+
+    @property
+    def read_bases(self) -> tuple:
+        """The OUs whose subtrees hold every contact of the sync: the containers, less those
+        inside another (a kind's OU under contacts_ou is read with it)."""
+        ous = self.containers
+        return tuple(ou for ou in ous if not any(other != ou and dn_is_within(ou, other) for other in ous))
+
+    def is_inside(self, dn: str) -> bool:
+        """Whether ``dn`` is one of the containers or below one."""
+        return any(dn_is_within(dn, ou) for ou in self.read_bases)
+
+    def container_keys(self) -> frozenset:
+        return frozenset(self._kind_of_key) | {self._container_key}
+
+    def kind_of_parent(self, dn: str) -> str:
+        """The kind whose OU a contact is directly in, when that OU is one kind's only ('' when
+        kinds share it, or the contact is elsewhere): the kind a deleted contact stood for."""
+        return self._kind_of_key.get(self.parent_key(dn), '')
 
     def name_length(self, name: str) -> int:
         # AD limits the cn itself (rangeUpper 64) in UTF-16 code units, as Windows stores strings:
@@ -264,16 +312,23 @@ class AdContactProfile(ContainerNaming):
 # --- reads ---
 
 def read_container(client: LdapClient, profile: AdContactProfile, extra_attributes: list) -> ContainerContents:
-    """Everything in the contacts OU: owned contacts (marker present) and the rest."""
+    """Everything in the contacts OU, and in the OU of each kind (kind_ous): owned contacts
+    (marker present) and the rest. An OU inside another is read with it, each object once."""
     wanted = MANAGED + extra_attributes + [profile.marker_attribute, 'objectClass', 'objectGUID', 'legacyExchangeDN',
                                            'msExchHideFromAddressLists']
     attributes = sorted(set(wanted))
     owned, foreign, names = [], [], []
-    container_key = dn_key(profile.contacts_ou)
+    bases = profile.read_bases
+    base_keys = {dn_key(ou) for ou in bases}
+    # Names are blocked by what sits directly in any OU a contact can go to: the planner keeps
+    # names unique across all of them (architecture.rst, "Every addressable recipient").
+    container_keys = profile.container_keys()
     layout = AttributeLayout(MANAGED + extra_attributes + [profile.marker_attribute],
                              repeated=REPEATED_VALUES + tuple(extra_attributes))
-    for entry in client.search(profile.contacts_ou, '(objectClass=*)', attributes):
-        if dn_key(entry.dn) == container_key:
+    entries = client.search(bases[0], '(objectClass=*)', attributes) if len(bases) == 1 else \
+        (entry for base in bases for entry in client.search(base, '(objectClass=*)', attributes))
+    for entry in entries:
+        if dn_key(entry.dn) in base_keys:
             continue
         marker = next((profile.anchor_of(v) for v in entry.values(profile.marker_attribute)
                        if profile.anchor_of(v)), '')
@@ -292,7 +347,7 @@ def read_container(client: LdapClient, profile: AdContactProfile, extra_attribut
         foreign.append({'dn': entry.dn, 'objectClass': entry.values('objectClass')[-1:] or ['?'],
                         # another sync's contact (two syncs, one OU): never touched, its name taken
                         **({'owner': other[0][2] or '(no identity)'} if other else {})})
-        if profile.parent_key(entry.dn) == dn_key(profile.contacts_ou):
+        if profile.parent_key(entry.dn) in container_keys:
             names.append(profile.rdn_value(entry.dn))
     return ContainerContents(owned, foreign, names)
 
@@ -390,8 +445,8 @@ def read_address_index(client: LdapClient, base: str, profile: AdContactProfile,
     """
     read = ForestAddresses(AddressIndex({}, set(), set(), []))
     marker = profile.marker_attribute
-    container_suffix = ',' + profile.contacts_ou.lower()
-    container_rdn = first_rdn_value(profile.contacts_ou).lower()
+    # Inside: in the contacts OU or the OU of a kind (kind_ous), each read with its subtree.
+    bases = [(ou, ',' + ou.lower(), first_rdn_value(ou).lower()) for ou in profile.read_bases]
     terms = '(mail=*)(proxyAddresses=*)(mailNickname=*)(targetAddress=*)'
     attributes = ['mail', 'proxyAddresses', 'mailNickname', 'targetAddress', 'msExchRecipientTypeDetails', 'homeMDB',
                   'msExchHomeServerName', 'objectGUID']
@@ -402,7 +457,8 @@ def read_address_index(client: LdapClient, base: str, profile: AdContactProfile,
         # The server spells DNs the same way in both reads, so a suffix test settles most;
         # the parsed comparison covers the rest (spacing, case, escaping).
         lower = entry.dn.lower()
-        inside = lower.endswith(container_suffix) or (container_rdn in lower and dn_is_within(entry.dn, profile.contacts_ou))
+        inside = any(lower.endswith(suffix) or (rdn_value in lower and dn_is_within(entry.dn, ou))
+                     for ou, suffix, rdn_value in bases)
         if find_marked and not inside and any(profile.anchor_of(v) for v in entry.values(marker)):
             read.index.marked_outside.append(entry.dn)
             continue
@@ -424,14 +480,15 @@ def read_address_index(client: LdapClient, base: str, profile: AdContactProfile,
 
 
 def read_marked_outside(client: LdapClient, base: str, profile: AdContactProfile) -> list:
-    """DNs carrying this sync's marker outside the contacts OU, read from the domain partition
-    that holds the OU (``base``): the marker is not in the Global Catalog (vendor facts X-6.1)."""
+    """DNs carrying this sync's marker outside the contacts OU and the OUs of the kinds, read from
+    the domain partition that holds the OU (``base``): the marker is not in the Global Catalog
+    (vendor facts X-6.1)."""
     marker = profile.marker_attribute
     outside = []
     for entry in client.search(base, f'({marker}={escape_filter_value(profile.marker_prefix)}*)', [marker]):
         if not any(profile.anchor_of(v) for v in entry.values(marker)):
             continue                     # not a marker, or another sync's (its own OU elsewhere)
-        if entry.dn.lower().endswith(',' + profile.contacts_ou.lower()) or dn_is_within(entry.dn, profile.contacts_ou):
+        if profile.is_inside(entry.dn):
             continue
         outside.append(entry.dn)
     return outside

@@ -21,6 +21,8 @@ from ..dialects.ad import (
 from ..dialects.domino import MailboxRule, outside_routed_domains, read_mailboxes, with_forwarding
 from ..directory.client import LdapClient
 from ..directory.connection import connect, connection_settings, open_directory
+from ..directory.dn import dn_key, parse_dn
+from ..directory.errors import DirectoryError
 from ..directory.settings import ConnectionSettings
 from ..engine.marker import identity_name
 from ..engine.plan import RECIPIENT_KINDS, Plan
@@ -38,6 +40,12 @@ class DominoToExchangeOptions(SyncOptions):
     instance: str | None = None                  # the sync's identity in the marker
     supersede: str = SUPERSEDE_MODES[0]          # merge: a superseded contact's X500 and groups go to the mailbox
     kinds: tuple = RECIPIENT_KINDS               # the kinds of Domino recipient that become contacts
+    kind_ous: dict | None = None                 # kind -> the DN of its OU; a kind not named: contacts_ou
+
+    def ous_of_kinds(self) -> tuple:
+        """(kind, OU DN) of every kind given an OU of its own, sorted: the profile's kind_ous.
+        An empty value is no OU of its own (the kind goes to contacts_ou)."""
+        return tuple(sorted((k, str(v).strip()) for k, v in (self.kind_ous or {}).items() if v and str(v).strip()))
 
     def mailbox_rule(self) -> MailboxRule:
         """Which Domino Persons are the mailboxes to sync (domino_mailbox_info reads with the same rule)."""
@@ -98,6 +106,15 @@ def read_domino_mailboxes(options: DominoToExchangeOptions) -> tuple:
 def check(options: DominoToExchangeOptions) -> AdSite:
     if not options.ad.get('contacts_ou'):
         raise SetupError('ad.contacts_ou is not set: give the DN of the OU dedicated to the Domino contacts')
+    unknown = sorted(set(options.kind_ous or {}) - set(RECIPIENT_KINDS))
+    if unknown:
+        raise SetupError(f'kind_ous names {", ".join(unknown)}, not a kind of recipient: use '
+                         f'{", ".join(RECIPIENT_KINDS)}. Nothing was written.')
+    for kind, ou in options.ous_of_kinds():
+        try:
+            parse_dn(ou)
+        except DirectoryError:
+            raise SetupError(f'kind_ous.{kind} ({ou!r}) is not a DN. Nothing was written.') from None
     return AdSite()
 
 
@@ -109,6 +126,11 @@ def preflight(client: LdapClient, options: DominoToExchangeOptions, site: AdSite
     if not client.exists(contacts_ou):
         raise SetupError(f'The contacts OU {contacts_ou} does not exist on {client.settings.where}: create it '
                          f'(the sync owns it), then run again. Nothing was written.')
+    for kind, ou in options.ous_of_kinds():
+        if not client.exists(ou):
+            raise SetupError(f'The OU of the kind {kind} (kind_ous) {ou} does not exist on {client.settings.where}: '
+                             f'create it (the sync owns it) and grant the sync account what it has on the contacts OU, '
+                             f'then run again. Nothing was written.')
     organisation, address_lists = options.exchange_organization, options.address_lists
     if not (organisation and address_lists):
         exchange = discover_exchange(client, config, organisation)
@@ -134,7 +156,7 @@ def preflight(client: LdapClient, options: DominoToExchangeOptions, site: AdSite
         exchange_routing_domain=options.exchange_routing_domain, organisation=organisation,
         address_lists=tuple(address_lists), attribute_map=tuple(options.fields('ad').items()),
         msexch_version=site.msexch['value'], marker_attribute=options.ad_marker_attribute,
-        marker_prefix=options.marker_prefix, identity=options.identity)
+        marker_prefix=options.marker_prefix, identity=options.identity, kind_ous=options.ous_of_kinds())
     # Where addresses must be unique: the whole forest through a Global Catalog when given.
     if options.ad.get('global_catalog'):
         site.global_catalog = connection_settings('ad', options.ad, server=options.ad['global_catalog'])
@@ -154,25 +176,42 @@ def read_contacts_ou(client: LdapClient, options: DominoToExchangeOptions, site:
 
 
 def settle(client: LdapClient, options: DominoToExchangeOptions, site: AdSite, container, index_read):
-    """While the forest's addresses are read: the bind account's rights in the OU, and (with a
-    Global Catalog) the marked objects outside it; then the index without the owned contacts."""
-    site.rights = read_effective_rights(client, site.profile.contacts_ou)
-    if site.rights.get('checked') and not site.rights.get('can_create_contacts'):
-        site.cannot_create = (f'{options.ad.get("bind_dn") or "the bind account"} may not create contact objects in '
-                              f'{site.profile.contacts_ou} (allowedChildClassesEffective): grant it the right to '
-                              f'create and delete contacts there')
+    """While the forest's addresses are read: the bind account's rights in each OU, and (with a
+    Global Catalog) the marked objects outside them; then the index without the owned contacts."""
+    profile = site.profile
+    bind = options.ad.get('bind_dn') or 'the bind account'
+    # Each OU a contact can go to (contacts_ou, and each kind's): contacts are created there, and
+    # moved there from another of them (a modify DN with a new superior: Create Child on the new
+    # OU, Delete Child on the old one, vendor facts X-10).
+    refused = []
+    for ou in profile.containers:
+        rights = read_effective_rights(client, ou)
+        if ou == profile.contacts_ou:
+            site.rights = dict(rights)
+        elif rights.get('checked'):
+            site.rights.setdefault('kind_ous', {})[ou] = rights.get('can_create_contacts')
+        if rights.get('checked') and not rights.get('can_create_contacts'):
+            refused.append(ou)
+    if refused:
+        site.cannot_create = (f'{bind} may not create contact objects in {" and ".join(refused)} '
+                              f'(allowedChildClassesEffective): grant it the right to create and delete contacts there')
     # Before the first write to a contact the sync already has: may it write what the sync writes
     # there (the same read as validate's)? A missing right is the OU's grant, the same on every
     # contact, so the run writes nothing and names the attributes, rather than send a write per
-    # contact for the server to refuse (vendor facts X-6.7).
-    written = MANAGED + list(options.fields('ad')) + [site.profile.marker_attribute]
-    checked, missing = contact_write_rights(client, site.profile.contacts_ou, site.profile.marker_attribute,
-                                            site.profile.marker_prefix, written,
-                                            dn=container.owned[0].dn if container.owned else '')
-    if checked:
-        site.rights.update(contact_checked=checked, not_writable=missing)
-    if missing:
-        site.cannot_write = cannot_write_message(options.ad.get('bind_dn') or '', checked, missing)
+    # contact for the server to refuse (vendor facts X-6.7). One contact per OU speaks for its OU.
+    written = MANAGED + list(options.fields('ad')) + [profile.marker_attribute]
+    first_in = {}
+    for contact in container.owned:
+        first_in.setdefault(profile.parent_key(contact.dn), contact.dn)
+    for ou in profile.containers:
+        checked, missing = contact_write_rights(client, ou, profile.marker_attribute, profile.marker_prefix, written,
+                                                dn=first_in.get(dn_key(ou), ''))
+        if checked and ou == profile.contacts_ou:
+            site.rights.update(contact_checked=checked, not_writable=missing)
+        elif checked:
+            site.rights.setdefault('kind_ous_not_writable', {})[ou] = missing
+        if missing and not site.cannot_write:
+            site.cannot_write = cannot_write_message(options.ad.get('bind_dn') or '', checked, missing)
     if site.global_catalog:
         # The marker is not in the Global Catalog: look for it outside the OU in the domain
         # partition that holds the OU (vendor facts X-6.1).
@@ -201,6 +240,7 @@ def supersessions(client: LdapClient, options: DominoToExchangeOptions, site: Ad
 def describe(client: LdapClient, options: DominoToExchangeOptions, site: AdSite, container, sources) -> dict:
     source_addresses = {s.mail.lower() for s in sources if s.mail}
     return {'directory': 'ad', 'server': client.settings.server, 'container': site.profile.contacts_ou,
+            'kind_ous': {kind: site.profile.ou_of(kind) for kind in RECIPIENT_KINDS},
             'organisation': site.organisation, 'address_lists': site.address_lists, 'rights': site.rights,
             'foreign_objects': container.foreign, 'global_catalog': bool(site.global_catalog),
             'msexch_version': {k: v for k, v in site.msexch.items() if k != 'servers'},

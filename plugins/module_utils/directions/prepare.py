@@ -62,7 +62,9 @@ def prepare(direction: Direction, options: SyncOptions) -> Prepared:
             profile = site.profile
             if index.marked_outside:
                 raise SetupError(marked_outside_message(index.marked_outside, profile.marker_attribute,
-                                                        profile.marker_prefix, profile.container),
+                                                        profile.marker_prefix,
+                                                        ' and '.join(getattr(profile, 'read_bases', None)
+                                                                     or (profile.container,))),
                                  outside=index.marked_outside)
             delta_run = source_info.pop('_delta_run', None)
             if isinstance(sources, DeltaSources):

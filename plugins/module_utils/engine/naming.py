@@ -54,8 +54,18 @@ class ContainerNaming:
     def name_key(self, name: str) -> str:
         return name_key(name)
 
-    def dn_for(self, name: str) -> str:
+    def dn_for(self, name: str, kind: str = '') -> str:
+        # One container for every kind of recipient; a profile with an OU per kind overrides it.
         return f'{rdn("CN", name)}{self._suffix}'
+
+    def container_keys(self) -> frozenset:
+        """The parent keys of every container the profile places contacts in (one here)."""
+        return frozenset({self._container_key})
+
+    def kind_of_parent(self, dn: str) -> str:
+        """The kind of recipient a contact's place tells, '' when it tells none (one container
+        holds every kind)."""
+        return ''
 
     def rdn_value(self, dn: str) -> str:
         return first_rdn_value(dn)

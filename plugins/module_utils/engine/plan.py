@@ -43,7 +43,8 @@ from dataclasses import dataclass, field
 # The kinds of recipient a source can be (issue 18): a person (a mailbox), a group (a Domino Mail
 # only or Multi-purpose group, an Exchange distribution, security or dynamic group), a mail-in
 # database, a resource (a room or equipment). Each can be switched off (the ``kinds`` option);
-# the planner treats them alike and only carries the kind into the plan and the report.
+# the planner treats them alike but for where a contact lives (the profile's ``dn_for``: AD can
+# have an OU per kind), and carries the kind into the plan and the report.
 RECIPIENT_KINDS = ('person', 'group', 'mailin', 'resource')
 
 
@@ -236,9 +237,13 @@ class ContactProfile(t.Protocol):
     def name_length(self, name: str) -> int: ...
 
     def name_key(self, name: str) -> str: ...         # equal keys = same name to the target
-    def dn_for(self, name: str) -> str: ...           # the DN of a contact with this RDN value
+    # The DN of a contact with this RDN value for a recipient of ``kind``: the only thing a kind
+    # decides (AD: an OU per kind, kind_ous; Domino: one container for all).
+    def dn_for(self, name: str, kind: str = '') -> str: ...
     def rdn_value(self, dn: str) -> str: ...          # the RDN value of a DN
     def parent_key(self, dn: str) -> t.Hashable: ...  # the DN's parent, normalised for comparing
+    def container_keys(self) -> frozenset: ...        # parent keys of every container contacts go to
+    def kind_of_parent(self, dn: str) -> str: ...     # the kind only a contact of that kind is placed as, or ''
     def validate(self, source: SourceRecord) -> list: ...   # what the target would refuse
     alias_attribute: str                              # '' when the target has no alias to keep unique
     alias_limit: int
@@ -395,11 +400,14 @@ def plan(sources: t.Iterable[SourceRecord], owned: t.Iterable[OwnedContact], for
 
 def _label_kinds(run: '_Run') -> None:
     """9. The kind of recipient of every operation, conflict and skip, from its source (by anchor;
-    a source without an anchor by DN). Labels only: no decision above depends on the kind."""
+    a source without an anchor by DN). Labels only: no decision above depends on the kind but
+    the parent of a contact's DN (_compare). A contact no source names (gone, or its kind switched
+    off) has the kind of the OU it is in when that OU is one kind's only, else ''."""
     by_anchor = {s.anchor: s.kind for s in run.sources if s.anchor}
     by_dn = {s.dn: s.kind for s in run.sources}
+    placed = getattr(run.profile, 'kind_of_parent', None)
     for op in run.result.operations + run.result.suppressed:
-        op.recipient_kind = by_anchor.get(op.anchor, '')
+        op.recipient_kind = by_anchor.get(op.anchor, '') or (placed(op.dn) if placed is not None else '')
     for item in run.result.conflicts + run.result.skips:
         item['recipient_kind'] = by_anchor.get(item['anchor']) or by_dn.get(item['source_dn'], '')
 
@@ -659,7 +667,7 @@ def _compare(run: _Run) -> None:
                                         'reason': f'value longer than {attribute_limits[attribute]} characters: '
                                                   f'not written'})
         name = run.names[source.anchor]
-        new_dn = profile.dn_for(name)
+        new_dn = profile.dn_for(name, source.kind)     # the kind's OU: the one thing the kind decides
         contact = run.joined.get(source.anchor)
         if contact is None:
             attrs = dict(desired)
@@ -668,7 +676,7 @@ def _compare(run: _Run) -> None:
             attrs[profile.rdn_attribute] = [name]
             attrs = {a: v for a, v in attrs.items() if v}             # an add may not carry empty attributes
             run.creates.append(Operation('create', source.anchor, new_dn, attrs=attrs, source_dn=source.dn,
-                                         fallback_dn=_fallback_dn(run, source, name)))
+                                         fallback_dn=_fallback_dn(run, source, name), recipient_kind=source.kind))
             continue
         held_back = {a: v for a, v in desired.items() if a not in contact.hold}
         changes = _changes(contact.attrs, held_back, merged, compare_keys)
@@ -682,12 +690,20 @@ def _compare(run: _Run) -> None:
                                          reason='re-joined by address after the source anchor changed'
                                          if contact.anchor in run.rejoined else ''))
         # Compare the RDN value exactly (a case change is a rename) and the parent normalised (a
-        # contact someone moved into a sub-OU comes back).
+        # contact someone moved into a sub-OU comes back). With an OU per kind (AD kind_ous) a
+        # contact elsewhere than its kind's OU goes there: the OU of its kind changed in the
+        # settings, its source changed kind, or someone moved it.
         moved = profile.parent_key(contact.dn) != profile.parent_key(new_dn)
         if moved or profile.rdn_value(contact.dn) != name:
+            reason = 'name changed'
+            if moved:
+                reason = (f'moved to the OU of its kind ({source.kind})' if len(profile.container_keys()) > 1
+                          else 'moved back into the container')
+                if profile.rdn_value(contact.dn) != name:
+                    reason += ', name changed'
             run.renames.append(Operation('rename', source.anchor, contact.dn, new_dn=new_dn, source_dn=source.dn,
                                          marked_as=contact.anchor if contact.anchor != source.anchor else '',
-                                         reason='moved back into the container' if moved else 'name changed'))
+                                         reason=reason, recipient_kind=source.kind))
         elif not changes:
             run.result.unchanged += 1
     run.result.unchanged += len(run.kept_contacts)
@@ -703,7 +719,7 @@ def _fallback_dn(run: _Run, source: SourceRecord, name: str) -> str:
     for width in (8, 16, 32, 64):
         candidate = fit_name(base, ' ({})'.format(source.anchor.replace('-', '')[:width].lower()))
         if profile.name_key(candidate) != profile.name_key(name):
-            return profile.dn_for(candidate)
+            return profile.dn_for(candidate, source.kind)
     return ''
 
 
@@ -985,7 +1001,7 @@ def _order_renames(renames: list, remaining: list, profile) -> list:
         base = profile.rdn_value(op.dn)
         for width in (8, 16, 32, len(op.anchor)):
             suffix = f' (renaming {op.anchor.replace("-", "")[:width].lower()})'
-            temp_dn = profile.dn_for(fit_name(base, suffix))
+            temp_dn = profile.dn_for(fit_name(base, suffix), op.recipient_kind)   # in the OU it goes to
             temp = slot(temp_dn)
             if temp not in holder and temp not in targets:
                 break

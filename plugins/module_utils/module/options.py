@@ -52,6 +52,8 @@ _SHARED = {
     'routed_domains': {'type': 'list', 'elements': 'str', 'default': []},
     'exchange_routing_domain': {'type': 'str', 'default': ''},
     'kinds': {'type': 'list', 'elements': 'str', 'default': list(RECIPIENT_KINDS), 'choices': list(RECIPIENT_KINDS)},
+    # Domino -> Exchange: the OU of each kind of recipient, contacts_ou for a kind not named.
+    'kind_ous': {'type': 'dict', 'options': {kind: {'type': 'str'} for kind in RECIPIENT_KINDS}},
 }
 # The deprecated names of the renamed ones (issue 16), in the modules that had them.
 _OLD_NAMES = {'ad_marker_attribute': 'marker_attribute', 'domino_marker_attribute': 'marker_attribute',

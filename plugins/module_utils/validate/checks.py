@@ -402,33 +402,35 @@ def check_msexch_version(directory: ReadOnlyDirectory, setting: str) -> list:
 
 
 def check_ad_contacts_ou(directory: ReadOnlyDirectory, contacts_ou: str, marker_attribute: str,
-                         marker_prefix: str, written: t.Sequence[str] = MANAGED) -> list:
+                         marker_prefix: str, written: t.Sequence[str] = MANAGED, label: str = 'contacts OU') -> list:
     """The OU exists, the sync account may create contacts there and write every attribute the
-    sync writes (``written``: the managed ones, the mapped fields, the marker) on its contacts."""
+    sync writes (``written``: the managed ones, the mapped fields, the marker) on its contacts.
+    ``label``: which OU the checks name (the contacts OU, or the OU of a kind, kind_ous)."""
     if not contacts_ou:
-        return [Check(FAIL, directory.server, 'AD: contacts OU', 'ad.contacts_ou is not set',
+        return [Check(FAIL, directory.server, f'AD: {label}', 'ad.contacts_ou is not set',
                       'set it to the OU dedicated to the Domino contacts')]
     if not directory.exists(contacts_ou):
-        return [Check(FAIL, directory.server, 'AD: contacts OU', f'{contacts_ou} does not exist',
+        return [Check(FAIL, directory.server, f'AD: {label}', f'{contacts_ou} does not exist',
                       'create it (the sync owns it)')]
     rights = read_effective_rights(directory, contacts_ou)
-    checks = [Check(PASS, directory.server, 'AD: contacts OU', f'{contacts_ou} exists')]
+    where = '' if label == 'contacts OU' else f' ({label})'
+    checks = [Check(PASS, directory.server, f'AD: {label}', f'{contacts_ou} exists')]
     if rights.get('can_create_contacts'):
-        checks.append(Check(PASS, directory.server, 'AD: the sync account may create contacts there',
+        checks.append(Check(PASS, directory.server, f'AD: the sync account may create contacts there{where}',
                             'allowedChildClassesEffective includes contact'))
     else:
-        checks.append(Check(FAIL, directory.server, 'AD: the sync account may create contacts there',
+        checks.append(Check(FAIL, directory.server, f'AD: the sync account may create contacts there{where}',
                             'allowedChildClassesEffective does not include contact',
                             'grant it create/delete contact objects on the OU and full control of the contacts'))
     # The same read ad_contact_sync makes before it writes to its contacts.
     owned, missing = contact_write_rights(directory, contacts_ou, marker_attribute, marker_prefix, written)
     if owned is None:
-        checks.append(Check(INFO, directory.server, 'AD: the sync account may write the contacts\' attributes',
+        checks.append(Check(INFO, directory.server, f'AD: the sync account may write the contacts\' attributes{where}',
                             'no contact of the sync yet: checked on one of them once there is one (the sync checks '
                             'it too before it writes to its contacts)'))
     else:
         state = FAIL if missing else PASS
-        checks.append(Check(state, directory.server, 'AD: the sync account may write the contacts\' attributes',
+        checks.append(Check(state, directory.server, f'AD: the sync account may write the contacts\' attributes{where}',
                             f'on {owned}: ' + (f'not writable: {", ".join(missing)}' if missing else
                                                'allowedAttributesEffective covers every attribute the sync writes'),
                             'grant write on these attributes of contact objects' if missing else ''))
@@ -659,6 +661,11 @@ def run_checks(p: dict, full: bool, directions: t.Sequence[str] = ('domino_to_ex
                        p.get('msexch_version') or MSEXCH_VERSION_AUTO)
                 _probe(checks, 'AD: contacts OU', server, check_ad_contacts_ou, ad, p['ad'].get('contacts_ou') or '',
                        p['ad_marker_attribute'], p['marker_prefix'], MANAGED + mapped + [p['ad_marker_attribute']])
+                # The OU of each kind given one (kind_ous): checked as the contacts OU is.
+                for kind, ou in sorted((k, v) for k, v in (p.get('kind_ous') or {}).items() if v):
+                    _probe(checks, f'AD: OU of the kind {kind}', server, check_ad_contacts_ou, ad, ou,
+                           p['ad_marker_attribute'], p['marker_prefix'], MANAGED + mapped + [p['ad_marker_attribute']],
+                           f'OU of the kind {kind}')
                 if full and p['ad'].get('contacts_ou') and ad.exists(p['ad']['contacts_ou']):
                     _probe(checks, 'AD: rights for supersede', server, check_supersede_rights, ad,
                            p['ad']['contacts_ou'], p['ad_marker_attribute'], p['marker_prefix'],

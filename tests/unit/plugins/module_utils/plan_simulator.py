@@ -5,7 +5,7 @@ touched). :meth:`Container.apply` executes one operation the way the directory w
 before and after it, the rules the directory enforces and the ones the design promises:
 
 * update, rename and delete only act on a DN that is present at that moment and owned;
-* a create lands directly inside the container, on a free DN, carrying the ownership marker in
+* a create lands directly inside the container (or the OU of its kind), on a free DN, carrying the ownership marker in
   the same add and an RDN attribute that matches its DN;
 * an update's "before" values are what the contact holds, it leaves the RDN attribute to
   renames and keeps the marker; its "after" values replace the attribute (none: removed);
@@ -46,6 +46,10 @@ class Container:
     def __init__(self, profile, owned=(), foreign_names=()):
         self.profile = profile
         self.container_key = profile.parent_key(f"CN=x,{profile.container}")   # the parent key of a direct child
+        # Every container a contact may be placed in: the contacts OU and, with an OU per kind
+        # (AD kind_ous), each kind's.
+        self.container_keys = {profile.parent_key(f"CN=x,{ou}")
+                               for ou in getattr(profile, 'containers', (profile.container,))}
         self.contacts = {}                          # normalised DN -> OwnedContact
         for contact in owned:
             key = _normalized(contact.dn)
@@ -134,7 +138,7 @@ class Container:
             raise ModelViolation(f'{dn!r}: the name {name!r} is empty or longer than {self.profile.name_limit}')
 
     def _inside(self, dn: str) -> bool:
-        return _slot(self.profile, dn)[0] == self.container_key
+        return _slot(self.profile, dn)[0] in self.container_keys
 
     # --- executing ---
 

@@ -1,6 +1,8 @@
 """Every addressable recipient (issue 18): which Domino documents are recipients of which kind,
 how the source read hands them on, that the planner carries the kind into every operation,
-conflict and skip without deciding anything by it, and that the report and its HTML page show it.
+conflict and skip without deciding anything by it when every kind shares one OU (with an OU per
+kind the kind decides the parent of a contact's DN and nothing else: test_kind_ous.py), and that
+the report and its HTML page show it.
 
 Pure logic: a fake client stands in for the directory (the lab tests read the real one)."""
 from __future__ import annotations
@@ -138,8 +140,10 @@ def _owned(result):
 @settings(max_examples=examples(400))
 @given(scenarios(), st.lists(st.sampled_from(RECIPIENT_KINDS), min_size=1, max_size=12))
 def test_the_kind_labels_the_plan_and_never_changes_it(scenario, kinds):
-    """Property, mixed kinds: a plan of sources of several kinds is the plan of the same sources all
-    people, but for the labels; every label is its source's kind ('' only where no source is)."""
+    """Property, mixed kinds in one OU (no kind_ous): a plan of sources of several kinds is the plan
+    of the same sources all people, but for the labels; every label is its source's kind ('' only
+    where no source is, and one OU holding every kind tells no kind). With an OU per kind the
+    parent of a DN follows the kind: test_kind_ous.py checks that nothing else does."""
     mixed = [dataclasses.replace(s, kind=kinds[i % len(kinds)]) for i, s in enumerate(scenario.sources)]
     of = {s.anchor: s.kind for s in mixed if s.anchor}
     result, people = scenario.plan(sources=mixed), scenario.plan()
