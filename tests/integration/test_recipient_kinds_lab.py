@@ -1,26 +1,32 @@
 """Every addressable recipient (issue 18), against the lab. Domino -> Exchange: the seeded groups,
 mail-in databases and resources become GAL-visible contacts of their kind; the awkward ones (a
 group without an Internet address, one in an unrouted domain, one whose address a mailbox holds,
-an ACL-only group, an online meeting place) never do. Then, in one more run: a group renamed, a
-mail-in database readdressed, a group deleted and the resources switched off. Exchange -> Domino:
+an ACL-only group, an online meeting place) never do. The groups and the resources each have an
+OU of their own (kind_ous: the groups' under the contacts OU, the resources' beside it). Then, in
+one more run: a group renamed while the groups' OU changed (moved and renamed in one), a mail-in
+database readdressed, a group deleted and the resources switched off (deleted, with the kind
+their OU tells). Exchange -> Domino:
 the mail-enabled groups become forwarding Persons of the kind 'group' (test at the end).
 
 Two and three playbook runs; the directories are read back through ldap3."""
 from __future__ import annotations
 
+import json
+
 import ldap3
 
 import lab_helpers
+from coexist_lab import lab as lab_control
 from lab_helpers import ldap3_admin, manifest
 
 MARKER = 'coexist.domino_exchange:'
 
 
-def contacts(lab) -> dict:
-    """anchor -> (DN, attributes) of the owned contacts in the contacts OU."""
+def contacts(lab, base: str = '') -> dict:
+    """anchor -> (DN, attributes) of the owned contacts in the contacts OU (or under ``base``)."""
     conn = ldap3_admin(lab, 'ad')
     found = {}
-    for e in conn.extend.standard.paged_search(lab['ad']['contacts_ou'], f'(adminDescription={MARKER}*)',
+    for e in conn.extend.standard.paged_search(base or lab['ad']['contacts_ou'], f'(adminDescription={MARKER}*)',
                                                attributes=['cn', 'mail', 'targetAddress', 'proxyAddresses', 'displayName',
                                                            'msExchRecipientDisplayType', 'showInAddressBook',
                                                            'adminDescription', 'objectGUID'],
@@ -37,16 +43,29 @@ def by_category(lab, category: str) -> list:
 
 
 def test_groups_mail_in_databases_and_resources_become_contacts_of_their_kind(seeded, run_playbook, tmp_path):
-    rc, report, out = lab_helpers.run_sync(run_playbook, tmp_path, 'domino_to_exchange')
+    # An OU per kind (kind_ous): the groups' inside the contacts OU (it inherits the sync account's
+    # grant there), the resources' outside it, granted as the contacts OU is.
+    contacts_ou, base = seeded['ad']['contacts_ou'], seeded['ad']['base_dn']
+    groups_ou, lists_ou = f'OU=Domino Groups,{contacts_ou}', f'OU=Domino Lists,{contacts_ou}'
+    resources_ou = f'OU=Domino Resources,{base}'
+    ad_lab = lab_control.directory('ad')
+    ad_lab.add_sync_ou(groups_ou, grant=False)
+    ad_lab.add_sync_ou(lists_ou, grant=False)
+    ad_lab.add_sync_ou(resources_ou)
+    kind_ous = {'group': groups_ou, 'resource': resources_ou}
+    rc, report, out = lab_helpers.run_sync(run_playbook, tmp_path, 'domino_to_exchange',
+                                           overrides={'coexist_kind_ous': kind_ous})
     assert rc == 0, out
     seeded_manifest = manifest(seeded, 'domino')
-    made = contacts(seeded)
+    made = contacts(seeded, base)
+    where = {'group': groups_ou, 'resource': resources_ou, 'mailin': contacts_ou}
     created = {op['anchor']: op['recipient_kind'] for op in report['operations'] if op['op'] == 'create'}
     for category, kind in seeded_manifest['recipient_categories'].items():
         assert by_category(seeded, category), category
         for item in by_category(seeded, category):
             assert created.get(item['unid']) == kind, (category, item)
-            _dn, attrs = made[item['unid']]
+            dn, attrs = made[item['unid']]
+            assert dn.split(',', 1)[1].lower() == where[kind].lower(), (category, dn)      # the OU of its kind
             local = item['mail'].split('@')[0]
             assert attrs['mail'] == item['mail'] and attrs['targetAddress'] == f'SMTP:{local}@domino.example.com'
             assert attrs['showInAddressBook'] and str(attrs['msExchRecipientDisplayType']) == '6'   # a mail contact
@@ -79,20 +98,32 @@ def test_groups_mail_in_databases_and_resources_become_contacts_of_their_kind(se
     assert domino.modify_dn(sales_team['dn'], 'cn=Sales Crew')
     assert domino.modify(helpdesk['dn'], {'mail': [(ldap3.MODIFY_REPLACE, ['service.desk@example.com'])]})
     assert domino.delete(marketing['dn'])
-    rc, report, out = lab_helpers.run_sync(run_playbook, tmp_path, 'domino_to_exchange',
-                                           overrides={'coexist_sync_kinds': ['person', 'group', 'mailin']})
+    # The groups' OU changed too: the renamed group is moved and renamed in one modify DN.
+    rc, report, out = lab_helpers.run_sync(run_playbook, tmp_path, 'domino_to_exchange', overrides={
+        'coexist_sync_kinds': ['person', 'group', 'mailin'], 'coexist_kind_ous': dict(kind_ous, group=lists_ou)})
     assert rc == 0, out
     ops = {(op['op'], op['anchor']): op for op in report['operations']}
     assert ops[('rename', sales_team['unid'])]['recipient_kind'] == 'group'
+    assert ops[('rename', sales_team['unid'])]['new_dn'] == f'CN=Sales Crew,{lists_ou}'
+    assert ops[('rename', sales_team['unid'])]['reason'] == 'moved to the OU of its kind (group), name changed'
     assert ops[('update', helpdesk['unid'])]['recipient_kind'] == 'mailin'
     assert ('delete', marketing['unid']) in ops
     resources = [i['unid'] for i in by_category(seeded, 'resources')]
     assert all(('delete', unid) in ops for unid in resources)
+    # Deleted as switched off, their kind told by their OU (the resources' alone); the group
+    # deleted from an OU no kind names any more has none to tell.
+    assert {ops[('delete', unid)]['recipient_kind'] for unid in resources} == {'resource'}
+    assert ops[('delete', marketing['unid'])]['recipient_kind'] == ''
+    (page,) = [p.read_text() for p in tmp_path.glob('reports-*/domino_to_exchange/report.html')
+               if 'resource' in p.read_text() and 'Sales Crew' in p.read_text()]
+    rows = json.loads(page.split('<script type="application/json" id="coexist-rows">', 1)[1].split('</script>', 1)[0])
+    assert sorted(r['kind'] for r in rows['domino_to_exchange-delete']) == ['-'] + ['resource'] * len(resources)
     assert report['source']['kinds'].keys() == {'person', 'group', 'mailin'}
     changed = {sales_team['unid'], helpdesk['unid'], marketing['unid'], *resources}
     assert {op['anchor'] for op in report['operations']} == changed
-    after = contacts(seeded)
+    after = contacts(seeded, base)
     assert after[sales_team['unid']][1]['cn'] == 'Sales Crew' and after[sales_team['unid']][1]['objectGUID'] == guid
+    assert after[sales_team['unid']][0] == f'CN=Sales Crew,{lists_ou}'
     assert after[helpdesk['unid']][1]['mail'] == 'service.desk@example.com'
     assert 'SMTP:service.desk@example.com' in after[helpdesk['unid']][1]['proxyAddresses']
     assert not {marketing['unid'], *resources} & set(after)

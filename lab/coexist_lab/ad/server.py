@@ -357,6 +357,22 @@ class SambaAD:
             common.run(['samba-tool', 'dsacl', 'set', '-H', str(self.sam_ldb),
                         f'--objectdn={dn}', f'--sddl={ace.format(sid=sid)}'])
 
+    def add_sync_ou(self, dn: str, grant: bool = True) -> None:
+        """Create the OU ``dn`` and (``grant``) give the sync account there what the seed gives it on
+        the contacts OU (full control, inherited): the OU of a kind of recipient (ad_contact_sync
+        kind_ous) as a site delegates it. An OU under the contacts OU inherits that grant anyway.
+        Tests call it on a restored snapshot; the next restore removes the OU."""
+        conn = self.connect()
+        try:
+            add(conn, dn, {'objectClass': 'organizationalUnit'})
+            sid = sid_string(conn.search_s(SYNC_DN, ldap.SCOPE_BASE, '(objectClass=*)',
+                                           ['objectSid'])[0][1]['objectSid'][0])
+        finally:
+            conn.unbind_s()
+        if grant:
+            common.run(['samba-tool', 'dsacl', 'set', '-H', str(self.sam_ldb), f'--objectdn={dn}',
+                        f'--sddl={_ACE_FULL_CONTROL.format(sid=sid)}'])
+
     def deny_sync_write(self, dn: str, attributes: list[str]) -> None:
         """Take WriteProperty on ``attributes`` away from the sync account on ``dn`` and everything
         below it (an explicit, inherited Deny ACE per attribute, by the attribute's schemaIDGUID):
