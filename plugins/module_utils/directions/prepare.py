@@ -61,11 +61,7 @@ def prepare(direction: Direction, options: SyncOptions) -> Prepared:
             stopwatch.phases.update(site.phases)
             profile = site.profile
             if index.marked_outside:
-                raise SetupError(marked_outside_message(index.marked_outside, profile.marker_attribute,
-                                                        profile.marker_prefix,
-                                                        ' and '.join(getattr(profile, 'read_bases', None)
-                                                                     or (profile.container,))),
-                                 outside=index.marked_outside)
+                raise SetupError(outside_message(index.marked_outside, profile), outside=index.marked_outside)
             delta_run = source_info.pop('_delta_run', None)
             if isinstance(sources, DeltaSources):
                 # A delta run (architecture.rst "Delta runs"): the changed sources, closed over
@@ -98,6 +94,20 @@ def prepare(direction: Direction, options: SyncOptions) -> Prepared:
     return Prepared(direction.name, options, the_plan, client, source_info, target,
                     list(profile.merged()) + list(direction.merged_also), refuse, stopwatch,
                     Ownership(profile.marker_attribute, profile.anchor_of), delta_run)
+
+
+def outside_message(outside: list, profile) -> str:
+    """Why the run stops when the sync's marker is on objects outside every container it reads.
+    With an OU per kind (AD kind_ous) the likely cause is a kind's OU outside contacts_ou that the
+    setting no longer names: its contacts are no longer read (guide_ad_contact_profile, "An OU
+    per kind")."""
+    bases = getattr(profile, 'read_bases', None) or (profile.container,)
+    also = ''
+    if len(getattr(profile, 'containers', ())) > 1 or len(bases) > 1:
+        also = (' With kind_ous: is it the OU of a kind, outside the contacts OU, that kind_ous no longer names? '
+                'Name it again, or move its contacts by hand into the OU kind_ous now names for their kind (or '
+                'anywhere under the contacts OU): the next run finds them there.')
+    return marked_outside_message(outside, profile.marker_attribute, profile.marker_prefix, ' and '.join(bases)) + also
 
 
 def run_direction(cm, direction: Direction) -> None:

@@ -247,3 +247,13 @@ def test_a_kinds_ou_that_does_not_exist_stops_the_run_before_anything_is_read_or
         d2e.check(dataclasses.replace(options, kind_ous={'group': 'no equals sign'}))
     with pytest.raises(SetupError, match='shelf, not a kind'):
         d2e.check(dataclasses.replace(options, kind_ous={'shelf': GROUPS_OU}))
+
+
+def test_the_marker_outside_every_ou_names_every_ou_and_the_likely_cause():
+    from ansible_collections.coexist.domino_exchange.plugins.module_utils.directions.prepare import outside_message
+    stray = ['CN=Room 1,OU=Old Rooms,DC=corp,DC=example,DC=com']
+    message = outside_message(stray, PROFILE)
+    assert f'outside {CONTACTS_OU} and {RESOURCES_OU}, e.g. {stray[0]}' in message
+    assert 'that kind_ous no longer names' in message and 'Nothing was written' in message
+    # One OU: the message as before, without the kind_ous sentence.
+    assert 'kind_ous' not in outside_message(stray, ONE_OU) and f'outside {CONTACTS_OU},' in outside_message(stray, ONE_OU)
