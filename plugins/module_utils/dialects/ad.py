@@ -311,45 +311,114 @@ class AdContactProfile(ContainerNaming):
 
 # --- reads ---
 
-def read_container(client: LdapClient, profile: AdContactProfile, extra_attributes: list) -> ContainerContents:
+def read_container(client: LdapClient, profile: AdContactProfile, extra_attributes: list,
+                   domain: str = '') -> ContainerContents:
     """Everything in the contacts OU, and in the OU of each kind (kind_ous): owned contacts
-    (marker present) and the rest. An OU inside another is read with it, each object once."""
-    wanted = MANAGED + extra_attributes + [profile.marker_attribute, 'objectClass', 'objectGUID', 'legacyExchangeDN',
+    (marker present) and the rest. An OU inside another is read with it, each object once.
+
+    ``domain`` (given when the addresses are read through a Global Catalog, which does not hold
+    the marker, vendor facts X-6.1): the domain partition that holds the OUs. The marked objects
+    are then read from the whole domain in one search, so the same read that returns the owned
+    contacts also finds this sync's marker outside the OUs (``marked_outside``), and each OU is
+    read once more only for what carries no marker of this collection. Two reads of every owned
+    contact (the OU's, then the domain's for the marker) cost the run about a fifth of its reads
+    at 100,000 contacts (issue 17); the filters are each other's negation, so every object in
+    the OUs comes from exactly one of them.
+    """
+    wanted = MANAGED + extra_attributes + [profile.marker_attribute, 'objectClass', 'objectGUID',
                                            'msExchHideFromAddressLists']
     attributes = sorted(set(wanted))
-    owned, foreign, names = [], [], []
+    contents = ContainerContents([], [], [])
     bases = profile.read_bases
     base_keys = {dn_key(ou) for ou in bases}
+    suffixes = tuple(',' + ou.lower() for ou in bases)
     # Names are blocked by what sits directly in any OU a contact can go to: the planner keeps
     # names unique across all of them (architecture.rst, "Every addressable recipient").
     container_keys = profile.container_keys()
     layout = AttributeLayout(MANAGED + extra_attributes + [profile.marker_attribute],
-                             repeated=REPEATED_VALUES + tuple(extra_attributes))
-    entries = client.search(bases[0], '(objectClass=*)', attributes) if len(bases) == 1 else \
-        (entry for base in bases for entry in client.search(base, '(objectClass=*)', attributes))
-    for entry in entries:
-        if dn_key(entry.dn) in base_keys:
-            continue
-        marker = next((profile.anchor_of(v) for v in entry.values(profile.marker_attribute)
-                       if profile.anchor_of(v)), '')
-        classes = [c.lower() for c in entry.values('objectClass')]
-        if marker and 'contact' in classes:
-            attrs = layout.attributes(entry)
-            guid = entry.get('objectGUID')
-            # An admin who hid the contact in Exchange (msExchHideFromAddressLists) wins: its
-            # address lists are left as Exchange set them, so the two never fight.
-            hidden = (entry.get('msExchHideFromAddressLists') or '').upper() == 'TRUE'
-            owned.append(OwnedContact(dn=entry.dn, anchor=marker, attrs=attrs,
-                                      object_id=guid_to_string(guid) if isinstance(guid, bytes) else '',
-                                      hold=HOLD_ADDRESS_LISTS if hidden else NOTHING_HELD))
-            continue
-        other = [f for f in (profile.ownership.read(v) for v in entry.values(profile.marker_attribute)) if f[1] == OTHER]
-        foreign.append({'dn': entry.dn, 'objectClass': entry.values('objectClass')[-1:] or ['?'],
-                        # another sync's contact (two syncs, one OU): never touched, its name taken
-                        **({'owner': other[0][2] or '(no identity)'} if other else {})})
-        if profile.parent_key(entry.dn) in container_keys:
-            names.append(profile.rdn_value(entry.dn))
-    return ContainerContents(owned, foreign, names)
+                             repeated=REPEATED_VALUES + tuple(extra_attributes), derived=_derived_rules(profile))
+
+    def take(entry) -> None:
+        # A base OU is the one object read that is not below a base (parsing every DN to tell it
+        # apart cost 20 % of the OU read's own Python time at 20,000).
+        lower = entry.dn.lower()
+        if not any(_ends_with_rdns(lower, suffix) for suffix in suffixes) and dn_key(entry.dn) in base_keys:
+            return
+        _take_from_container(entry, contents, profile, layout, container_keys)
+
+    if not domain:
+        for base in bases:
+            for entry in client.search(base, '(objectClass=*)', attributes):
+                take(entry)
+        return contents
+    marked = f'({profile.marker_attribute}={escape_filter_value(profile.marker_prefix)}*)'
+    contents.marked_outside = []
+    for entry in client.search(domain, marked, attributes):
+        lower = entry.dn.lower()
+        if any(_ends_with_rdns(lower, suffix) for suffix in suffixes) or profile.is_inside(entry.dn):
+            take(entry)
+        elif any(profile.anchor_of(v) for v in entry.values(profile.marker_attribute)):
+            contents.marked_outside.append(entry.dn)
+    for base in bases:
+        for entry in client.search(base, f'(!{marked})', attributes):
+            take(entry)
+    return contents
+
+
+def _derived_rules(profile: AdContactProfile) -> dict:
+    """What an owned contact's own values say of two of its attributes, so a contact the sync
+    wrote holds neither (engine/plan.py AttributeLayout; issue 17, about 330 bytes a contact):
+    its marker (this sync's, for its anchor) and its proxyAddresses as desired() writes them
+    (SMTP:<mail>, then smtp:<the targetAddress's address> unless that is the mail)."""
+    ownership = profile.ownership
+
+    def marker(get, anchor: str):
+        return [ownership.value(anchor)] if anchor else None
+
+    def proxies(get, anchor: str):
+        mail, target = get('mail'), get('targetAddress')
+        if len(mail) != 1 or len(target) != 1 or target[0][:5] != 'SMTP:':
+            return None
+        routed = target[0][5:]
+        return [f'SMTP:{mail[0]}'] + ([f'smtp:{routed}'] if routed.lower() != mail[0].lower() else [])
+
+    return {profile.marker_attribute: marker, 'proxyAddresses': proxies}
+
+
+def _ends_with_rdns(dn_lower: str, suffix: str) -> bool:
+    """True when ``dn_lower`` ends with ``suffix`` (',' and a DN, lower case) at an RDN boundary:
+    the comma not escaped (``CN=a\\,OU=x,DC=y`` is not below ``OU=x,DC=y``). The server spells a DN
+    the same way in every read, so this settles nearly every entry without parsing it."""
+    if not dn_lower.endswith(suffix):
+        return False
+    before = len(dn_lower) - len(suffix)
+    escapes = before - len(dn_lower[:before].rstrip('\\'))
+    return escapes % 2 == 0
+
+
+def _take_from_container(entry, contents: ContainerContents, profile: AdContactProfile, layout: AttributeLayout,
+                         container_keys) -> None:
+    """One object of the OUs' read: an owned contact, or a foreign object (and its name)."""
+    marker = next((profile.anchor_of(v) for v in entry.values(profile.marker_attribute)
+                   if profile.anchor_of(v)), '')
+    classes = [c.lower() for c in entry.values('objectClass')]
+    if marker and 'contact' in classes:
+        attrs = layout.attributes(entry, marker)
+        guid = entry.get('objectGUID')
+        # An admin who hid the contact in Exchange (msExchHideFromAddressLists) wins: its
+        # address lists are left as Exchange set them, so the two never fight.
+        hidden = (entry.get('msExchHideFromAddressLists') or '').upper() == 'TRUE'
+        # The objectGUID as its 16 bytes, as the address read keeps it (the text only to report).
+        contents.owned.append(OwnedContact(dn=entry.dn, anchor=marker, attrs=attrs,
+                                           object_id=guid if isinstance(guid, bytes) and len(guid) == 16 else b'',
+                                           hold=HOLD_ADDRESS_LISTS if hidden else NOTHING_HELD))
+        return
+    other = [f for f in (profile.ownership.read(v) for v in entry.values(profile.marker_attribute)) if f[1] == OTHER]
+    contents.foreign.append({'dn': entry.dn, 'objectClass': entry.values('objectClass')[-1:] or ['?'],
+                             # another sync's contact (two syncs, one OU): never touched, its name taken
+                             **({'owner': other[0][2] or '(no identity)'} if other else {})})
+    if profile.parent_key(entry.dn) in container_keys:
+        contents.foreign_names.append(profile.rdn_value(entry.dn))
 
 
 def is_mailbox(entry) -> bool:
@@ -381,7 +450,7 @@ class ForestAddresses:
 
     index: AddressIndex
     # (objectGUID as read, DN, addresses, aliases, mailbox) of each object inside the OU: tuples, the
-    # GUID's 16 bytes (its text is made only to compare), each address once. One per owned contact
+    # GUID's 16 bytes (compared with the owned contacts' bytes), each address once. One per owned contact
     # until settle: at 100,000 contacts, lists and GUID strings held about 20 MB more (issue 17).
     in_container: list = field(default_factory=list)
     not_recipients: dict = field(default_factory=dict)   # lower-case mail -> DN of a non-recipient
@@ -389,10 +458,10 @@ class ForestAddresses:
     def excluding(self, owned: list, also_ours: t.Iterable[str] = ()) -> AddressIndex:
         """The index of every recipient but the owned contacts (by objectGUID, else by DN) and
         ``also_ours`` (DNs of this sync's contacts the OU's read did not see, see unseen_by())."""
-        guids = {c.object_id.lower() for c in owned if c.object_id}
+        guids = {c.object_id for c in owned if c.object_id}        # both reads keep the GUID's bytes
         dns = {dn_key(c.dn) for c in owned} | {dn_key(dn) for dn in also_ours}
         for guid, dn, held, aliases, mailbox in self.in_container:
-            if (guid and guid_to_string(guid).lower() in guids) or dn_key(dn) in dns:
+            if (guid and guid in guids) or dn_key(dn) in dns:
                 continue
             _hold(self.index, dn, held, aliases, mailbox)
         self.in_container = []
@@ -441,7 +510,7 @@ def read_address_index(client: LdapClient, base: str, profile: AdContactProfile,
     ``find_marked`` (a read of the domain partition, not a Global Catalog): the same read finds
     objects carrying the marker outside the contacts OU (a moved or renamed OU), which make the
     sync refuse to run; through a Global Catalog the marker is not there to find, and
-    read_marked_outside() reads the domain partition instead.
+    read_container() reads the domain partition instead.
     """
     read = ForestAddresses(AddressIndex({}, set(), set(), []))
     marker = profile.marker_attribute
@@ -477,21 +546,6 @@ def read_address_index(client: LdapClient, base: str, profile: AdContactProfile,
             continue
         _hold(read.index, entry.dn, held, aliases, mailbox)
     return read
-
-
-def read_marked_outside(client: LdapClient, base: str, profile: AdContactProfile) -> list:
-    """DNs carrying this sync's marker outside the contacts OU and the OUs of the kinds, read from
-    the domain partition that holds the OU (``base``): the marker is not in the Global Catalog
-    (vendor facts X-6.1)."""
-    marker = profile.marker_attribute
-    outside = []
-    for entry in client.search(base, f'({marker}={escape_filter_value(profile.marker_prefix)}*)', [marker]):
-        if not any(profile.anchor_of(v) for v in entry.values(marker)):
-            continue                     # not a marker, or another sync's (its own OU elsewhere)
-        if profile.is_inside(entry.dn):
-            continue
-        outside.append(entry.dn)
-    return outside
 
 
 def discover_exchange(client: LdapClient, config_dn: str, organisation: str | None = None) -> dict:

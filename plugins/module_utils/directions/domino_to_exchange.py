@@ -17,7 +17,7 @@ from urllib.parse import urlparse
 from ..dialects.ad import (
     MANAGED, MSEXCH_VERSION_AUTO, SUPERSEDE_MODES, AdContactProfile, cannot_write_message, contact_write_rights,
     discover_exchange, plan_supersessions, read_address_index, read_container, read_effective_rights,
-    read_exchange_servers, read_marked, read_marked_outside, resolve_msexch_version)
+    read_exchange_servers, read_marked, resolve_msexch_version)
 from ..dialects.domino import MailboxRule, outside_routed_domains, read_mailboxes, with_forwarding
 from ..directory.client import LdapClient
 from ..directory.connection import connect, connection_settings, open_directory
@@ -172,7 +172,11 @@ def read_forest_addresses(settings: ConnectionSettings, options: DominoToExchang
 
 
 def read_contacts_ou(client: LdapClient, options: DominoToExchangeOptions, site: AdSite):
-    return read_container(client, site.profile, list(options.fields('ad')))
+    # With a Global Catalog the marker is not in the address read (vendor facts ): the OU's
+    # read takes the marked objects from the domain partition that holds the OU, which finds this
+    # sync's marker outside the OU in the same read (a moved OU or contact stops the run).
+    return read_container(client, site.profile, list(options.fields('ad')),
+                          domain=site.base if site.global_catalog else '')
 
 
 def settle(client: LdapClient, options: DominoToExchangeOptions, site: AdSite, container, index_read):
@@ -213,9 +217,8 @@ def settle(client: LdapClient, options: DominoToExchangeOptions, site: AdSite, c
         if missing and not site.cannot_write:
             site.cannot_write = cannot_write_message(options.ad.get('bind_dn') or '', checked, missing)
     if site.global_catalog:
-        # The marker is not in the Global Catalog: look for it outside the OU in the domain
-        # partition that holds the OU (vendor facts ).
-        site.marked_outside = site.timed('read_marked_outside', read_marked_outside, client, site.base, site.profile)
+        # Found by the OU's read (read_contacts_ou): the marker outside the OU, in the domain.
+        site.marked_outside = container.marked_outside or []
     forest = index_read.result()
     site.not_recipients = forest.not_recipients
     # Owned contacts are those of the contacts OU's read (DN, objectGUID), whatever the address

@@ -136,7 +136,7 @@ class OwnedContact:
     dn: str
     anchor: str                      # read from the ownership marker
     attrs: t.Mapping                 # attribute -> list of str values it manages (reads: ContactAttributes)
-    object_id: str = ''              # the target's own id (objectGUID, dominoUNID) for reports
+    object_id: str | bytes = ''      # the target's own id: Domino's dominoUNID, AD's objectGUID as its 16 bytes
     hold: frozenset = frozenset()    # attributes to leave alone on this contact (e.g. an admin hid it; shared constants)
 
 
@@ -146,20 +146,25 @@ class ContactAttributes(Mapping):
 
     Held compactly (issue 17): one tuple per contact, aligned with the layout's names, holding
     None for no value, the value itself for one, a tuple for several; values that repeat from
-    contact to contact (``AttributeLayout.repeated``) are one shared copy. A dict of lists per
-    contact held about 1.5 KB more per contact (150 MB at 100,000). Each lookup hands out a
-    new list."""
+    contact to contact (``AttributeLayout.repeated``) are one shared copy, and values that the
+    contact's other values and its anchor say exactly (``AttributeLayout.derived``: the marker,
+    AD's proxyAddresses as the sync writes them) are not held at all but made when looked up.
+    A dict of lists per contact held about 1.5 KB more per contact (150 MB at 100,000). Each
+    lookup hands out a new list."""
 
-    __slots__ = ('_layout', '_values')
+    __slots__ = ('_layout', '_values', '_anchor')
 
-    def __init__(self, layout: 'AttributeLayout', values: tuple):
+    def __init__(self, layout: 'AttributeLayout', values: tuple, anchor: str = ''):
         self._layout = layout
         self._values = values
+        self._anchor = anchor
 
     def __getitem__(self, name: str) -> list:
         value = self._values[self._layout.index[name]]
         if value is None:
             return []
+        if value is DERIVED:
+            return self._layout.derived[name](self.__getitem__, self._anchor)
         return [value] if isinstance(value, str) else list(value)
 
     def __iter__(self):
@@ -172,30 +177,51 @@ class ContactAttributes(Mapping):
         return f'ContactAttributes({dict(self)!r})'
 
 
+# A ContactAttributes value made on lookup from the contact's other values (one shared object).
+DERIVED = type('Derived', (), {'__slots__': (), '__repr__': lambda self: 'DERIVED'})()
+
+
 class AttributeLayout:
     """The attributes one read keeps of every owned contact (:class:`ContactAttributes`), and
     one copy of each value of the ``repeated`` ones (the address lists, the recipient types, a
     mapped title): at 100,000 contacts, each contact's own copy of two address-list DNs alone
-    was about 30 MB."""
+    was about 30 MB.
 
-    def __init__(self, names: t.Iterable[str], repeated: t.Iterable[str] = ()):
+    ``derived``: attribute -> rule(get, anchor) giving the values the contact's other attributes
+    (``get(name)``, a list) and its anchor say it has, or None. A contact whose values as read are
+    exactly the rule's (the same values in the same order) holds none of them; any other is held
+    as read. The rules may use only attributes that are not derived themselves."""
+
+    def __init__(self, names: t.Iterable[str], repeated: t.Iterable[str] = (),
+                 derived: t.Mapping[str, t.Callable] | None = None):
         self.names = tuple(dict.fromkeys(names))
         self.index = {name: i for i, name in enumerate(self.names)}
         repeated = {r.lower() for r in repeated}
         self._repeated = tuple(name.lower() in repeated for name in self.names)
+        self.derived = dict(derived or {})
+        self._rules = tuple(self.derived.get(name) for name in self.names)
+        self._lower = tuple(name.lower() for name in self.names)
         self._shared: dict = {}
 
-    def attributes(self, entry) -> ContactAttributes:
-        """The contact's attributes from a read's entry (anything with ``values(name)``)."""
+    def attributes(self, entry, anchor: str = '') -> ContactAttributes:
+        """The contact's attributes from a read's entry (anything with ``values(name)``); ``anchor``
+        the contact's (from its marker), for the derived rules."""
         shared = self._shared
         values = []
-        for name, repeats in zip(self.names, self._repeated):
-            found = entry.values(name)
+        # A read's Entry: its dict of lower-case names straight (values() lowers the name on
+        # each call: a third of this function's time at 20,000 contacts).
+        attrs = getattr(entry, 'attrs', None)
+        lookup = (lambda lower: attrs.get(lower) or ()) if isinstance(attrs, dict) else None
+        for name, lower, repeats, rule in zip(self.names, self._lower, self._repeated, self._rules):
+            found = lookup(lower) if lookup is not None else entry.values(name)
+            if rule is not None and found and rule(entry.values, anchor) == list(found):
+                values.append(DERIVED)
+                continue
             if repeats:
                 found = [shared.setdefault(v, v) for v in found]
             values.append(None if not found else found[0] if len(found) == 1 and isinstance(found[0], str)
                           else tuple(found))
-        return ContactAttributes(self, tuple(values))
+        return ContactAttributes(self, tuple(values), anchor)
 
 
 # What a dialect's reads hand to the module, whichever directory: the source's mailboxes, the
@@ -215,6 +241,9 @@ class ContainerContents:
     foreign_names: list    # RDN values of the container's direct children that are not owned
     frozen: list = field(default_factory=list)      # OwnedContact never written by their DN (see plan())
     duplicates: list = field(default_factory=list)  # dicts: dn, object_ids, anchors (Domino: one DN, two documents)
+    # DNs carrying this sync's marker outside the container, when the container's read looked for
+    # them too (AD with a Global Catalog, dialects/ad.py read_container); None when it did not.
+    marked_outside: list | None = None
 
 
 @dataclass

@@ -22,7 +22,7 @@ import json
 import os
 import tempfile
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 
 from .plan import Plan, guard_counts
 from .report_html import write_html
@@ -97,6 +97,10 @@ class OperationEntries(Sequence):
 
     def status(self, op) -> str:
         return self._status.get(id(op), (self._default, None))[0]
+
+    def op_kinds(self) -> Iterator[str]:
+        """Each entry's ``op`` in order, without making the entries (report.html's tables)."""
+        return (op.kind for op in self._operations)
 
     def __len__(self) -> int:
         return len(self._operations)

@@ -65,6 +65,30 @@ def _with_kind(item: dict) -> dict:
 DETAIL = {'create': 'mail', 'update': 'attributes changed', 'rename': 'reason', 'delete': 'reason'}
 
 
+class _OperationRows:
+    """The rows of one kind of operation, made one at a time as the page is written: a first run
+    of 100,000 held a row dict per create (and the entry it came from) for the whole page
+    (issue 17). The report's ``operations`` are read once per row; their kinds are taken without
+    making the entries when the report can say them (engine/report.py OperationEntries.op_kinds)."""
+
+    def __init__(self, operations, kind: str):
+        self._operations = operations
+        self._kind = kind
+        self._total = sum(1 for op_kind in self._kinds() if op_kind == kind)
+
+    def _kinds(self):
+        kinds = getattr(self._operations, 'op_kinds', None)
+        return kinds() if kinds is not None else (op['op'] for op in self._operations)
+
+    def __len__(self) -> int:
+        return self._total
+
+    def __iter__(self):
+        for index, op_kind in enumerate(self._kinds()):
+            if op_kind == self._kind:
+                yield _operation_row(self._operations[index])
+
+
 def _tables(report: dict) -> list:
     """(id, title, columns, rows) of every table of one direction."""
     direction = report['direction']
@@ -78,7 +102,7 @@ def _tables(report: dict) -> list:
                [_with_kind(s) for s in report['skips']]),
               (f'{direction}-warnings', 'Warnings', ['source_dn', 'attribute', 'reason'], report['warnings'])]
     for kind in OPERATION_KINDS:
-        rows = [_operation_row(op) for op in report['operations'] if op['op'] == kind]
+        rows = _OperationRows(report['operations'], kind)
         columns = ['kind', 'dn', 'new_dn', 'status', 'detail', 'error', 'source_dn'] if kind == 'rename' else \
             ['kind', 'dn', 'status', 'detail', 'error', 'source_dn']
         tables.append((f'{direction}-{kind}', f'{kind.capitalize()} ({len(rows)}; detail: {DETAIL[kind]})', columns, rows))

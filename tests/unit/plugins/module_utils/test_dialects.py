@@ -440,7 +440,7 @@ def test_owned_contacts_are_known_by_the_container_read_not_by_a_marker_read_thr
     read = _ad.read_address_index(FakeClient(forest_entries(marker=not through_gc)), '', profile(),
                                   find_marked=not through_gc)
     owned = [_plan.OwnedContact(dn=f'CN=Kim Owned,{OU}', anchor='C0FFEE', attrs={},
-                                object_id=_ad.guid_to_string(OWNED_GUID))]
+                                object_id=OWNED_GUID)]
     index = read.excluding(owned)
     assert 'kim.owned@example.com' not in index.addresses and 'kim.owned' not in index.aliases
     assert index.addresses['by.hand@example.com'].startswith(f'CN=By Hand,{OU}')     # foreign: a holder
@@ -472,7 +472,7 @@ def test_contacts_made_in_the_ou_between_the_two_reads_are_asked_for_their_marke
     other = Entry(f'CN=Someone Else,{OU}', dict(contact, mail=['someone@example.com']))
     read = _ad.read_address_index(FakeClient(forest_entries(marker=False) + [racing, other]), '', mine, find_marked=False)
     owned = [_plan.OwnedContact(dn=f'CN=Kim Owned,{OU}', anchor='C0FFEE', attrs={},
-                                object_id=_ad.guid_to_string(OWNED_GUID))]
+                                object_id=OWNED_GUID)]
     container = _plan.ContainerContents(owned=owned, foreign=[{'dn': f'CN=By Hand,{OU}', 'objectClass': ['contact']}],
                                         foreign_names=['By Hand'])
     unseen = read.unseen_by(container)
@@ -507,13 +507,86 @@ def test_mail_alone_does_not_hold_an_address():
         assert 'lee.logon@example.com' in _ad.read_address_index(FakeClient([entry]), '', profile()).excluding([]).addresses
 
 
-def test_the_marker_outside_the_ou_is_found_on_the_domain_read_and_by_read_marked_outside():
+class SubtreeClient:
+    """A directory for readers that send several searches: each search answers the entries under
+    its base (subtree) matching its filter, which may be ``(objectClass=*)``, ``(attr=prefix*)``
+    or ``(!(attr=prefix*))`` (case-insensitive, as AD matches adminDescription); every search is
+    recorded with the entries it returned."""
+
+    def __init__(self, entries):
+        self.entries = entries
+        self.searches = []
+
+    def search(self, base, filterstr, attributes):
+        negated = filterstr.startswith('(!(')
+        term = filterstr[3:-2] if negated else filterstr[1:-1]
+        name, _eq, value = term.partition('=')
+
+        def matches(entry):
+            if name.lower() == 'objectclass' and value == '*':
+                return True
+            assert value.endswith('*') and '*' not in value[:-1], filterstr
+            return any(v.lower().startswith(value[:-1].lower()) for v in entry.values(name))
+
+        found = [e for e in self.entries if (e.dn.lower() == base.lower() or e.dn.lower().endswith(',' + base.lower()))
+                 and matches(e) != negated]
+        self.searches.append((base, filterstr, len(found)))
+        return iter(found)
+
+
+def test_the_marker_outside_the_ou_is_found_on_the_domain_read_and_by_the_ous_read_with_a_global_catalog():
     moved = Entry('CN=Kim Owned,OU=Moved,DC=corp,DC=example,DC=com',
                   {'mail': ['kim.owned@example.com'], 'adminDescription': ['coexist.domino_exchange:C0FFEE']})
     inside = Entry(f'CN=Kim Two,{OU}', {'adminDescription': ['coexist.domino_exchange:BEEF']})
     index = _ad.read_address_index(FakeClient([moved, inside]), 'DC=corp,DC=example,DC=com', profile()).excluding([])
     assert index.marked_outside == [moved.dn]
-    assert _ad.read_marked_outside(FakeClient([moved, inside]), 'DC=corp,DC=example,DC=com', profile()) == [moved.dn]
+    read = _ad.read_container(SubtreeClient([moved, inside]), profile(), [], domain='DC=corp,DC=example,DC=com')
+    assert read.marked_outside == [moved.dn]
+    assert _ad.read_container(SubtreeClient([moved, inside]), profile(), []).marked_outside is None   # not looked for
+
+
+def test_with_a_global_catalog_each_owned_contact_is_read_once_for_the_ou_and_the_marker_outside_it():
+    """Issue 17: with a Global Catalog the OU was read whole (every owned contact) and then the
+    domain again for the marker (every owned contact once more, to find the few outside the OU):
+    at 100,000 contacts that second read was about a fifth of the run's reads. Now the marked
+    objects come from one read of the domain and the OU is read again only for what carries no
+    marker; the contents are what the single OU read found."""
+    domain = 'DC=corp,DC=example,DC=com'
+    contact = ['top', 'person', 'organizationalPerson', 'contact']
+    ours = [Entry(f'CN=Owned {i},{OU}', {'objectClass': contact, 'mail': [f'owned{i}@example.com'],
+                                         'adminDescription': [f'coexist.domino_exchange:{i:032X}']}) for i in range(50)]
+    others = [
+        Entry(OU, {'objectClass': ['top', 'organizationalUnit']}),
+        Entry(f'CN=Admins Own,{OU}', {'objectClass': contact, 'mail': ['admins.own@example.com']}),
+        Entry(f'CN=Theirs,{OU}', {'objectClass': contact, 'adminDescription': ['coexist.domino_exchange:other.example:AB']}),
+        Entry(f'CN=Marked Group,{OU}', {'objectClass': ['top', 'group'], 'adminDescription': ['coexist.domino_exchange:CD']}),
+        Entry(f'CN=Deeper,OU=Sub,{OU}', {'objectClass': contact, 'adminDescription': ['COEXIST.domino_exchange:EF']}),
+        Entry(f'CN=Stray,OU=External Contacts,{domain}', {'objectClass': contact,
+                                                          'adminDescription': [f'coexist.domino_exchange:{7:032X}']}),
+        Entry(f'CN=Elsewhere Theirs,OU=External Contacts,{domain}',
+              {'objectClass': contact, 'adminDescription': ['coexist.domino_exchange:other.example:AB']}),
+        Entry(f'CN=Plain User,CN=Users,{domain}', {'objectClass': ['top', 'user'], 'mail': ['plain@example.com']}),
+    ]
+    mine = profile(identity='domino1.example.com')
+
+    def summary(read):
+        return (sorted((c.dn, c.anchor) for c in read.owned), sorted(f['dn'] for f in read.foreign),
+                sorted(read.foreign_names))
+
+    once = _ad.read_container(SubtreeClient(ours + others), mine, [])
+    client = SubtreeClient(ours + others)
+    read = _ad.read_container(client, mine, [], domain=domain)
+    assert summary(read) == summary(once)
+    assert len(read.owned) == 50 and f'CN=Admins Own,{OU}' in summary(read)[1]
+    assert read.marked_outside == [f'CN=Stray,OU=External Contacts,{domain}']
+    # a DN that only looks as if it ended with the OU's (an escaped comma: its RDN holds the text)
+    # is not in the OU: this sync's marker there is outside it, never an owned contact
+    lookalike = Entry(f'CN=Fake\\,{OU}', {'objectClass': contact, 'adminDescription': [f'coexist.domino_exchange:{8:032X}']})
+    assert lookalike.dn.endswith(',' + OU)
+    tricked = _ad.read_container(SubtreeClient(ours + [lookalike]), mine, [], domain=domain)
+    assert tricked.marked_outside == [lookalike.dn] and len(tricked.owned) == 50
+    # every object of the OU came back once, and nothing else was read twice
+    assert sum(found for _base, _filter, found in client.searches) == len(ours) + len(others) - 1
 
 
 def test_the_contacts_ou_read_takes_only_this_syncs_and_identity_less_markers():
@@ -528,7 +601,7 @@ def test_the_contacts_ou_read_takes_only_this_syncs_and_identity_less_markers():
     assert read.foreign_names == ['Theirs']
     # another sync's contact elsewhere in the domain is not "this sync's marker outside its OU"
     elsewhere = Entry('CN=Theirs,OU=Test Contacts,DC=corp,DC=example,DC=com', entries[2].attrs)
-    assert _ad.read_marked_outside(FakeClient([elsewhere]), 'DC=corp,DC=example,DC=com', mine) == []
+    assert _ad.read_container(SubtreeClient([elsewhere]), mine, [], domain='DC=corp,DC=example,DC=com').marked_outside == []
 
 
 def test_the_routing_proxy_does_not_depend_on_the_order_ad_returns_values_in():
@@ -609,7 +682,7 @@ def test_objects_in_the_contacts_ou_are_kept_as_tuples_until_settle():
         assert isinstance(held, tuple) and isinstance(aliases, tuple) and len(set(held)) == len(held)
     kim = next(item for item in read.in_container if item[1] == f'CN=Kim Owned,{OU}')
     assert kim[0] == OWNED_GUID and kim[2] == ('kim.owned@example.com',) and kim[3] == ('kim.owned',)
-    owned = _plan.OwnedContact(f'CN=Kim Owned,{OU}', 'C0FFEE', {}, object_id=_ad.guid_to_string(OWNED_GUID))
+    owned = _plan.OwnedContact(f'CN=Kim Owned,{OU}', 'C0FFEE', {}, object_id=OWNED_GUID)
     index = read.excluding([owned])
     assert 'kim.owned@example.com' not in index.addresses and 'by.hand@example.com' in index.addresses
 
@@ -622,3 +695,38 @@ def test_a_domino_holder_is_described_once_for_all_its_addresses():
     index = _domino.read_address_index(FakeClient([forwarded]), '', domino_profile(), _domino.MailboxRule())
     assert index.addresses['fay@example.com'] is index.addresses['fay@exchange.example.com']
     assert index.addresses['fay@example.com'] == 'cn=Fay Forward,ou=Sales,o=Acme (forwarded Person)'
+
+
+def test_an_owned_contact_holds_no_marker_or_proxy_addresses_its_other_values_say():
+    """Issue 17: every owned contact held its marker (its anchor once more, with the prefix) and
+    its proxyAddresses (its mail and targetAddress once more), about 330 bytes a contact, and its
+    objectGUID as text. A contact whose marker and proxyAddresses are exactly what the sync
+    writes now holds neither (they are made when looked up); any other keeps them as read; the
+    GUID is kept as its 16 bytes, as the address read keeps it."""
+    mine = profile(identity='domino1.example.com')
+    contact = ['top', 'person', 'organizationalPerson', 'contact']
+
+    def entry(name, marker, proxies, guid):
+        return Entry(f'CN={name},{OU}', {'objectClass': contact, 'mail': [f'{name.lower()}@example.com'],
+                                         'targetAddress': [f'SMTP:{name.lower()}@domino.example.com'],
+                                         'proxyAddresses': proxies, 'adminDescription': [marker], 'objectGUID': [guid]})
+    written = entry('Ann', 'coexist.domino_exchange:domino1.example.com:AAA',
+                    ['SMTP:ann@example.com', 'smtp:ann@domino.example.com'], bytes(range(16)))
+    reordered = entry('Bob', 'coexist.domino_exchange:domino1.example.com:BBB',
+                      ['smtp:bob@domino.example.com', 'SMTP:bob@example.com', 'X500:/o=Old/cn=bob'], bytes(range(1, 17)))
+    adopted = entry('Cy', 'coexist.domino_exchange:CCC', ['SMTP:cy@example.com', 'smtp:cy@domino.example.com'],
+                    bytes(range(2, 18)))
+    read = _ad.read_container(FakeClient([written, reordered, adopted]), mine, [])
+    ann, bob, cy = read.owned
+    layout_index = ann.attrs._layout.index
+    for contact_read, entry_read in zip((ann, bob, cy), (written, reordered, adopted)):
+        for attribute in ('adminDescription', 'proxyAddresses', 'mail', 'targetAddress'):
+            assert contact_read.attrs[attribute] == entry_read.values(attribute), attribute   # the values as read
+        assert contact_read.object_id == entry_read.get('objectGUID')                           # the GUID's bytes
+    assert ann.attrs._values[layout_index['adminDescription']] is _plan.DERIVED
+    assert ann.attrs._values[layout_index['proxyAddresses']] is _plan.DERIVED
+    assert ann.anchor == 'AAA'
+    assert bob.attrs._values[layout_index['adminDescription']] is _plan.DERIVED
+    assert bob.attrs._values[layout_index['proxyAddresses']] == tuple(reordered.values('proxyAddresses'))
+    assert cy.attrs._values[layout_index['adminDescription']] == 'coexist.domino_exchange:CCC'   # rewritten by the plan
+    assert cy.attrs._values[layout_index['proxyAddresses']] is _plan.DERIVED

@@ -537,6 +537,28 @@ def test_report_html_rows_are_written_one_at_a_time():
     assert max(len(p) for p in out.parts[1:-1]) < len(expected) / 100     # between the page's head and tail
 
 
+def test_report_html_makes_each_operation_row_when_it_writes_it(monkeypatch):
+    """Issue 17: report.html's tables made a row dict per operation (and the report entry it came
+    from, once per kind of operation) before writing the page, and held them all while it was
+    written: at a first run of 100,000 the check-mode fill's peak. The tables now count the
+    operations by kind without making entries, and each entry is made once, when its row is
+    written; the page is the same, byte for byte."""
+    eager, lazy = _reports_both_ways(make_plan(), check_mode=True)
+    made = []
+    real_entry = _report.OperationEntries._entry
+    monkeypatch.setattr(_report.OperationEntries, '_entry', lambda self, op: made.append(op) or real_entry(self, op))
+    tables = _tables(lazy)
+    assert made == []                                                       # counted, nothing made
+    assert [len(rows) for _id, _title, _columns, rows in tables] == \
+        [len(rows) for _id, _title, _columns, rows in _tables(eager)]
+    assert render_html([lazy]) == render_html([eager])
+    assert sorted(map(id, made)) == sorted(map(id, make_plan_ops(lazy)))    # each entry made once
+
+
+def make_plan_ops(report):
+    return report['operations']._operations
+
+
 def _reports_both_ways(the_plan, outcome=None, check_mode=False):
     args = dict(check_mode=check_mode, source=dict(SOURCE), target=dict(TARGET), limits=dict(LIMITS))
     eager = _report.build_report('domino_to_exchange', the_plan, outcome, **args)
