@@ -526,7 +526,8 @@ def read_address_index(client: LdapClient, base: str, profile: AdContactProfile,
         # The server spells DNs the same way in both reads, so a suffix test settles most;
         # the parsed comparison covers the rest (spacing, case, escaping).
         lower = entry.dn.lower()
-        inside = any(lower.endswith(suffix) or (rdn_value in lower and dn_is_within(entry.dn, ou))
+        # (an escaped comma before the suffix is no boundary: CN=a\\,OU=x,... is not in OU=x)
+        inside = any(_ends_with_rdns(lower, suffix) or (rdn_value in lower and dn_is_within(entry.dn, ou))
                      for ou, suffix, rdn_value in bases)
         if find_marked and not inside and any(profile.anchor_of(v) for v in entry.values(marker)):
             read.index.marked_outside.append(entry.dn)

@@ -545,6 +545,17 @@ def test_the_marker_outside_the_ou_is_found_on_the_domain_read_and_by_the_ous_re
     assert _ad.read_container(SubtreeClient([moved, inside]), profile(), []).marked_outside is None   # not looked for
 
 
+def test_a_dn_that_only_looks_inside_the_ou_is_outside_it_for_the_address_read():
+    """An escaped comma is no RDN boundary: CN=Fake\\,OU=Domino Contacts,... is a child of the
+    domain, not of the OU. The address read kept it aside as inside the OU, so this sync's marker
+    there was never reported outside (and the run went on)."""
+    lookalike = Entry(f'CN=Fake\\,{OU}', {'mail': ['fake@example.com'],
+                                         'adminDescription': ['coexist.domino_exchange:C0FFEE']})
+    assert lookalike.dn.endswith(',' + OU)
+    read = _ad.read_address_index(FakeClient([lookalike]), 'DC=corp,DC=example,DC=com', profile())
+    assert read.in_container == [] and read.excluding([]).marked_outside == [lookalike.dn]
+
+
 def test_with_a_global_catalog_each_owned_contact_is_read_once_for_the_ou_and_the_marker_outside_it():
     """Issue 17: with a Global Catalog the OU was read whole (every owned contact) and then the
     domain again for the marker (every owned contact once more, to find the few outside the OU):
