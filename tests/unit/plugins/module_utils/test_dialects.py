@@ -550,7 +550,7 @@ def test_a_dn_that_only_looks_inside_the_ou_is_outside_it_for_the_address_read()
     domain, not of the OU. The address read kept it aside as inside the OU, so this sync's marker
     there was never reported outside (and the run went on)."""
     lookalike = Entry(f'CN=Fake\\,{OU}', {'mail': ['fake@example.com'],
-                                         'adminDescription': ['coexist.domino_exchange:C0FFEE']})
+                                          'adminDescription': ['coexist.domino_exchange:C0FFEE']})
     assert lookalike.dn.endswith(',' + OU)
     read = _ad.read_address_index(FakeClient([lookalike]), 'DC=corp,DC=example,DC=com', profile())
     assert read.in_container == [] and read.excluding([]).marked_outside == [lookalike.dn]
