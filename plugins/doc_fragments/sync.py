@@ -118,3 +118,37 @@ options:
     type: int
     default: 50
 '''
+
+    # The AD OU of each kind of recipient: ad_contact_sync places contacts by it, validate_site
+    # checks each OU named; the spec is SYNC_OPTIONS' kind_ous in plugins/module_utils/module/options.py.
+    KIND_OUS = r'''
+options:
+  kind_ous:
+    description:
+      - The OU of each kind of recipient (C(coexist_kind_ous)), by the DN of an existing OU; a kind
+        not named here goes to O(ad.contacts_ou). Each OU must exist (the run stops before writing
+        otherwise) and the sync account needs there what it has on O(ad.contacts_ou); validate
+        checks each one named as it checks O(ad.contacts_ou).
+      - Contact names stay unique across all these OUs, not only within each one, and an object
+        the sync does not own directly in any of them keeps its name from every contact.
+      - A contact in another of these OUs than its kind's (the setting changed, or its source
+        changed kind) is moved there by a rename, counted by the rename guard (C(coexist_max_renames)). Every OU is read with
+        its subtree; put the OUs under O(ad.contacts_ou) so that an OU no kind names any more is
+        still read and its contacts are moved out. Contacts carrying the marker in an OU outside
+        all of them stop the run (nothing written), as for a moved O(ad.contacts_ou).
+      - A deleted contact's kind in the report is that of its OU when only that kind lives there.
+    type: dict
+    suboptions:
+      person:
+        description: The OU of the mailboxes' contacts.
+        type: str
+      group:
+        description: The OU of the Domino groups' contacts.
+        type: str
+      mailin:
+        description: The OU of the mail-in databases' contacts.
+        type: str
+      resource:
+        description: The OU of the rooms' and equipment's contacts.
+        type: str
+'''

@@ -38,6 +38,7 @@ extends_documentation_fragment:
   - coexist.domino_exchange.directories.AD
   - coexist.domino_exchange.directories.DOMINO
   - coexist.domino_exchange.exchange_mailboxes
+  - coexist.domino_exchange.sync.KIND_OUS
   - coexist.domino_exchange.directories.ACTION_GROUP_BOTH
 options:
   scope:
@@ -91,25 +92,6 @@ options:
     type: list
     elements: str
     choices: [person, group, mailin, resource]
-  kind_ous:
-    description:
-      - The OU of each kind of recipient in AD (C(coexist_kind_ous), see
-        M(coexist.domino_exchange.ad_contact_sync)); each one named is checked as O(ad.contacts_ou) is
-        (it exists, the sync account may create contacts there and write their attributes).
-    type: dict
-    suboptions:
-      person:
-        description: The OU of the mailboxes' contacts.
-        type: str
-      group:
-        description: The OU of the Domino groups' contacts.
-        type: str
-      mailin:
-        description: The OU of the mail-in databases' contacts.
-        type: str
-      resource:
-        description: The OU of the rooms' and equipment's contacts.
-        type: str
   domino_routing_domain:
     description: C(coexist_domino_routing_domain).
     type: str
@@ -288,17 +270,9 @@ from ..module_utils.module.options import EXCHANGE_MAILBOX_OPTIONS, shared_optio
 from ..module_utils.engine.plan import RECIPIENT_KINDS
 from ..module_utils.engine.report import write_text_atomically
 from ..module_utils.engine.run import SYNC_OPTIONS
-from ..module_utils.validate.checks import Check, FAIL, WARN, read_only, run_checks, table
+from ..module_utils.validate.checks import Check, FAIL, WARN, direction_kinds, read_only, run_checks, table
 
 PLAN_COUNTS = ('sources', 'managed', 'create', 'update', 'rename', 'delete', 'conflict', 'skip')
-
-
-def direction_kinds(p: dict, name: str) -> list:
-    """The kinds direction ``name`` reads: its own set when the playbook gives one
-    (coexist_<direction>_kinds), else the shared one (coexist_sync_kinds), as the sync playbooks
-    hand them to each direction's sync module."""
-    own = p.get(f'{name}_kinds')
-    return p.get('kinds') if own is None else own
 
 
 def direction_options(p: dict, name: str):

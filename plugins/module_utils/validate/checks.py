@@ -501,6 +501,14 @@ def check_delta_deletions(directory: ReadOnlyDirectory) -> list:
                   'right named, on the domain of the mailbox bases')]
 
 
+def direction_kinds(p: dict, name: str) -> list:
+    """The kinds direction ``name`` reads: its own set when the playbook gives one
+    (coexist_<direction>_kinds), else the shared one (coexist_sync_kinds), as the sync playbooks
+    hand them to each direction's sync module."""
+    own = p.get(f'{name}_kinds')
+    return p.get('kinds') if own is None else own
+
+
 def check_dynamic_groups(directory: ReadOnlyDirectory, bases: t.Sequence[str]) -> list:
     """Whether the DC shows dynamic distribution groups to the sync account (dynamic_groups.py)."""
     return [Check(*dynamic_groups.probe(directory, bases))]
@@ -673,10 +681,8 @@ def run_checks(p: dict, full: bool, directions: t.Sequence[str] = ('domino_to_ex
                            p.get('supersede') or 'merge')
             if e2d:
                 _probe(checks, 'AD: deletions for delta runs', server, check_delta_deletions, ad)
-            # exchange_to_domino's own kinds when given, else the shared ones (validate_site.direction_kinds)
-            e2d_kinds = p.get('exchange_to_domino_kinds')
-            e2d_kinds = e2d_kinds if e2d_kinds is not None else p.get('kinds', RECIPIENT_KINDS)
-            if e2d and full and 'group' in e2d_kinds:
+            e2d_kinds = direction_kinds(p, 'exchange_to_domino')
+            if e2d and full and 'group' in (RECIPIENT_KINDS if e2d_kinds is None else e2d_kinds):
                 _probe(checks, dynamic_groups.CHECK, server, check_dynamic_groups, ad,
                        p['ad'].get('mailbox_bases') or [ad.root_dse().entry.get('defaultNamingContext')])
             gc = p['ad'].get('global_catalog')
