@@ -78,7 +78,8 @@ class SambaAD:
     name = 'ad'
     # samba-ad-provision carries the schema files `samba-tool domain provision` reads; it is only
     # a Recommends of samba-ad-dc, and the lab installs with --no-install-recommends, so name it.
-    APT_PACKAGES = ['samba-ad-dc', 'samba-ad-provision', 'winbind', 'ldb-tools', 'krb5-user',
+    # tdb-tools: tdbbackup, with which bulk_ad rehashes the domain partition before a large load.
+    APT_PACKAGES = ['samba-ad-dc', 'samba-ad-provision', 'winbind', 'ldb-tools', 'tdb-tools', 'krb5-user',
                     'libsasl2-modules-gssapi-mit', 'ldap-utils']
 
     def __init__(self, state_dir: Path):
