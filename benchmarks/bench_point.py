@@ -20,8 +20,11 @@ plan's growth from another point's file (growth_rule.py: no faster than n log n,
 medians of the no-op reruns). Run inside a private lab, as root, from the repository root:
 
     .venv/bin/python benchmarks/bench_point.py --size 200000 --earlier-changes 99711:1000:0,99711:1000:50
+    .venv/bin/python benchmarks/bench_point.py --direction domino_to_exchange --size 100000
 
-Only exchange_to_domino (an AD source) so far: the change set is bulk_ad's.
+Either direction: exchange_to_domino (the default) writes bulk_ad's change set to AD and can
+avoid earlier ones; domino_to_exchange writes bulk's (Domino) change set, ``bulk.bulk_changes``,
+and takes no ``--earlier-changes`` (a Domino source with a change set in it needs a fresh copy).
 """
 from __future__ import annotations
 
@@ -33,7 +36,7 @@ import sys
 import time
 from pathlib import Path
 
-from coexist_lab import bulk_ad, bulk_common, lab
+from coexist_lab import bulk, bulk_ad, bulk_common, lab
 
 import bench_sync as bs                       # beside this file
 from growth_rule import judge_growth
@@ -74,6 +77,23 @@ def earlier_dns(earlier: list[tuple[int, int, int]]) -> set:
     return {c['dn'] for count, changed, offset in earlier for c in bulk_ad.bulk_changes(count, changed, offset)}
 
 
+DIRECTIONS = {bs.E2D.name: bs.E2D, bs.D2E.name: bs.D2E}
+
+
+def change_set(d, size: int, earlier: list[tuple[int, int, int]]) -> list[dict]:
+    """The 1 % change set for a point of ``size`` source mailboxes of direction ``d``: AD's
+    (``fresh_changes``, avoiding ``earlier`` sets) or Domino's (``bulk.bulk_changes``; an earlier
+    set there is refused: its renamed mailboxes would be gone from their DNs)."""
+    source = lab.directory(d.source)
+    count = size - d.bulk.mailboxes_in_seed(source)
+    changed = max(1, size // 100)
+    if d.bulk is bulk_ad:
+        return fresh_changes(bulk_ad.bulk_mailboxes(count), changed, earlier_dns(earlier))
+    if earlier:
+        raise SystemExit(f'--earlier-changes: not for a {d.source} source (copy a state without a change set)')
+    return bulk.bulk_changes(count, changed)
+
+
 def load() -> list:
     return [round(x, 2) for x in os.getloadavg()]
 
@@ -111,10 +131,11 @@ def judge(points: list[dict], tolerance: float) -> list[dict]:
 def main() -> int:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument('--size', type=int, required=True, help='the source mailboxes the lab holds (seed + bulk)')
+    p.add_argument('--direction', choices=sorted(DIRECTIONS), default=bs.E2D.name)
     p.add_argument('--noop-reps', type=int, default=2)
     p.add_argument('--change-reps', type=int, default=1)
     p.add_argument('--no-catch-up', action='store_true',
-                   help='the target is synced already and snapshotted as bench-domino-synced')
+                   help='the target is synced already and snapshotted (the direction\'s bench-*-synced)')
     p.add_argument('--earlier-changes', type=parse_earlier, default=[],
                    help='change sets already in the source, COUNT:CHANGED:OFFSET as bulk_ad.bulk_changes made them')
     p.add_argument('--memtrace', action='store_true', help='one more no-op run with tracemalloc in the module')
@@ -123,7 +144,7 @@ def main() -> int:
     p.add_argument('--tolerance', type=float, default=0.25)
     p.add_argument('--output', type=Path, required=True)
     args = p.parse_args()
-    d = bs.E2D
+    d = DIRECTIONS[args.direction]
     bargs = argparse.Namespace(yardstick=args.yardstick, keep_work=True, mailboxes=args.size, ad_load='auto',
                                ad_load_connections=1)
     lab.up()
@@ -158,14 +179,12 @@ def main() -> int:
         out['noop'].append(run(f'no-op rerun {i + 1}'))
         save()
     if args.change_reps:
-        ad = lab.directory('ad')
-        count = args.size - bulk_ad.mailboxes_in_seed(ad)
-        changes = fresh_changes(bulk_ad.bulk_mailboxes(count), max(1, args.size // 100), earlier_dns(args.earlier_changes))
-        seconds = bulk_ad.apply_changes(ad, changes)
+        changes = change_set(d, args.size, args.earlier_changes)
+        seconds = d.bulk.apply_changes(lab.directory(d.source), changes)
         os.sync()
         out['changed'] = {'count': len(changes), 'seconds': round(seconds, 1),
                           'kinds': {k: sum(1 for c in changes if c['kind'] == k) for k in ('title', 'rename', 'mail')}}
-        bs.log(f'{len(changes)} AD mailboxes changed in {seconds:.1f} s')
+        bs.log(f'{len(changes)} {bs.SIDES[d.source]} mailboxes changed in {seconds:.1f} s')
         save()
         # The guards' absolute defaults (500 renames, 500 address changes) block a third of a
         # 1 % change from 150,000 sources on (at 200,000: 667 renames): raised for these runs only.

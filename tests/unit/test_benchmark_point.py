@@ -44,3 +44,18 @@ def test_plan_growth_is_judged_on_the_cpu_medians():
     assert [(v['n1'], v['n2'], v['pass']) for v in verdict] == [(100_000, 200_000, True)]
     assert verdict[0]['ratio'] == pytest.approx(2.0)
     assert not bench_point.judge([point(200_000, 30.0, 30.0), point(100_000, 10.0, 30.0)], 0.25)[0]['pass']
+
+
+def test_the_change_set_is_the_sources_own(monkeypatch):
+    # Pure logic: the seed's mailbox counts come from the lab's manifests, stubbed here.
+    monkeypatch.setattr(bench_point.lab, 'directory', lambda name: name)
+    monkeypatch.setattr(bench_point.bulk, 'mailboxes_in_seed', lambda source: 2)
+    monkeypatch.setattr(bulk_ad, 'mailboxes_in_seed', lambda source: 3)
+    d2e = bench_point.DIRECTIONS['domino_to_exchange']
+    assert bench_point.change_set(d2e, 4002, []) == bench_point.bulk.bulk_changes(4000, 40)
+    with pytest.raises(SystemExit):
+        bench_point.change_set(d2e, 4002, [(2000, 100, 0)])
+    e2d = bench_point.DIRECTIONS['exchange_to_domino']
+    earlier = [(2000, 100, 0)]
+    assert bench_point.change_set(e2d, 4003, earlier) == \
+        bench_point.fresh_changes(bulk_ad.bulk_mailboxes(4000), 40, bench_point.earlier_dns(earlier))
