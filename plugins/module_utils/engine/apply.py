@@ -327,8 +327,9 @@ def _created_elsewhere(client: LdapClient, op: Operation, exc: DirectoryError) -
     if op.kind != 'create' or exc.kind != 'already_exists' or not op.fallback_dn:
         return False
     attribute, value, _flags = parse_dn(op.fallback_dn)[0][0]
-    rdn_attribute = next((a for a in op.attrs if a.lower() == attribute.lower()), attribute)
-    attrs = dict(op.attrs, **{rdn_attribute: [value]})
+    attrs = dict(op.attrs.items())            # made once (a planned create's CreateAttributes)
+    rdn_attribute = next((a for a in attrs if a.lower() == attribute.lower()), attribute)
+    attrs[rdn_attribute] = [value]
     client.add(op.fallback_dn, attrs)
     op.reason = f'created as {op.fallback_dn}: the server said {op.dn} is already in use by another object'
     op.dn, op.attrs, op.fallback_dn = op.fallback_dn, attrs, ''

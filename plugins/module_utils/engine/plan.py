@@ -315,7 +315,8 @@ class Operation:
     anchor: str
     dn: str                          # the DN the operation acts on (for create: the new DN)
     new_dn: str = ''                 # rename: where the contact goes
-    attrs: dict = field(default_factory=dict)       # create: every attribute of the add
+    # create: every attribute of the add; the planner's creates hold a CreateAttributes (made when read)
+    attrs: t.Mapping = field(default_factory=dict)
     changes: dict = field(default_factory=dict)     # update: attr -> (before list, after list)
     reason: str = ''                 # delete / rename: why
     source_dn: str = ''
@@ -342,8 +343,9 @@ class Operation:
         out = {'op': self.kind, 'anchor': self.anchor, 'dn': self.dn, 'recipient_kind': self.recipient_kind}
         if self.new_dn:
             out['new_dn'] = self.new_dn
-        if self.attrs:
-            out['attributes'] = self.attrs
+        attrs = dict(self.attrs.items())            # one dict, made once (CreateAttributes)
+        if attrs:
+            out['attributes'] = attrs
         if self.changes:
             out['changes'] = {a: {'before': b, 'after': c} for a, (b, c) in self.changes.items()}
         if self.reason:
@@ -699,11 +701,7 @@ def _compare(run: _Run) -> None:
         new_dn = profile.dn_for(name, source.kind)     # the kind's OU: the one thing the kind decides
         contact = run.joined.get(source.anchor)
         if contact is None:
-            attrs = dict(desired)
-            attrs.update(profile.on_create(source))
-            attrs.update(profile.marker(source.anchor))
-            attrs[profile.rdn_attribute] = [name]
-            attrs = {a: v for a, v in attrs.items() if v}             # an add may not carry empty attributes
+            attrs = CreateAttributes(profile, source, name, run.aliases.get(source.anchor, ''))
             run.creates.append(Operation('create', source.anchor, new_dn, attrs=attrs, source_dn=source.dn,
                                          fallback_dn=_fallback_dn(run, source, name), recipient_kind=source.kind))
             continue
@@ -736,6 +734,54 @@ def _compare(run: _Run) -> None:
         elif not changes:
             run.result.unchanged += 1
     run.result.unchanged += len(run.kept_contacts)
+
+
+def create_attributes(profile: ContactProfile, source: SourceRecord, name: str, alias: str) -> dict:
+    """Every attribute of the add that creates ``source``'s contact under the RDN value ``name``
+    with ``alias``: the desired values within the target's limits (_compare warns of those
+    dropped), what only an add writes, the ownership marker, the name; no empty attribute (an
+    add may not carry one)."""
+    desired, _dropped = _within_limits(profile.desired(source, alias), profile.limits())
+    attrs = dict(desired)
+    attrs.update(profile.on_create(source))
+    attrs.update(profile.marker(source.anchor))
+    attrs[profile.rdn_attribute] = [name]
+    return {a: v for a, v in attrs.items() if v}
+
+
+class CreateAttributes(Mapping):
+    """A planned create's attributes (:func:`create_attributes`), made from its source and what the
+    planner decided for it (its name and alias) each time they are read, never held (issue 17): a
+    first run's creates held about 3 KB of attributes each until the module exited (a dict of
+    lists, the marker and the derived addresses as new strings), 300 MB at 100,000. The applier
+    and the report read them one create at a time. Read only; ``items()`` makes them once, a
+    lookup by name once per lookup."""
+
+    __slots__ = ('_profile', '_source', '_name', '_alias')
+
+    def __init__(self, profile: ContactProfile, source: SourceRecord, name: str, alias: str):
+        self._profile = profile
+        self._source = source
+        self._name = name
+        self._alias = alias
+
+    def made(self) -> dict:
+        return create_attributes(self._profile, self._source, self._name, self._alias)
+
+    def items(self):
+        return self.made().items()
+
+    def __getitem__(self, name: str) -> list:
+        return self.made()[name]
+
+    def __iter__(self):
+        return iter(self.made())
+
+    def __len__(self) -> int:
+        return len(self.made())
+
+    def __repr__(self) -> str:
+        return f'CreateAttributes({self.made()!r})'
 
 
 def _fallback_dn(run: _Run, source: SourceRecord, name: str) -> str:

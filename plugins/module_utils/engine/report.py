@@ -46,13 +46,14 @@ def _status_map(outcome) -> dict:
     return status
 
 
-def supersessions(plan: Plan, operations: list) -> list:
+def supersessions(plan: Plan, states: list) -> list:
     """The plan's superseded contacts, each with what became of it: the status of its delete
-    and of the merge's writes (``operations``: the report's entries, in the plan's order)."""
+    and of the merge's writes (``states``: the report's status of each operation, in the plan's
+    order; taken without making the entries, whose creates make their attributes)."""
     by_anchor: dict = {}
-    for op, entry in zip(plan.operations, operations):
+    for op, state in zip(plan.operations, states):
         if op.merge_of or (op.kind == 'delete' and op.reason.startswith('superseded')):
-            by_anchor.setdefault(op.anchor, []).append((op, entry['status']))
+            by_anchor.setdefault(op.anchor, []).append((op, state))
     out = []
     for item in plan.supersessions:
         writes = by_anchor.get(item['anchor'], [])
@@ -162,6 +163,7 @@ def build_report(direction: str, plan: Plan, outcome, *, check_mode: bool, sourc
     counts = plan.counts()
     counts.update(done=len(outcome.done) if outcome else 0, failed=len(outcome.failed) if outcome else 0,
                   not_attempted=states.count('not_attempted'), pending=states.count('pending'))
+    superseded = supersessions(plan, states)
     del states
     operations = entries if lazy else list(entries)
     if plan.blocked:
@@ -195,7 +197,7 @@ def build_report(direction: str, plan: Plan, outcome, *, check_mode: bool, sourc
         'operations': operations,
         'suppressed': [op.as_dict() for op in plan.suppressed],
         'conflicts': plan.conflicts,
-        'supersessions': supersessions(plan, operations),
+        'supersessions': superseded,
         'skips': plan.skips,
         'warnings': plan.warnings,
         'errors': errors,
@@ -318,7 +320,7 @@ def diff(plan: Plan, limit: int) -> list:
     entries = []
     for op in plan.operations[:limit]:
         if op.kind == 'create':
-            before, after = {}, {'dn': op.dn, **op.attrs}
+            before, after = {}, {'dn': op.dn, **dict(op.attrs.items())}
         elif op.kind == 'delete':
             before, after = {'dn': op.dn}, {}
         elif op.kind == 'rename':

@@ -168,7 +168,9 @@ class Container:
         if rdn_values != [self.profile.rdn_value(op.dn)]:
             raise ModelViolation(f'create of {op.dn!r}: {self.profile.rdn_attribute}={rdn_values!r} does not match the DN')
         self._note_overlaps(op, _normalized(op.dn), {}, op.attrs)
-        self.contacts[_normalized(op.dn)] = OwnedContact(op.dn, anchor, copy.deepcopy(op.attrs))
+        # the values the add wrote, as a plain dict the later updates change (a planned create's
+        # attributes are a read-only CreateAttributes)
+        self.contacts[_normalized(op.dn)] = OwnedContact(op.dn, anchor, copy.deepcopy(dict(op.attrs.items())))
 
     def _update(self, op) -> None:
         key = self._owned_at(op)
