@@ -194,7 +194,7 @@ def expected_contact(side: str, source: dict) -> dict:
     optional = {'givenname': source['given_name'], 'title': source['fields']['title'],
                 'telephonenumber': source['fields']['telephoneNumber']}
     want = {k: [v] if v else [] for k, v in optional.items()}
-    marker = MARKER + (AD_IDENTITY if side == 'ad' else DOMINO_IDENTITY) + ':' + source['anchor']
+    marker = MARKER + (AD_IDENTITY if side == 'ad' else DOMINO_IDENTITY) + ':person:' + source['anchor']
     want.update({'mail': [source['mail']], MARKER_ATTRIBUTE[side].lower(): [marker], 'cn': [name]})
     if side == 'ad':
         want.update({'displayname': [source['display_name']], 'sn': [source['surname']] if source['surname'] else [],

@@ -27,7 +27,7 @@ def test_a_second_sync_on_the_same_ou_never_takes_the_first_ones_contacts(seeded
     rc, first, out = lab_helpers.run_sync(run_playbook, tmp_path, 'domino_to_exchange')
     assert rc == 0, out
     managed = first['counts']['create']
-    assert set(markers(seeded).values()) == {f'{MARKER}domino1.example.com:{op["anchor"]}'
+    assert set(markers(seeded).values()) == {f'{MARKER}domino1.example.com:{op["recipient_kind"]}:{op["anchor"]}'
                                              for op in first['operations']}
     before = dump_both(seeded)
     # Another sync (a test instance reading one OU of the directory) pointed at the same OU.
@@ -53,16 +53,22 @@ def test_contacts_with_the_identity_less_marker_are_adopted_once(seeded, run_pla
     assert rc == 0, out
     ad = ldap3_admin(seeded, 'ad')
     found = markers(seeded)
-    legacy = sorted(found)[:5]
+    legacy, before_kinds = sorted(found)[:5], sorted(found)[5:10]
     for dn in legacy:                                         # as version 0.1 wrote them
         anchor = found[dn].rsplit(':', 1)[1]
         assert ad.modify(dn, {'adminDescription': [(ldap3.MODIFY_REPLACE, [f'{MARKER}{anchor}'])]})
+    for dn in before_kinds:                                   # as versions before the kind wrote them
+        anchor = found[dn].rsplit(':', 1)[1]
+        assert ad.modify(dn, {'adminDescription': [(ldap3.MODIFY_REPLACE, [f'{MARKER}domino1.example.com:{anchor}'])]})
     rc, report, out = lab_helpers.run_sync(run_playbook, tmp_path, 'domino_to_exchange')
     assert rc == 0, out
+    # the 0.1 markers adopted with the identity and the kind; those from before the kind are the
+    # sync's as they are: an upgrade alone rewrites nothing
     updates = [op for op in report['operations'] if op['op'] == 'update']
     assert sorted(op['dn'] for op in updates) == legacy
     assert all(set(op['changes']) == {'adminDescription'} for op in updates)
-    assert markers(seeded) == found
+    assert markers(seeded) == dict(found, **{dn: f'{MARKER}domino1.example.com:{found[dn].rsplit(":", 1)[1]}'
+                                             for dn in before_kinds})
     rc, report, out = lab_helpers.run_sync(run_playbook, tmp_path, 'domino_to_exchange')
     assert rc == 0, out
     assert report['operations'] == []
@@ -85,7 +91,7 @@ def test_a_second_sync_on_the_same_domino_base_never_takes_the_first_ones_contac
     assert rc == 0, out
     managed = first['counts']['create']
     assert managed > 0
-    assert set(domino_markers(seeded).values()) == {f'{MARKER}{LAB_FOREST}:{op["anchor"]}'
+    assert set(domino_markers(seeded).values()) == {f'{MARKER}{LAB_FOREST}:{op["recipient_kind"]}:{op["anchor"]}'
                                                     for op in first['operations'] if op['op'] == 'create'}
     before = dump_both(seeded)
     # Another forest's sync (here: the same mailboxes under another identity) on the same base.

@@ -110,14 +110,14 @@ def test_groups_mail_in_databases_and_resources_become_contacts_of_their_kind(se
     assert ('delete', marketing['unid']) in ops
     resources = [i['unid'] for i in by_category(seeded, 'resources')]
     assert all(('delete', unid) in ops for unid in resources)
-    # Deleted as switched off, their kind told by their OU (the resources' alone); the group
-    # deleted from an OU no kind names any more has none to tell.
+    # Deleted as switched off or gone, their kind told by their marker (issue 18): also the group
+    # deleted from an OU no kind names any more, whose OU tells nothing.
     assert {ops[('delete', unid)]['recipient_kind'] for unid in resources} == {'resource'}
-    assert ops[('delete', marketing['unid'])]['recipient_kind'] == ''
+    assert ops[('delete', marketing['unid'])]['recipient_kind'] == 'group'
     (page,) = [p.read_text() for p in tmp_path.glob('reports-*/domino_to_exchange/report.html')
                if 'resource' in p.read_text() and 'Sales Crew' in p.read_text()]
     rows = json.loads(page.split('<script type="application/json" id="coexist-rows">', 1)[1].split('</script>', 1)[0])
-    assert sorted(r['kind'] for r in rows['domino_to_exchange-delete']) == ['-'] + ['resource'] * len(resources)
+    assert sorted(r['kind'] for r in rows['domino_to_exchange-delete']) == ['group'] + ['resource'] * len(resources)
     assert report['source']['kinds'].keys() == {'person', 'group', 'mailin'}
     changed = {sales_team['unid'], helpdesk['unid'], marketing['unid'], *resources}
     assert {op['anchor'] for op in report['operations']} == changed
@@ -208,6 +208,8 @@ def test_exchange_groups_become_forwarding_persons_of_their_kind(seeded, run_pla
     assert {('rename', staff['guid']), ('update', approvers['guid']), ('delete', dynamic['guid'])} <= set(ops)
     assert {anchor for _op, anchor in ops} == {staff['guid'], approvers['guid'], dynamic['guid']}
     assert ops[('rename', staff['guid'])]['recipient_kind'] == ops[('update', approvers['guid'])]['recipient_kind'] == 'group'
+    # gone from AD: its kind from its marker, in the one contacts base every kind shares
+    assert ops[('delete', dynamic['guid'])]['recipient_kind'] == 'group'
     after = forwarding_persons(seeded)
     assert after[staff['guid']][1]['cn'][0] == 'All Staff Berlin Mitte'
     assert after[approvers['guid']][1]['mail'] == ['approvals@example.com']
@@ -222,5 +224,6 @@ def test_exchange_groups_become_forwarding_persons_of_their_kind(seeded, run_pla
     # and the mailbox whose address the colliding group claimed is no longer in conflict: created
     assert {(op['op'], op['anchor']) for op in report['operations']} == \
         {('delete', g) for g in gone} | {('create', holder['guid'])}
+    assert {op['recipient_kind'] for op in report['operations'] if op['op'] == 'delete'} == {'group'}
     after = forwarding_persons(seeded)
     assert not gone & set(after) and holder['guid'] in after

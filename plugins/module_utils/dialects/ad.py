@@ -32,7 +32,7 @@ msExchPoliciesExcluded          {26491cfc-...}: email address policies leave the
 showInAddressBook               the default GAL and "All Contacts" (merged)
 legacyExchangeDN                /o=<org>/ou=Exchange Administrative Group (FYDIBOHF23SPDLT)/
                                 cn=Recipients/cn=<anchor as 32 hex> (on create, never rewritten)
-adminDescription                the ownership marker, <prefix><anchor> (in the same add)
+adminDescription                the ownership marker, <prefix><identity>:<kind>:<anchor> (in the same add)
 ==============================  ================================================================
 """
 
@@ -48,7 +48,7 @@ from ..directory.client import LdapClient, request_control
 from ..directory.errors import DirectoryError
 from ..directory.dn import dn_is_within, dn_key, escape_filter_value, normalize_dn, parse_dn, rdn
 from ..engine.delta import DEFAULT_TOMBSTONE_DAYS, DcState
-from ..engine.marker import DEFAULT_MARKER_PREFIX, OTHER, Marker
+from ..engine.marker import DEFAULT_MARKER_PREFIX, OTHER, Marker, MarkerFields
 from ..engine.naming import ContainerNaming, first_rdn_value
 from ..engine.plan import (RECIPIENT_KINDS, AddressIndex, ContainerContents, MailboxRead, Operation, OwnedContact, Plan,
                            SourceRecord)
@@ -275,12 +275,16 @@ class AdContactProfile(ContainerNaming):
     def ownership(self) -> Marker:
         return Marker(self.marker_prefix, self.identity)
 
-    def marker(self, anchor: str) -> dict:
-        return {self.marker_attribute: [self.ownership.value(anchor)]}
+    def marker(self, anchor: str, kind: str = '') -> dict:
+        return {self.marker_attribute: [self.ownership.value(anchor, kind)]}
 
     def anchor_of(self, marker_value: str) -> str:
         """The anchor of this sync's marker (or of an identity-less 0.1 marker, adopted), else ''."""
         return self.ownership.anchor_of(marker_value)
+
+    def marker_of(self, entry) -> MarkerFields:
+        """What ``entry``'s marker says when it is this sync's (or one it adopts), else NOT_A_MARKER."""
+        return self.ownership.ours(entry.values(self.marker_attribute))
 
     def limits(self) -> dict:
         return LIMITS
@@ -368,14 +372,14 @@ def read_container(client: LdapClient, profile: AdContactProfile, extra_attribut
 def _derived_rules(profile: AdContactProfile) -> dict:
     """What an owned contact's own values say of two of its attributes, so a contact the sync
     wrote holds neither (engine/plan.py AttributeLayout; issue 17, about 330 bytes a contact):
-    its marker (this sync's, for its anchor) and its proxyAddresses as desired() writes them
+    its marker (this sync's, for its anchor and kind) and its proxyAddresses as desired() writes them
     (SMTP:<mail>, then smtp:<the targetAddress's address> unless that is the mail)."""
     ownership = profile.ownership
 
-    def marker(get, anchor: str):
-        return [ownership.value(anchor)] if anchor else None
+    def marker(get, anchor: str, kind: str):
+        return [ownership.value(anchor, kind)] if anchor else None
 
-    def proxies(get, anchor: str):
+    def proxies(get, anchor: str, kind: str):
         mail, target = get('mail'), get('targetAddress')
         if len(mail) != 1 or len(target) != 1 or target[0][:5] != 'SMTP:':
             return None
@@ -399,11 +403,11 @@ def _ends_with_rdns(dn_lower: str, suffix: str) -> bool:
 def _take_from_container(entry, contents: ContainerContents, profile: AdContactProfile, layout: AttributeLayout,
                          container_keys) -> None:
     """One object of the OUs' read: an owned contact, or a foreign object (and its name)."""
-    marker = next((profile.anchor_of(v) for v in entry.values(profile.marker_attribute)
-                   if profile.anchor_of(v)), '')
+    ours = profile.marker_of(entry)
+    marker = ours.anchor
     classes = [c.lower() for c in entry.values('objectClass')]
     if marker and 'contact' in classes:
-        attrs = layout.attributes(entry, marker)
+        attrs = layout.attributes(entry, marker, ours.kind)
         guid = entry.get('objectGUID')
         # An admin who hid the contact in Exchange (msExchHideFromAddressLists) wins: its
         # address lists are left as Exchange set them, so the two never fight.
@@ -411,7 +415,7 @@ def _take_from_container(entry, contents: ContainerContents, profile: AdContactP
         # The objectGUID as its 16 bytes, as the address read keeps it (the text only to report).
         contents.owned.append(OwnedContact(dn=entry.dn, anchor=marker, attrs=attrs,
                                            object_id=guid if isinstance(guid, bytes) and len(guid) == 16 else b'',
-                                           hold=HOLD_ADDRESS_LISTS if hidden else NOTHING_HELD))
+                                           hold=HOLD_ADDRESS_LISTS if hidden else NOTHING_HELD, kind=ours.kind))
         return
     other = [f for f in (profile.ownership.read(v) for v in entry.values(profile.marker_attribute)) if f[1] == OTHER]
     contents.foreign.append({'dn': entry.dn, 'objectClass': entry.values('objectClass')[-1:] or ['?'],

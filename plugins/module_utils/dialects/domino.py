@@ -32,7 +32,7 @@ mail (InternetAddress)          the mailbox's primary SMTP address
 mailaddress (Forwarding)        its proxy in the Exchange routing domain, else
                                 <local part>@<Exchange routing domain>
 mailsystem                      "5", Other Internet Mail [third-party code; configurable]
-employeeType                    the ownership marker, <prefix><objectGUID> (in the same add)
+employeeType                    the ownership marker, <prefix><identity>:<kind>:<objectGUID> (in the same add)
 never                           mailfile, mailserver (a contact has no Notes mail), dominoUNID
                                 and displayName (Domino computes them)
 ==============================  ================================================================
@@ -45,7 +45,7 @@ from dataclasses import dataclass, field, replace
 from ..engine.addresses import address_problem, domain_of, in_domain, is_valid_alias, local_part
 from ..directory.client import LdapClient
 from ..directory.dn import dn_is_within, dn_key, parse_dn
-from ..engine.marker import DEFAULT_MARKER_PREFIX, OTHER, Marker
+from ..engine.marker import DEFAULT_MARKER_PREFIX, OTHER, Marker, MarkerFields
 from ..engine.naming import ContainerNaming
 from ..engine.plan import AddressIndex, ContainerContents, MailboxRead, MappedFields, Operation, OwnedContact, SourceRecord
 from ..engine.plan import AttributeLayout
@@ -411,12 +411,16 @@ class DominoContactProfile(ContainerNaming):
     def ownership(self) -> Marker:
         return Marker(self.marker_prefix, self.identity)
 
-    def marker(self, anchor: str) -> dict:
-        return {self.marker_attribute: [self.ownership.value(anchor)]}
+    def marker(self, anchor: str, kind: str = '') -> dict:
+        return {self.marker_attribute: [self.ownership.value(anchor, kind)]}
 
     def anchor_of(self, marker_value: str) -> str:
         """The anchor of this sync's marker (or of an identity-less 0.1 marker, adopted), else ''."""
         return self.ownership.anchor_of(marker_value)
+
+    def marker_of(self, entry) -> MarkerFields:
+        """What ``entry``'s marker says when it is this sync's (or one it adopts), else NOT_A_MARKER."""
+        return self.ownership.ours(entry.values(self.marker_attribute))
 
     def owner_of(self, entry) -> str:
         """The identity of another sync whose marker ``entry`` carries, else ''."""
@@ -461,14 +465,14 @@ def read_contacts(client: LdapClient, profile: DominoContactProfile, extra_attri
     for entry in client.search(profile.contacts_base, '(objectClass=*)', attributes):
         if dn_key(entry.dn) == container_key:
             continue
-        marker = next((profile.anchor_of(v) for v in entry.values(profile.marker_attribute)
-                       if profile.anchor_of(v)), '')
+        ours = profile.marker_of(entry)
+        marker = ours.anchor
         classes = {c.lower() for c in entry.values('objectClass')}
         documents.setdefault(dn_key(entry.dn), []).append((entry.dn, entry.get('dominoUNID') or '', marker))
         if marker and 'dominoperson' in classes:
             owned.append(OwnedContact(dn=entry.dn, anchor=marker,
                                       attrs=layout.attributes(entry),
-                                      object_id=(entry.get('dominoUNID') or '')))
+                                      object_id=(entry.get('dominoUNID') or ''), kind=ours.kind))
             continue
         owner = profile.owner_of(entry)
         foreign.append({'dn': entry.dn, 'objectClass': entry.values('objectClass')[-1:] or ['?'],

@@ -138,6 +138,7 @@ class OwnedContact:
     attrs: t.Mapping                 # attribute -> list of str values it manages (reads: ContactAttributes)
     object_id: str | bytes = ''      # the target's own id: Domino's dominoUNID, AD's objectGUID as its 16 bytes
     hold: frozenset = frozenset()    # attributes to leave alone on this contact (e.g. an admin hid it; shared constants)
+    kind: str = ''                   # the kind of recipient its marker names ('' in a marker from before kinds)
 
 
 class ContactAttributes(Mapping):
@@ -147,24 +148,25 @@ class ContactAttributes(Mapping):
     Held compactly (issue 17): one tuple per contact, aligned with the layout's names, holding
     None for no value, the value itself for one, a tuple for several; values that repeat from
     contact to contact (``AttributeLayout.repeated``) are one shared copy, and values that the
-    contact's other values and its anchor say exactly (``AttributeLayout.derived``: the marker,
+    contact's other values, its anchor and its kind say exactly (``AttributeLayout.derived``: the marker,
     AD's proxyAddresses as the sync writes them) are not held at all but made when looked up.
     A dict of lists per contact held about 1.5 KB more per contact (150 MB at 100,000). Each
     lookup hands out a new list."""
 
-    __slots__ = ('_layout', '_values', '_anchor')
+    __slots__ = ('_layout', '_values', '_anchor', '_kind')
 
-    def __init__(self, layout: 'AttributeLayout', values: tuple, anchor: str = ''):
+    def __init__(self, layout: 'AttributeLayout', values: tuple, anchor: str = '', kind: str = ''):
         self._layout = layout
         self._values = values
         self._anchor = anchor
+        self._kind = kind
 
     def __getitem__(self, name: str) -> list:
         value = self._values[self._layout.index[name]]
         if value is None:
             return []
         if value is DERIVED:
-            return self._layout.derived[name](self.__getitem__, self._anchor)
+            return self._layout.derived[name](self.__getitem__, self._anchor, self._kind)
         return [value] if isinstance(value, str) else list(value)
 
     def __iter__(self):
@@ -187,8 +189,9 @@ class AttributeLayout:
     mapped title): at 100,000 contacts, each contact's own copy of two address-list DNs alone
     was about 30 MB.
 
-    ``derived``: attribute -> rule(get, anchor) giving the values the contact's other attributes
-    (``get(name)``, a list) and its anchor say it has, or None. A contact whose values as read are
+    ``derived``: attribute -> rule(get, anchor, kind) giving the values the contact's other
+    attributes (``get(name)``, a list), its anchor and its kind (both from its marker) say it has,
+    or None. A contact whose values as read are
     exactly the rule's (the same values in the same order) holds none of them; any other is held
     as read. The rules may use only attributes that are not derived themselves."""
 
@@ -203,9 +206,9 @@ class AttributeLayout:
         self._lower = tuple(name.lower() for name in self.names)
         self._shared: dict = {}
 
-    def attributes(self, entry, anchor: str = '') -> ContactAttributes:
+    def attributes(self, entry, anchor: str = '', kind: str = '') -> ContactAttributes:
         """The contact's attributes from a read's entry (anything with ``values(name)``); ``anchor``
-        the contact's (from its marker), for the derived rules."""
+        and ``kind`` the contact's (from its marker), for the derived rules."""
         shared = self._shared
         values = []
         # A read's Entry: its dict of lower-case names straight (values() lowers the name on
@@ -214,14 +217,14 @@ class AttributeLayout:
         lookup = (lambda lower: attrs.get(lower) or ()) if isinstance(attrs, dict) else None
         for name, lower, repeats, rule in zip(self.names, self._lower, self._repeated, self._rules):
             found = lookup(lower) if lookup is not None else entry.values(name)
-            if rule is not None and found and rule(entry.values, anchor) == list(found):
+            if rule is not None and found and rule(entry.values, anchor, kind) == list(found):
                 values.append(DERIVED)
                 continue
             if repeats:
                 found = [shared.setdefault(v, v) for v in found]
             values.append(None if not found else found[0] if len(found) == 1 and isinstance(found[0], str)
                           else tuple(found))
-        return ContactAttributes(self, tuple(values), anchor)
+        return ContactAttributes(self, tuple(values), anchor, kind)
 
 
 # What a dialect's reads hand to the module, whichever directory: the source's mailboxes, the
@@ -279,7 +282,7 @@ class ContactProfile(t.Protocol):
 
     def desired(self, source: SourceRecord, alias: str) -> dict: ...   # attr -> list of values (managed attrs)
     def on_create(self, source: SourceRecord) -> dict: ...  # attrs written only by the add (marker, ...)
-    def marker(self, anchor: str) -> dict: ...        # the ownership marker attribute(s) for an anchor
+    def marker(self, anchor: str, kind: str = '') -> dict: ...  # the ownership marker attribute(s), engine/marker.py
     def limits(self) -> dict: ...                     # attr -> max characters of one value
     def merged(self) -> dict: ...                     # attr -> predicate(value) -> bool: values the sync owns
     def compare_keys(self) -> dict: ...               # attr -> function: values equal under it are equal
@@ -433,12 +436,15 @@ def _label_kinds(run: '_Run') -> None:
     """9. The kind of recipient of every operation, conflict and skip, from its source (by anchor;
     a source without an anchor by DN). Labels only: no decision above depends on the kind but
     the parent of a contact's DN (_compare). A contact no source names (gone, or its kind switched
-    off) has the kind of the OU it is in when that OU is one kind's only, else ''."""
+    off) has the kind its marker names, else (a marker from before kinds) the kind of the OU it is
+    in when that OU is one kind's only, else ''."""
     by_anchor = {s.anchor: s.kind for s in run.sources if s.anchor}
     by_dn = {s.dn: s.kind for s in run.sources}
+    marked = {c.dn: c.kind for c in run.owned if c.kind}
     placed = getattr(run.profile, 'kind_of_parent', None)
     for op in run.result.operations + run.result.suppressed:
-        op.recipient_kind = by_anchor.get(op.anchor, '') or (placed(op.dn) if placed is not None else '')
+        op.recipient_kind = (by_anchor.get(op.anchor, '') or marked.get(op.dn, '')
+                             or (placed(op.dn) if placed is not None else ''))
     for item in run.result.conflicts + run.result.skips:
         item['recipient_kind'] = by_anchor.get(item['anchor']) or by_dn.get(item['source_dn'], '')
 
@@ -707,10 +713,13 @@ def _compare(run: _Run) -> None:
             continue
         held_back = {a: v for a, v in desired.items() if a not in contact.hold}
         changes = _changes(contact.attrs, held_back, merged, compare_keys)
-        marker = profile.marker(source.anchor)
-        # Re-joined after an anchor change, or a marker without the sync's identity (0.1) adopted.
-        if contact.anchor != source.anchor or any(a in contact.attrs and not set(v) <= set(contact.attrs[a])
-                                                  for a, v in marker.items()):
+        marker = profile.marker(source.anchor, source.kind)
+        # The marker is rewritten when the contact was re-joined after an anchor change, when it
+        # lacks the sync's identity (0.1, adopted) or names another kind. One from before kinds
+        # (this sync's, for this anchor, no kind) is current enough: it gains the kind with a write
+        # the contact gets anyway, so an upgrade alone rewrites nothing (engine/marker.py).
+        if contact.anchor != source.anchor or (_stale(contact, marker) and (
+                changes or contact.kind or _stale(contact, profile.marker(source.anchor)))):
             changes.update({a: (contact.attrs.get(a, []), v) for a, v in marker.items()})
         if changes:
             run.updates.append(Operation('update', source.anchor, contact.dn, changes=changes, source_dn=source.dn,
@@ -736,6 +745,11 @@ def _compare(run: _Run) -> None:
     run.result.unchanged += len(run.kept_contacts)
 
 
+def _stale(contact: OwnedContact, marker: dict) -> bool:
+    """True when the contact's marker attribute (if read) lacks the value ``marker`` gives it."""
+    return any(a in contact.attrs and not set(v) <= set(contact.attrs[a]) for a, v in marker.items())
+
+
 def create_attributes(profile: ContactProfile, source: SourceRecord, name: str, alias: str) -> dict:
     """Every attribute of the add that creates ``source``'s contact under the RDN value ``name``
     with ``alias``: the desired values within the target's limits (_compare warns of those
@@ -744,7 +758,7 @@ def create_attributes(profile: ContactProfile, source: SourceRecord, name: str, 
     desired, _dropped = _within_limits(profile.desired(source, alias), profile.limits())
     attrs = dict(desired)
     attrs.update(profile.on_create(source))
-    attrs.update(profile.marker(source.anchor))
+    attrs.update(profile.marker(source.anchor, source.kind))
     attrs[profile.rdn_attribute] = [name]
     return {a: v for a, v in attrs.items() if v}
 

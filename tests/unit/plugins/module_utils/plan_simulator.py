@@ -95,10 +95,16 @@ class Container:
 
     def anchor_from_marker(self, attrs: dict) -> str:
         """The anchor the ownership marker records, or '' when the attributes carry none."""
+        return self.kind_from_marker(attrs)[0]
+
+    def kind_from_marker(self, attrs: dict) -> tuple:
+        """(anchor, kind) the ownership marker records, as a read of the target gives them to the
+        planner (OwnedContact.anchor and .kind); ('', '') when the attributes carry none."""
         values = [v for v in attrs.get(self.profile.marker_attribute, []) if v.startswith(self.profile.marker_prefix)]
-        if len(values) != 1:
-            return ''
-        return self.profile.anchor_of(values[0])        # this sync's marker (identity included), else ''
+        if len(values) != 1 or not self.profile.anchor_of(values[0]):   # this sync's marker (identity included)
+            return '', ''
+        found = self.profile.ownership.read(values[0])
+        return found.anchor, found.kind
 
     # --- checks ---
 
@@ -159,7 +165,7 @@ class Container:
             raise ModelViolation(f'create of {op.dn!r}: outside the container {self.profile.container!r}')
         if self.holder_of(op.dn) is not None:
             raise ModelViolation(f'create of {op.dn!r}: the name is taken by {self.holder_of(op.dn)!r}')
-        anchor = self.anchor_from_marker(op.attrs)
+        anchor, kind = self.kind_from_marker(op.attrs)
         if not anchor or anchor != op.anchor:
             raise ModelViolation(f'create of {op.dn!r}: marker {op.attrs.get(self.profile.marker_attribute)!r} '
                                  f'does not record the anchor {op.anchor!r} in the same add')
@@ -170,7 +176,8 @@ class Container:
         self._note_overlaps(op, _normalized(op.dn), {}, op.attrs)
         # the values the add wrote, as a plain dict the later updates change (a planned create's
         # attributes are a read-only CreateAttributes)
-        self.contacts[_normalized(op.dn)] = OwnedContact(op.dn, anchor, copy.deepcopy(dict(op.attrs.items())))
+        self.contacts[_normalized(op.dn)] = OwnedContact(op.dn, anchor, copy.deepcopy(dict(op.attrs.items())),
+                                                         kind=kind)
 
     def _update(self, op) -> None:
         key = self._owned_at(op)
@@ -186,11 +193,11 @@ class Container:
                 attrs[attribute] = list(after)
             else:
                 attrs.pop(attribute, None)
-        anchor = self.anchor_from_marker(attrs)
+        anchor, kind = self.kind_from_marker(attrs)
         if not anchor:
             raise ModelViolation(f'update of {op.dn!r} removes the ownership marker')
         self._note_overlaps(op, key, contact.attrs, attrs)
-        self.contacts[key] = OwnedContact(contact.dn, anchor, attrs, contact.object_id)
+        self.contacts[key] = OwnedContact(contact.dn, anchor, attrs, contact.object_id, kind=kind)
 
     def _rename(self, op) -> None:
         key = self._owned_at(op)
@@ -204,7 +211,8 @@ class Container:
         attrs = copy.deepcopy(contact.attrs)
         if self.profile.rdn_attribute in attrs:
             attrs[self.profile.rdn_attribute] = [self.profile.rdn_value(op.new_dn)]
-        self.contacts[_normalized(op.new_dn)] = OwnedContact(op.new_dn, contact.anchor, attrs, contact.object_id)
+        self.contacts[_normalized(op.new_dn)] = OwnedContact(op.new_dn, contact.anchor, attrs, contact.object_id,
+                                                            kind=contact.kind)
 
     def _delete(self, op) -> None:
         del self.contacts[self._owned_at(op)]

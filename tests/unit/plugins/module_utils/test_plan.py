@@ -549,7 +549,7 @@ def test_identity_less_markers_are_adopted_once_and_rewritten_with_the_identity(
     assert all(set(op.changes) == {'adminDescription'} for op in result.operations)
     after = Container(mine, legacy).run(result.writes)
     assert sorted(contact_marker(c) for c in after.owned()) == sorted(
-        f'{MARKER}domino1.example.com:{anchor}' for anchor in (A, B))
+        f'{MARKER}domino1.example.com:person:{anchor}' for anchor in (A, B))
     assert plan(sources, after.owned(), {}, (), mine).operations == []          # once
 
 
