@@ -212,7 +212,7 @@ class Container:
         if self.profile.rdn_attribute in attrs:
             attrs[self.profile.rdn_attribute] = [self.profile.rdn_value(op.new_dn)]
         self.contacts[_normalized(op.new_dn)] = OwnedContact(op.new_dn, contact.anchor, attrs, contact.object_id,
-                                                            kind=contact.kind)
+                                                             kind=contact.kind)
 
     def _delete(self, op) -> None:
         del self.contacts[self._owned_at(op)]
