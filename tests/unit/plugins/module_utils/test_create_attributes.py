@@ -25,8 +25,8 @@ from plan_simulator import CONTACTS_OU, ad_profile, domino_profile
 
 GROUPS_OU = f'OU=Groups,{CONTACTS_OU}'
 RESOURCES_OU = 'OU=Domino Resources,DC=corp,DC=example,DC=com'
-AD = ad_profile(kind_ous=(('group', GROUPS_OU), ('resource', RESOURCES_OU)))
-DOMINO = domino_profile()
+AD = ad_profile(kind_ous=(('group', GROUPS_OU), ('resource', RESOURCES_OU)), identity='domino1.example.com')
+DOMINO = domino_profile(identity='corp.example.com')
 LIMITS = {name: getattr(Limits(), name) for name in GUARD_LIMITS}
 
 
@@ -57,7 +57,7 @@ def eager(profile, source: SourceRecord, name: str, alias: str) -> dict:
     attrs = {a: v for a, v in profile.desired(source, alias).items()
              if not (a in limits and any(len(value) > limits[a] for value in v))}
     attrs.update(profile.on_create(source))
-    attrs.update(profile.marker(source.anchor))
+    attrs.update(profile.marker(source.anchor, source.kind))
     attrs[profile.rdn_attribute] = [name]
     return {a: v for a, v in attrs.items() if v}
 
