@@ -48,7 +48,7 @@ from ..directory.client import LdapClient, request_control
 from ..directory.errors import DirectoryError
 from ..directory.dn import dn_is_within, dn_key, escape_filter_value, normalize_dn, parse_dn, rdn
 from ..engine.delta import DEFAULT_TOMBSTONE_DAYS, DcState
-from ..engine.marker import DEFAULT_MARKER_PREFIX, OTHER, Marker, MarkerFields
+from ..engine.marker import DEFAULT_MARKER_PREFIX, MarkedProfile
 from ..engine.naming import ContainerNaming, first_rdn_value
 from ..engine.plan import (RECIPIENT_KINDS, AddressIndex, ContainerContents, MailboxRead, Operation, OwnedContact, Plan,
                            SourceRecord)
@@ -140,7 +140,7 @@ def guid_to_string(raw: bytes) -> str:
 
 
 @dataclass(frozen=True)
-class AdContactProfile(ContainerNaming):
+class AdContactProfile(MarkedProfile, ContainerNaming):
     """The planner's view of a Domino user's contact in AD (see ContactProfile in engine/plan.py)."""
 
     contacts_ou: str
@@ -270,21 +270,6 @@ class AdContactProfile(ContainerNaming):
             'legacyExchangeDN': [f'/o={self.organisation}/ou={ADMIN_GROUP}/cn=Recipients/'
                                  f'cn={source.anchor.replace("-", "").lower()}'],
         }
-
-    @property
-    def ownership(self) -> Marker:
-        return Marker(self.marker_prefix, self.identity)
-
-    def marker(self, anchor: str, kind: str = '') -> dict:
-        return {self.marker_attribute: [self.ownership.value(anchor, kind)]}
-
-    def anchor_of(self, marker_value: str) -> str:
-        """The anchor of this sync's marker (or of an identity-less 0.1 marker, adopted), else ''."""
-        return self.ownership.anchor_of(marker_value)
-
-    def marker_of(self, entry) -> MarkerFields:
-        """What ``entry``'s marker says when it is this sync's (or one it adopts), else NOT_A_MARKER."""
-        return self.ownership.ours(entry.values(self.marker_attribute))
 
     def limits(self) -> dict:
         return LIMITS
@@ -417,10 +402,10 @@ def _take_from_container(entry, contents: ContainerContents, profile: AdContactP
                                            object_id=guid if isinstance(guid, bytes) and len(guid) == 16 else b'',
                                            hold=HOLD_ADDRESS_LISTS if hidden else NOTHING_HELD, kind=ours.kind))
         return
-    other = [f for f in (profile.ownership.read(v) for v in entry.values(profile.marker_attribute)) if f[1] == OTHER]
+    owner = profile.owner_of(entry)
     contents.foreign.append({'dn': entry.dn, 'objectClass': entry.values('objectClass')[-1:] or ['?'],
                              # another sync's contact (two syncs, one OU): never touched, its name taken
-                             **({'owner': other[0][2] or '(no identity)'} if other else {})})
+                             **({'owner': owner} if owner else {})})
     if profile.parent_key(entry.dn) in container_keys:
         contents.foreign_names.append(profile.rdn_value(entry.dn))
 

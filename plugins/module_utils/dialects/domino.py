@@ -45,7 +45,7 @@ from dataclasses import dataclass, field, replace
 from ..engine.addresses import address_problem, domain_of, in_domain, is_valid_alias, local_part
 from ..directory.client import LdapClient
 from ..directory.dn import dn_is_within, dn_key, parse_dn
-from ..engine.marker import DEFAULT_MARKER_PREFIX, OTHER, Marker, MarkerFields
+from ..engine.marker import DEFAULT_MARKER_PREFIX, MarkedProfile
 from ..engine.naming import ContainerNaming
 from ..engine.plan import AddressIndex, ContainerContents, MailboxRead, MappedFields, Operation, OwnedContact, SourceRecord
 from ..engine.plan import AttributeLayout
@@ -330,7 +330,7 @@ def _conflicts_reported(records: list) -> list:
 # --- the target side: forwarding Persons for Exchange mailboxes ---
 
 @dataclass(frozen=True)
-class DominoContactProfile(ContainerNaming):
+class DominoContactProfile(MarkedProfile, ContainerNaming):
     """The planner's view of an Exchange mailbox's contact in Domino (see ContactProfile in engine/plan.py)."""
 
     contacts_base: str
@@ -406,27 +406,6 @@ class DominoContactProfile(ContainerNaming):
 
     def on_create(self, source: SourceRecord) -> dict:
         return {'objectClass': list(CONTACT_CLASSES)}
-
-    @property
-    def ownership(self) -> Marker:
-        return Marker(self.marker_prefix, self.identity)
-
-    def marker(self, anchor: str, kind: str = '') -> dict:
-        return {self.marker_attribute: [self.ownership.value(anchor, kind)]}
-
-    def anchor_of(self, marker_value: str) -> str:
-        """The anchor of this sync's marker (or of an identity-less 0.1 marker, adopted), else ''."""
-        return self.ownership.anchor_of(marker_value)
-
-    def marker_of(self, entry) -> MarkerFields:
-        """What ``entry``'s marker says when it is this sync's (or one it adopts), else NOT_A_MARKER."""
-        return self.ownership.ours(entry.values(self.marker_attribute))
-
-    def owner_of(self, entry) -> str:
-        """The identity of another sync whose marker ``entry`` carries, else ''."""
-        other = [found for found in (self.ownership.read(v) for v in entry.values(self.marker_attribute))
-                 if found[1] == OTHER]
-        return (other[0][2] or '(no identity)') if other else ''
 
     def limits(self) -> dict:
         return {}                      # Domino documents no per-item limits below the DN's

@@ -104,3 +104,38 @@ class Marker:
             if found.state in (OWN, ADOPT):
                 return found
         return NOT_A_MARKER
+
+
+class MarkedProfile:
+    """The marker methods both dialects' contact profiles share (dialects/ad.py AdContactProfile,
+    dialects/domino.py DominoContactProfile): the profile supplies ``marker_attribute``,
+    ``marker_prefix`` and ``identity``, this reads and writes the marker the same way for both."""
+
+    __slots__ = ()
+    marker_attribute: str
+    marker_prefix: str
+    identity: str
+
+    @property
+    def ownership(self) -> Marker:
+        return Marker(self.marker_prefix, self.identity)
+
+    def marker(self, anchor: str, kind: str = '') -> dict:
+        return {self.marker_attribute: [self.ownership.value(anchor, kind)]}
+
+    def anchor_of(self, marker_value: str) -> str:
+        """The anchor of this sync's marker (or of an identity-less 0.1 marker, adopted), else ''."""
+        return self.ownership.anchor_of(marker_value)
+
+    def marker_of(self, entry) -> MarkerFields:
+        """What ``entry``'s marker says when it is this sync's (or one it adopts), else NOT_A_MARKER."""
+        return self.ownership.ours(entry.values(self.marker_attribute))
+
+    def owner_of(self, entry) -> str:
+        """The identity of another sync whose marker ``entry`` carries ('(no identity)' for a 0.1
+        marker another sync's identity-less run wrote), else ''."""
+        for value in entry.values(self.marker_attribute):
+            found = self.ownership.read(value)
+            if found.state == OTHER:
+                return found.identity or '(no identity)'
+        return ''

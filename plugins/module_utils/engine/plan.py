@@ -438,14 +438,21 @@ def _label_kinds(run: '_Run') -> None:
     the parent of a contact's DN (_compare). A contact no source names (gone, or its kind switched
     off) has the kind its marker names, else (a marker from before kinds) the kind of the OU it is
     in when that OU is one kind's only, else ''."""
-    by_anchor = {s.anchor: s.kind for s in run.sources if s.anchor}
-    by_dn = {s.dn: s.kind for s in run.sources}
-    marked = {c.dn: c.kind for c in run.owned if c.kind}
+    operations = run.result.operations + run.result.suppressed
+    items = run.result.conflicts + run.result.skips
+    # Maps of only what is labelled, not of every source and contact: a no-op run at 200,000
+    # would otherwise hold three maps of the whole estate at its memory peak for nothing.
+    wanted = {op.anchor for op in operations} | {item['anchor'] for item in items}
+    by_anchor = {s.anchor: s.kind for s in run.sources if s.anchor and s.anchor in wanted}
+    unlabelled_dns = {op.dn for op in operations if not by_anchor.get(op.anchor)}
+    marked = {c.dn: c.kind for c in run.owned if c.kind and c.dn in unlabelled_dns}
+    source_dns = {item['source_dn'] for item in items if not by_anchor.get(item['anchor'])}
+    by_dn = {s.dn: s.kind for s in run.sources if s.dn in source_dns}
     placed = getattr(run.profile, 'kind_of_parent', None)
-    for op in run.result.operations + run.result.suppressed:
+    for op in operations:
         op.recipient_kind = (by_anchor.get(op.anchor, '') or marked.get(op.dn, '')
                              or (placed(op.dn) if placed is not None else ''))
-    for item in run.result.conflicts + run.result.skips:
+    for item in items:
         item['recipient_kind'] = by_anchor.get(item['anchor']) or by_dn.get(item['source_dn'], '')
 
 
