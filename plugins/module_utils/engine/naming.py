@@ -18,8 +18,14 @@ import unicodedata
 
 from ..directory.dn import dn_key, parent_key, parse_dn, rdn
 
+# The two caches below serve the repeats within a phase of the planner, not the whole estate: at
+# 262,144 entries each they held a key and a node per name and DN for the process's life, about
+# 60 MiB at the no-op plan's peak at 200,000 sources, for 1.2 s less CPU (benchmarks/README.md,
+# "domino_to_exchange at 200,000"; issue 17).
+_CACHED = 8192
 
-@functools.lru_cache(maxsize=262144)
+
+@functools.lru_cache(maxsize=_CACHED)
 def name_key(name: str) -> str:
     """Names compared case- and accent-insensitively: how Windows AD compares RDN values, and
     how Notes name lookups treat names (so two Domino contacts never differ only in accents).
@@ -35,7 +41,7 @@ def name_key(name: str) -> str:
 _FOLDED = str.maketrans({'ø': 'o', 'ł': 'l', 'đ': 'd', 'æ': 'ae', 'œ': 'oe'})
 
 
-@functools.lru_cache(maxsize=262144)
+@functools.lru_cache(maxsize=_CACHED)
 def first_rdn_value(dn: str) -> str:
     return parse_dn(dn)[0][0][1]
 
