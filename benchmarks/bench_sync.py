@@ -645,6 +645,9 @@ def main() -> int:
     p.add_argument('--memtrace', action='store_true',
                    help='growth curve: one more no-op run at the largest size with tracemalloc in the module')
     p.add_argument('--keep-work', action='store_true', help='keep the work dir (logs, reports, entry files)')
+    p.add_argument('--keep-lab', action='store_true',
+                   help='leave the lab as the last run left it (not restored to seeded): a loaded growth point '
+                        'can be measured again with bench_point.py, without loading it again')
     p.add_argument('--output', type=Path, help='result JSON (default benchmarks/results/<date>.json)')
     p.add_argument('--yardstick', type=Path, default=YARDSTICK,
                    help='the yardstick script (default benchmarks/yardstick.py; another must take the same '
@@ -687,10 +690,13 @@ def main() -> int:
             res['e2d'] = {}
             scenario_large(b, E2D, res['e2d'])
     finally:
-        log('restoring the lab to its seeded snapshot')
-        lab.restore()
-        for d in DIRECTIONS:
-            lab.drop_snapshot(d.synced)
+        if args.keep_lab:
+            log('the lab is left as the last run left it (--keep-lab)')
+        else:
+            log('restoring the lab to its seeded snapshot')
+            lab.restore()
+            for d in DIRECTIONS:
+                lab.drop_snapshot(d.synced)
         if not args.keep_work:
             shutil.rmtree(b.work, ignore_errors=True)
     res['resets'] = b.resets
