@@ -422,6 +422,10 @@ def is_mailbox(entry) -> bool:
 # HR or identity tool filled in, without any of them, is not mail-enabled: its mail is reported
 # as information, never a conflict.
 RECIPIENT_ATTRIBUTES = ('mailNickname', 'proxyAddresses', 'targetAddress', 'homeMDB')
+# The address read: what it asks for (recipients and anything with mail), what it reads of each.
+RECIPIENT_TERMS = '(mail=*)(proxyAddresses=*)(mailNickname=*)(targetAddress=*)'
+ADDRESS_ATTRIBUTES = ('mail', 'proxyAddresses', 'mailNickname', 'targetAddress', 'msExchRecipientTypeDetails',
+                      'homeMDB', 'msExchHomeServerName', 'objectGUID')
 
 
 def is_recipient(entry) -> bool:
@@ -438,22 +442,31 @@ class ForestAddresses:
     """
 
     index: AddressIndex
-    # (objectGUID as read, DN, addresses, aliases, mailbox) of each object inside the OU: tuples, the
-    # GUID's 16 bytes (compared with the owned contacts' bytes), each address once. One per owned contact
-    # until settle: at 100,000 contacts, lists and GUID strings held about 20 MB more (issue 17).
+    # (objectGUID as read, DN) of each recipient inside the OUs: the GUID's 16 bytes (compared with
+    # the owned contacts' bytes). Nearly all are owned contacts, whose addresses the index leaves
+    # out anyway: their addresses and aliases are not kept (about 80 MB at 200,000 contacts, at the
+    # reads' peak, issue 17). The few that turn out not to be owned are read again (excluding()).
     in_container: list = field(default_factory=list)
     not_recipients: dict = field(default_factory=dict)   # lower-case mail -> DN of a non-recipient
 
-    def excluding(self, owned: list, also_ours: t.Iterable[str] = ()) -> AddressIndex:
+    def excluding(self, owned: list, also_ours: t.Iterable[str] = (),
+                  reread: t.Callable[[list], t.Iterable] | None = None) -> AddressIndex:
         """The index of every recipient but the owned contacts (by objectGUID, else by DN) and
-        ``also_ours`` (DNs of this sync's contacts the OU's read did not see, see unseen_by())."""
+        ``also_ours`` (DNs of this sync's contacts the OU's read did not see, see unseen_by()).
+        The objects inside the OUs that are neither (another sync's contacts, an admin's) hold
+        their addresses as read again by ``reread`` (DNs -> entries with ADDRESS_ATTRIBUTES:
+        read_recipients())."""
         guids = {c.object_id for c in owned if c.object_id}        # both reads keep the GUID's bytes
         dns = {dn_key(c.dn) for c in owned} | {dn_key(dn) for dn in also_ours}
-        for guid, dn, held, aliases, mailbox in self.in_container:
-            if (guid and guid in guids) or dn_key(dn) in dns:
-                continue
-            _hold(self.index, dn, held, aliases, mailbox)
+        others = [dn for guid, dn in self.in_container if not ((guid and guid in guids) or dn_key(dn) in dns)]
         self.in_container = []
+        if others:
+            if reread is None:
+                raise ValueError(f'{len(others)} objects in the contacts OU are not owned: excluding() needs reread')
+            wanted = {dn_key(dn) for dn in others}
+            for entry in reread(others):
+                if dn_key(entry.dn) in wanted:           # gone since, or moved out: holds nothing here
+                    _take_recipient(self, entry)
         return self.index
 
     def unseen_by(self, container: ContainerContents) -> list:
@@ -462,7 +475,7 @@ class ForestAddresses:
         sync racing with this one, or an admin). Their owner is not in what a Global Catalog
         returns (the marker, vendor facts X-6.1): read_marked() asks the domain partition."""
         seen = {dn_key(c.dn) for c in container.owned} | {dn_key(f['dn']) for f in container.foreign}
-        return [dn for _guid, dn, _held, _aliases, _mailbox in self.in_container if dn_key(dn) not in seen]
+        return [dn for _guid, dn in self.in_container if dn_key(dn) not in seen]
 
 
 def read_marked(client: LdapClient, dns: list, profile: AdContactProfile) -> list:
@@ -505,9 +518,8 @@ def read_address_index(client: LdapClient, base: str, profile: AdContactProfile,
     marker = profile.marker_attribute
     # Inside: in the contacts OU or the OU of a kind (kind_ous), each read with its subtree.
     bases = [(ou, ',' + ou.lower(), first_rdn_value(ou).lower()) for ou in profile.read_bases]
-    terms = '(mail=*)(proxyAddresses=*)(mailNickname=*)(targetAddress=*)'
-    attributes = ['mail', 'proxyAddresses', 'mailNickname', 'targetAddress', 'msExchRecipientTypeDetails', 'homeMDB',
-                  'msExchHomeServerName', 'objectGUID']
+    terms = RECIPIENT_TERMS
+    attributes = list(ADDRESS_ATTRIBUTES)
     if find_marked:
         terms += f'({marker}={escape_filter_value(profile.marker_prefix)}*)'
         attributes.append(marker)
@@ -521,21 +533,52 @@ def read_address_index(client: LdapClient, base: str, profile: AdContactProfile,
         if find_marked and not inside and any(profile.anchor_of(v) for v in entry.values(marker)):
             read.index.marked_outside.append(entry.dn)
             continue
-        if not is_recipient(entry):
-            for value in entry.values('mail'):
-                read.not_recipients.setdefault(value.lower(), entry.dn)
-            continue
-        mailbox = is_mailbox(entry)
-        held = [v.lower() for v in entry.values('mail')]
-        held += [v[5:].lower() for v in entry.values('proxyAddresses') if v[:5].lower() == 'smtp:']
-        aliases = [v.lower() for v in entry.values('mailNickname')]
-        if inside:
+        if inside and is_recipient(entry):
             guid = entry.get('objectGUID')
-            read.in_container.append((guid if isinstance(guid, bytes) and len(guid) == 16 else b'', entry.dn,
-                                      tuple(dict.fromkeys(held)), tuple(aliases), mailbox))
+            read.in_container.append((guid if isinstance(guid, bytes) and len(guid) == 16 else b'', entry.dn))
             continue
-        _hold(read.index, entry.dn, held, aliases, mailbox)
+        _take_recipient(read, entry)
     return read
+
+
+def _take_recipient(read: ForestAddresses, entry) -> None:
+    """One object of the address read outside the OUs (or inside and not owned): a recipient holds
+    its addresses and aliases; any other object's mail is only noted (vendor facts X-6.2)."""
+    if not is_recipient(entry):
+        for value in entry.values('mail'):
+            read.not_recipients.setdefault(value.lower(), entry.dn)
+        return
+    held = [v.lower() for v in entry.values('mail')]
+    held += [v[5:].lower() for v in entry.values('proxyAddresses') if v[:5].lower() == 'smtp:']
+    _hold(read.index, entry.dn, list(dict.fromkeys(held)), [v.lower() for v in entry.values('mailNickname')],
+          is_mailbox(entry))
+
+
+# How more objects than this inside the OUs that are not owned (another sync's contacts in a
+# shared OU) are read again: by a read of the OUs rather than one base search each.
+REREAD_ONE_BY_ONE = 100
+
+
+def read_recipients(client: LdapClient, dns: list, profile: AdContactProfile) -> list:
+    """The objects ``dns`` inside the contacts OUs, read again with the address read's attributes
+    from the domain partition (which holds everything a Global Catalog returns, vendor facts
+    X-6.1). Few, nearly always: one base search each; many (another sync's contacts sharing the
+    OU): the OUs' recipients in one read each, keeping only those asked for (the owned contacts
+    come back too, and are dropped as they come)."""
+    if len(dns) > REREAD_ONE_BY_ONE:
+        wanted = {dn_key(dn) for dn in dns}
+        return [entry for ou in profile.read_bases
+                for entry in client.search(ou, f'(|{RECIPIENT_TERMS})', list(ADDRESS_ATTRIBUTES))
+                if dn_key(entry.dn) in wanted]
+    found = []
+    for dn in dns:
+        try:
+            found.extend(client.search(dn, '(objectClass=*)', list(ADDRESS_ATTRIBUTES), scope='base'))
+        except DirectoryError as exc:
+            if exc.kind == 'no_such_object':
+                continue                 # gone since the address read: holds nothing
+            raise
+    return found
 
 
 def discover_exchange(client: LdapClient, config_dn: str, organisation: str | None = None) -> dict:

@@ -17,7 +17,7 @@ from urllib.parse import urlparse
 from ..dialects.ad import (
     MANAGED, MSEXCH_VERSION_AUTO, SUPERSEDE_MODES, AdContactProfile, cannot_write_message, contact_write_rights,
     discover_exchange, plan_supersessions, read_address_index, read_container, read_effective_rights,
-    read_exchange_servers, read_marked, resolve_msexch_version)
+    read_exchange_servers, read_marked, read_recipients, resolve_msexch_version)
 from ..dialects.domino import MailboxRule, outside_routed_domains, read_mailboxes, with_forwarding
 from ..directory.client import LdapClient
 from ..directory.connection import connect, connection_settings, open_directory
@@ -228,7 +228,10 @@ def settle(client: LdapClient, options: DominoToExchangeOptions, site: AdSite, c
     # two runs would plan different names for one anchor and make two contacts.
     unseen = forest.unseen_by(container)
     ours = site.timed('read_marked', read_marked, client, unseen, site.profile) if unseen else []
-    index = forest.excluding(container.owned, also_ours=ours)
+    # The objects in the OUs that are neither (another sync's contacts, an admin's) are read again
+    # for their addresses: the address read keeps only the objectGUID and DN of what is inside.
+    index = forest.excluding(container.owned, also_ours=ours,
+                             reread=lambda dns: site.timed('read_holders', read_recipients, client, dns, profile))
     if site.global_catalog:
         index.marked_outside = site.marked_outside
     return index
