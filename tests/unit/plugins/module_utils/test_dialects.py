@@ -711,8 +711,9 @@ def test_many_objects_in_the_ou_that_are_not_owned_are_read_again_with_one_read_
     """Another sync's contacts sharing the OU: more than REREAD_ONE_BY_ONE of them are read again
     by one read of each OU, not one base search each; only those asked for hold addresses."""
     count = _ad.REREAD_ONE_BY_ONE + 1
-    theirs = [Entry(f'CN=Theirs {i},{OU}', {'mail': [f'theirs{i}@example.com'], 'mailNickname': [f'theirs{i}'],
-                                           'objectGUID': [bytes([i % 256]) * 16]}) for i in range(count)]
+    theirs = [Entry(f'CN=Theirs {i},{OU}',
+                    {'mail': [f'theirs{i}@example.com'], 'mailNickname': [f'theirs{i}'], 'objectGUID': [bytes([i % 256]) * 16]})
+              for i in range(count)]
     later = Entry(f'CN=Made Later,{OU}', {'mail': ['later@example.com'], 'mailNickname': ['later']})
     read = _ad.read_address_index(FakeClient(theirs), '', profile(), find_marked=False)
     searches = []
