@@ -454,19 +454,21 @@ class ForestAddresses:
         """The index of every recipient but the owned contacts (by objectGUID, else by DN) and
         ``also_ours`` (DNs of this sync's contacts the OU's read did not see, see unseen_by()).
         The objects inside the OUs that are neither (another sync's contacts, an admin's) hold
-        their addresses as read again by ``reread`` (DNs -> entries with ADDRESS_ATTRIBUTES:
-        read_recipients())."""
+        their addresses as read again by ``reread`` ((objectGUID, DN) pairs -> entries with
+        ADDRESS_ATTRIBUTES: read_recipients()), found by objectGUID, else by DN."""
         guids = {c.object_id for c in owned if c.object_id}        # both reads keep the GUID's bytes
         dns = {dn_key(c.dn) for c in owned} | {dn_key(dn) for dn in also_ours}
-        others = [dn for guid, dn in self.in_container if not ((guid and guid in guids) or dn_key(dn) in dns)]
+        others = [(guid, dn) for guid, dn in self.in_container if not ((guid and guid in guids) or dn_key(dn) in dns)]
         self.in_container = []
         if others:
             if reread is None:
                 raise ValueError(f'{len(others)} objects in the contacts OU are not owned: excluding() needs reread')
-            wanted = {dn_key(dn) for dn in others}
+            wanted_guids = {guid for guid, _dn in others if guid}
+            wanted_dns = {dn_key(dn) for guid, dn in others if not guid}
             for entry in reread(others):
-                if dn_key(entry.dn) in wanted:           # gone since, or moved out: holds nothing here
-                    _take_recipient(self, entry)
+                guid = entry.get('objectGUID')
+                if guid in wanted_guids if guid else dn_key(entry.dn) in wanted_dns:
+                    _take_recipient(self, entry)       # (one deleted since holds nothing)
         return self.index
 
     def unseen_by(self, container: ContainerContents) -> list:
@@ -559,25 +561,35 @@ def _take_recipient(read: ForestAddresses, entry) -> None:
 REREAD_ONE_BY_ONE = 100
 
 
-def read_recipients(client: LdapClient, dns: list, profile: AdContactProfile) -> list:
-    """The objects ``dns`` inside the contacts OUs, read again with the address read's attributes
-    from the domain partition (which holds everything a Global Catalog returns, vendor facts
-    X-6.1). Few, nearly always: one base search each; many (another sync's contacts sharing the
-    OU): the OUs' recipients in one read each, keeping only those asked for (the owned contacts
-    come back too, and are dropped as they come)."""
-    if len(dns) > REREAD_ONE_BY_ONE:
-        wanted = {dn_key(dn) for dn in dns}
-        return [entry for ou in profile.read_bases
-                for entry in client.search(ou, f'(|{RECIPIENT_TERMS})', list(ADDRESS_ATTRIBUTES))
-                if dn_key(entry.dn) in wanted]
+def read_recipients(client: LdapClient, others: list, profile: AdContactProfile, domain: str) -> list:
+    """The objects ``others`` ((objectGUID bytes, DN) as the address read kept them) read again
+    with the address read's attributes from the domain partition (which holds everything a Global
+    Catalog returns, vendor facts X-6.1). Few, nearly always: by objectGUID in the whole domain
+    (indexed; one renamed or moved since the address read is found too), GUIDS_PER_SEARCH to a
+    search, and one without a GUID by its DN. Many (another sync's contacts sharing the OU): one
+    read of each OU, keeping only those asked for (the owned contacts come back too, and are
+    dropped as they come; one moved out of the OUs since is not found)."""
+    attributes = list(ADDRESS_ATTRIBUTES)
+    guids = {guid for guid, _dn in others if guid}
+    if len(others) > REREAD_ONE_BY_ONE:
+        dns = {dn_key(dn) for guid, dn in others if not guid}
+        return [entry for ou in profile.read_bases for entry in client.search(ou, f'(|{RECIPIENT_TERMS})', attributes)
+                if (entry.get('objectGUID') in guids) or dn_key(entry.dn) in dns]
     found = []
-    for dn in dns:
+    ordered = sorted(guids)
+    for start in range(0, len(ordered), GUIDS_PER_SEARCH):
+        # RFC 4515: every byte of the binary value escaped
+        terms = ''.join('(objectGUID=' + ''.join(f'\\{b:02x}' for b in guid) + ')'
+                        for guid in ordered[start:start + GUIDS_PER_SEARCH])
+        found.extend(client.search(domain, f'(|{terms})', attributes))
+    for guid, dn in others:
+        if guid:
+            continue
         try:
-            found.extend(client.search(dn, '(objectClass=*)', list(ADDRESS_ATTRIBUTES), scope='base'))
+            found.extend(client.search(dn, '(objectClass=*)', attributes, scope='base'))
         except DirectoryError as exc:
-            if exc.kind == 'no_such_object':
-                continue                 # gone since the address read: holds nothing
-            raise
+            if exc.kind != 'no_such_object':
+                raise                    # (gone since the address read: holds nothing)
     return found
 
 

@@ -229,9 +229,11 @@ def settle(client: LdapClient, options: DominoToExchangeOptions, site: AdSite, c
     unseen = forest.unseen_by(container)
     ours = site.timed('read_marked', read_marked, client, unseen, site.profile) if unseen else []
     # The objects in the OUs that are neither (another sync's contacts, an admin's) are read again
-    # for their addresses: the address read keeps only the objectGUID and DN of what is inside.
-    index = forest.excluding(container.owned, also_ours=ours,
-                             reread=lambda dns: site.timed('read_holders', read_recipients, client, dns, profile))
+    # for their addresses (by objectGUID): the address read keeps only the GUID and DN of what is inside.
+    def reread(others: list) -> list:
+        return site.timed('read_holders', read_recipients, client, others, profile, site.base)
+
+    index = forest.excluding(container.owned, also_ours=ours, reread=reread)
     if site.global_catalog:
         index.marked_outside = site.marked_outside
     return index

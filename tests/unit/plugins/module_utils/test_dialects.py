@@ -414,6 +414,7 @@ def test_a_mailbox_without_its_own_address_in_the_routing_domain_is_a_problem():
 # --- AD: the forest's address read (issue 12, items 1 and 2) ---
 
 OU = 'OU=Domino Contacts,DC=corp,DC=example,DC=com'
+DOMAIN = 'DC=corp,DC=example,DC=com'
 OWNED_GUID = bytes(range(16, 32))
 
 
@@ -689,17 +690,26 @@ def test_objects_in_the_contacts_ou_are_kept_by_guid_and_dn_only_and_the_others_
     bytes and DN now; the ones the OU's read does not own are read again by DN, and hold their
     addresses as before; the owned ones are never asked for."""
     read = _ad.read_address_index(FakeClient(forest_entries(marker=False)), '', profile(), find_marked=False)
-    assert read.in_container == [(OWNED_GUID, f'CN=Kim Owned,{OU}'), (bytes(16), f'CN=By Hand,{OU}')]
+    hand_guid = bytes(16)
+    assert read.in_container == [(OWNED_GUID, f'CN=Kim Owned,{OU}'), (hand_guid, f'CN=By Hand,{OU}')]
     owned = _plan.OwnedContact(f'CN=Kim Owned,{OU}', 'C0FFEE', {}, object_id=OWNED_GUID)
-    directory = DnClient(forest_entries(marker=False))
-    index = read.excluding([owned], reread=lambda dns: _ad.read_recipients(directory, dns, profile()))
-    assert directory.asked == [f'CN=By Hand,{OU}']
+    searches = []
+
+    class Domain:
+        # renamed since the address read: found by its objectGUID, under its new DN
+        def search(self, base, filterstr, attributes, scope='subtree'):
+            searches.append((base, filterstr, scope))
+            return iter([Entry(f'CN=By Hand (renamed),{OU}', {'mail': ['by.hand@example.com'], 'targetAddress': ['SMTP:x@y'],
+                                                              'objectGUID': [hand_guid]})])
+
+    index = read.excluding([owned], reread=lambda others: _ad.read_recipients(Domain(), others, profile(), DOMAIN))
+    assert searches == [(DOMAIN, '(|(objectGUID=' + '\\00' * 16 + '))', 'subtree')]     # only the one not owned
     assert 'kim.owned@example.com' not in index.addresses and 'kim.owned' not in index.aliases
-    assert index.addresses['by.hand@example.com'] == f'CN=By Hand,{OU} (recipient)'
+    assert index.addresses['by.hand@example.com'] == f'CN=By Hand (renamed),{OU} (recipient)'
     assert read.in_container == []
-    # gone since the address read: holds nothing, and is no error
+    # deleted since the address read: holds nothing, and is no error
     read = _ad.read_address_index(FakeClient(forest_entries(marker=False)), '', profile(), find_marked=False)
-    index = read.excluding([owned], reread=lambda dns: _ad.read_recipients(DnClient([]), dns, profile()))
+    index = read.excluding([owned], reread=lambda others: _ad.read_recipients(FakeClient([]), others, profile(), DOMAIN))
     assert 'by.hand@example.com' not in index.addresses
     # without a way to read them again, objects that are not owned are an error, never dropped
     read = _ad.read_address_index(FakeClient(forest_entries(marker=False)), '', profile(), find_marked=False)
@@ -723,7 +733,7 @@ def test_many_objects_in_the_ou_that_are_not_owned_are_read_again_with_one_read_
             searches.append((base, scope))
             return iter(theirs + [later])
 
-    index = read.excluding([], reread=lambda dns: _ad.read_recipients(Directory(), dns, profile()))
+    index = read.excluding([], reread=lambda others: _ad.read_recipients(Directory(), others, profile(), DOMAIN))
     assert searches == [(OU, 'subtree')]
     assert len(index.addresses) == count and 'later@example.com' not in index.addresses
     assert index.addresses['theirs0@example.com'] == f'CN=Theirs 0,{OU} (recipient)'
