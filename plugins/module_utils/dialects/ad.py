@@ -467,7 +467,7 @@ class ForestAddresses:
             wanted_dns = {dn_key(dn) for guid, dn in others if not guid}
             for entry in reread(others):
                 guid = entry.get('objectGUID')
-                if guid in wanted_guids if guid else dn_key(entry.dn) in wanted_dns:
+                if (guid in wanted_guids) if guid else (dn_key(entry.dn) in wanted_dns):
                     _take_recipient(self, entry)       # (one deleted since holds nothing)
         return self.index
 
