@@ -228,6 +228,7 @@ def settle(client: LdapClient, options: DominoToExchangeOptions, site: AdSite, c
     # two runs would plan different names for one anchor and make two contacts.
     unseen = forest.unseen_by(container)
     ours = site.timed('read_marked', read_marked, client, unseen, site.profile) if unseen else []
+
     # The objects in the OUs that are neither (another sync's contacts, an admin's) are read again
     # for their addresses (by objectGUID): the address read keeps only the GUID and DN of what is inside.
     def reread(others: list) -> list:
