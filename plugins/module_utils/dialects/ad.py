@@ -561,6 +561,11 @@ def _take_recipient(read: ForestAddresses, entry) -> None:
 REREAD_ONE_BY_ONE = 100
 
 
+def guid_term(raw: bytes) -> str:
+    """A filter term matching one objectGUID: every byte of the binary value escaped (RFC 4515)."""
+    return '(objectGUID=' + ''.join(f'\\{b:02x}' for b in raw) + ')'
+
+
 def read_recipients(client: LdapClient, others: list, profile: AdContactProfile, domain: str) -> list:
     """The objects ``others`` ((objectGUID bytes, DN) as the address read kept them) read again
     with the address read's attributes from the domain partition (which holds everything a Global
@@ -578,9 +583,7 @@ def read_recipients(client: LdapClient, others: list, profile: AdContactProfile,
     found = []
     ordered = sorted(guids)
     for start in range(0, len(ordered), GUIDS_PER_SEARCH):
-        # RFC 4515: every byte of the binary value escaped
-        terms = ''.join('(objectGUID=' + ''.join(f'\\{b:02x}' for b in guid) + ')'
-                        for guid in ordered[start:start + GUIDS_PER_SEARCH])
+        terms = ''.join(guid_term(guid) for guid in ordered[start:start + GUIDS_PER_SEARCH])
         found.extend(client.search(domain, f'(|{terms})', attributes))
     for guid, dn in others:
         if guid:
@@ -1218,7 +1221,7 @@ def read_mailboxes_by_anchor(client: LdapClient, domain: str, bases: list, rule:
                 raw = uuid.UUID(anchor).bytes_le
             except ValueError:
                 continue                               # not a GUID: no user has it
-            terms.append('(objectGUID=' + ''.join(f'\\{b:02x}' for b in raw) + ')')
+            terms.append(guid_term(raw))
         if not terms:
             continue
         for entry in client.search(domain, f'(&{source_filter(rule)}(|{"".join(terms)}))',
