@@ -114,6 +114,27 @@ def test_foreign_objects_in_the_ou_are_reported_and_untouched(seeded, run_playbo
     assert {f.lower() for f in foreign} <= reported
 
 
+def test_an_address_held_by_another_syncs_contact_in_the_ou_is_a_conflict(seeded, run_playbook, tmp_path):
+    """A contact in the contacts OU that is not this sync's (another sync's, by its own marker) holds
+    the address of a Domino mailbox as a secondary proxy: that mailbox is a conflict, never a
+    second holder of the address. The address read keeps only the objectGUID and DN of what is in
+    the OU (issue 17) and reads the ones not owned again: this checks that their addresses still
+    reach the conflict index on a real DC."""
+    ad = ldap3_admin(seeded, 'ad')
+    manifest = json.loads(open(seeded['ad']['manifest'], encoding='utf-8').read())
+    theirs = next(item['dn'] for item in manifest['categories']['foreign_objects'] if 'partner.example.net' in (item.get('mail') or ''))
+    mailbox = _domino_person(seeded, 'mailboxes', 5)
+    assert ad.modify(theirs, {'proxyAddresses': [(ldap3.MODIFY_ADD, [f"smtp:{mailbox['mail']}"])]}), ad.result
+    before = dump(ad, seeded['ad']['contacts_ou'])[theirs.lower()]
+    rc, report, out = run_sync(run_playbook, tmp_path, seeded)
+    assert rc == 0, out
+    conflict = [c for c in report['conflicts'] if c['anchor'] == mailbox['unid']]
+    assert conflict and f"{mailbox['mail']} belongs to" in conflict[0]['reason'], report['conflicts']
+    assert theirs.lower() in conflict[0]['reason'].lower()
+    assert mailbox['unid'] not in owned_contacts(seeded)
+    assert dump(ad, seeded['ad']['contacts_ou'])[theirs.lower()] == before
+
+
 def test_conflicts_and_bad_sources_are_reported_not_written(seeded, run_playbook, tmp_path):
     rc, report, out = run_sync(run_playbook, tmp_path, seeded)
     assert rc == 0, out

@@ -573,21 +573,23 @@ def read_recipients(client: LdapClient, others: list, profile: AdContactProfile,
     (indexed; one renamed or moved since the address read is found too), GUIDS_PER_SEARCH to a
     search, and one without a GUID by its DN. Many (another sync's contacts sharing the OU): one
     read of each OU, keeping only those asked for (the owned contacts come back too, and are
-    dropped as they come; one moved out of the OUs since is not found)."""
+    dropped as they come), then the GUIDs that read did not return by objectGUID in the domain as
+    above (moved out of the OUs since the address read, they still hold their addresses)."""
     attributes = list(ADDRESS_ATTRIBUTES)
     guids = {guid for guid, _dn in others if guid}
-    if len(others) > REREAD_ONE_BY_ONE:
-        dns = {dn_key(dn) for guid, dn in others if not guid}
-        return [entry for ou in profile.read_bases for entry in client.search(ou, f'(|{RECIPIENT_TERMS})', attributes)
-                if (entry.get('objectGUID') in guids) or dn_key(entry.dn) in dns]
     found = []
+    by_dn = [dn for guid, dn in others if not guid]
+    if len(others) > REREAD_ONE_BY_ONE:
+        dns = {dn_key(dn) for dn in by_dn}
+        found = [entry for ou in profile.read_bases for entry in client.search(ou, f'(|{RECIPIENT_TERMS})', attributes)
+                 if (entry.get('objectGUID') in guids) or dn_key(entry.dn) in dns]
+        guids -= {entry.get('objectGUID') for entry in found}
+        by_dn = []                       # (without a GUID, one moved away cannot be told from one deleted)
     ordered = sorted(guids)
     for start in range(0, len(ordered), GUIDS_PER_SEARCH):
         terms = ''.join(guid_term(guid) for guid in ordered[start:start + GUIDS_PER_SEARCH])
         found.extend(client.search(domain, f'(|{terms})', attributes))
-    for guid, dn in others:
-        if guid:
-            continue
+    for dn in by_dn:
         try:
             found.extend(client.search(dn, '(objectClass=*)', attributes, scope='base'))
         except DirectoryError as exc:

@@ -739,6 +739,33 @@ def test_many_objects_in_the_ou_that_are_not_owned_are_read_again_with_one_read_
     assert index.addresses['theirs0@example.com'] == f'CN=Theirs 0,{OU} (recipient)'
 
 
+def test_one_of_many_not_owned_moved_out_of_the_ou_is_found_by_guid_in_the_domain():
+    """The read of the OU for many objects that are not owned misses one moved out of the OUs since
+    the address read: it is then asked for by objectGUID in the whole domain and still holds its
+    addresses (it was missing from the conflict index before)."""
+    count = _ad.REREAD_ONE_BY_ONE + 1
+    theirs = [Entry(f'CN=Theirs {i},{OU}',
+                    {'mail': [f'theirs{i}@example.com'], 'mailNickname': [f'theirs{i}'], 'objectGUID': [bytes([i % 256]) * 16]})
+              for i in range(count)]
+    moved = Entry('CN=Theirs 7,OU=Elsewhere,DC=corp,DC=example,DC=com',
+                  {'mail': ['theirs7@example.com'], 'mailNickname': ['theirs7'], 'objectGUID': [bytes([7]) * 16]})
+    read = _ad.read_address_index(FakeClient(theirs), '', profile(), find_marked=False)
+    searches = []
+
+    class Directory:
+        def search(self, base, filterstr, attributes, scope='subtree'):
+            searches.append((base, filterstr))
+            if base == OU:
+                return iter(theirs[:7] + theirs[8:])
+            return iter([moved] if '\\07' * 16 in filterstr else [])
+
+    index = read.excluding([], reread=lambda others: _ad.read_recipients(Directory(), others, profile(), DOMAIN))
+    assert [base for base, _filter in searches] == [OU, DOMAIN]
+    assert searches[1][1] == '(|(objectGUID=' + '\\07' * 16 + '))'              # only the one the OU missed
+    assert index.addresses['theirs7@example.com'] == f'{moved.dn} (recipient)' and 'theirs7' in index.aliases
+    assert len(index.addresses) == count
+
+
 def test_a_domino_holder_is_described_once_for_all_its_addresses():
     """Issue 17: the Domino address read made one description string per address; a holder's
     addresses now share one."""
