@@ -33,7 +33,10 @@ _DURATION = re.compile(r'^\s*(\d+)\s*([smhdw]?)\s*$')
 _UNIT = {'': 1, 's': 1, 'm': 60, 'h': 3600, 'd': 86400, 'w': 604800}
 # A name's family: its key without the suffixes the planner adds (' (<hex>)' for a collision,
 # ' (renaming <hex>)' for a swap), cut to this many characters, so a name cut to fit its suffix
-# stays in the family of the whole name. Wider families only make a delta read more.
+# stays in the family of the whole name. The closure looks names up by family, then keeps only
+# the ones that meet the name it asks for (names_meet()): a family alone is wide ('Anna Everly
+# 00012' and 'Anna Everly 00013' share one), and in a bulk estate's repeated given names and
+# surnames most families held several mailboxes that can never meet in the planner (issue 17).
 _SUFFIX = re.compile(r'\s*\((?:renaming )?[0-9a-f]{1,64}\)\s*$')
 FAMILY_WIDTH = 16
 _ALIAS_SUFFIX = re.compile(r'(?:-[0-9a-f]{1,64})+$')
@@ -134,16 +137,31 @@ def unresolved_anchors(the_plan: Plan) -> tuple:
     return tuple(sorted(a for a in found if a))
 
 
-def family(profile, name: str) -> str:
-    """The group of names that can collide with ``name`` in the planner: its key without the
-    planner's suffixes, cut to FAMILY_WIDTH."""
+def base_key(profile, name: str) -> str:
+    """A name's key without the planner's suffixes (a collision's, a swap's), not cut."""
     key = profile.name_key(name)
     while True:
         stripped = _SUFFIX.sub('', key)
         if stripped == key:
-            break
+            return key
         key = stripped
-    return key[:FAMILY_WIDTH]
+
+
+def family(profile, name: str) -> str:
+    """The group of names that can collide with ``name`` in the planner: its key without the
+    planner's suffixes, cut to FAMILY_WIDTH."""
+    return base_key(profile, name)[:FAMILY_WIDTH]
+
+
+def names_meet(one: str, other: str) -> bool:
+    """Whether two names (their base_key()) can meet in the planner: the same key, or one at least
+    FAMILY_WIDTH long that the other starts with. The planner cuts a name from its end to fit the
+    target's limit or a suffix, and the key of a cut name is the start of the whole name's key
+    (name_key() folds one character at a time). Names that only begin alike never meet. Both
+    ways, names that meet share a family."""
+    if len(one) > len(other):
+        one, other = other, one
+    return one == other or (len(one) >= FAMILY_WIDTH and other.startswith(one))
 
 
 def alias_family(alias: str) -> str:
@@ -183,20 +201,22 @@ def scope(changed: t.Mapping[str, t.Optional[SourceRecord]], unresolved: t.Itera
 
     Touched are the changed and unresolved anchors, the frozen contacts', every owned contact
     whose address another recipient now holds or whose name key a foreign entry now has, and every
-    contact carrying a collision suffix its family no longer explains; then, until nothing is
-    added, every owned contact sharing an address or a name family with a touched source (its
-    desired contact) or a touched contact. The rest does not interact with the touched ones in the
-    planner: their names and addresses are handed in as taken.
+    contact carrying a collision suffix that no other name meeting its own explains any more; then,
+    until nothing is added, every owned contact sharing an address with a touched source (its
+    desired contact) or a touched contact, or holding a name that meets one of theirs
+    (names_meet()). The rest does not interact with the touched ones in the planner: their names
+    and addresses are handed in as taken.
     """
     owned_of: dict = {}
     for contact in container.owned:
         owned_of.setdefault(contact.anchor, []).append(contact)
     by_address: dict = {}
-    by_family: dict = {}
+    by_family: dict = {}                 # family -> [(base key, anchor)] of the owned contacts' names
     for contact in container.owned:
         for address in profile.addresses(contact.attrs):
             by_address.setdefault(address, set()).add(contact.anchor)
-        by_family.setdefault(family(profile, profile.rdn_value(contact.dn)), set()).add(contact.anchor)
+        key = base_key(profile, profile.rdn_value(contact.dn))
+        by_family.setdefault(key[:FAMILY_WIDTH], []).append((key, contact.anchor))
 
     alias_attribute = profile.alias_attribute
     by_alias: dict = {}
@@ -214,47 +234,50 @@ def scope(changed: t.Mapping[str, t.Optional[SourceRecord]], unresolved: t.Itera
     changed_count = len(records)
     touched = set(records) | {a for a in unresolved if a} | {c.anchor for c in container.frozen}
     foreign_keys = {profile.name_key(n) for n in list(container.foreign_names) + list(index.names)}
-    foreign_families = {k[:FAMILY_WIDTH] for k in foreign_keys} | {family(profile, n) for n in container.foreign_names}
+    foreign_by_family: dict = {}         # family -> keys of the foreign names, as read and without suffixes
+    for key in foreign_keys | {base_key(profile, n) for n in container.foreign_names}:
+        foreign_by_family.setdefault(key[:FAMILY_WIDTH], set()).add(key)
     for contact in container.owned:
         name = profile.rdn_value(contact.dn)
-        key, fam = profile.name_key(name), family(profile, name)
+        key = profile.name_key(name)
         if any(a in index.addresses for a in profile.addresses(contact.attrs)) or key in foreign_keys:
             touched.add(contact.anchor)
-        elif _SUFFIX.search(key) and fam not in foreign_families and len(by_family.get(fam, ())) < 2:
+        elif _SUFFIX.search(key) and not _suffix_explained(base_key(profile, name), contact.anchor, by_family,
+                                                           foreign_by_family):
             touched.add(contact.anchor)          # a suffix nothing explains any more: a full run renames it back
         elif alias_attribute and any(alias_family(v) in foreign_aliases for v in contact.attrs.get(alias_attribute, [])):
             touched.add(contact.anchor)
     pulled = touched - set(records)
-    done_addresses, done_families, done_aliases = set(), set(), set()
+    done_addresses, done_names, done_aliases = set(), set(), set()
     new = set(touched)
     while new:
         missing = {a for a in new if a not in records}
         if missing:
             found = read_sources(missing)
             records.update({a: found.get(a) for a in missing})
-        addresses, families, aliases = set(), set(), set()
+        addresses, names, aliases = set(), set(), set()
         for anchor in new:
             record = records.get(anchor)
             if record is not None:
                 addresses |= profile.addresses(profile.desired(record, record.alias))
                 addresses.add(record.mail.lower())
-                families.add(family(profile, wanted_name(profile, record.display_name)))
+                names.add(base_key(profile, wanted_name(profile, record.display_name)))
                 aliases.add(alias_family(record.alias))
             for contact in owned_of.get(anchor, ()):
                 addresses |= profile.addresses(contact.attrs)
-                families.add(family(profile, profile.rdn_value(contact.dn)))
+                names.add(base_key(profile, profile.rdn_value(contact.dn)))
                 aliases |= {alias_family(v) for v in contact.attrs.get(alias_attribute, [])} if alias_attribute else set()
         addresses -= done_addresses
-        families -= done_families
+        names -= done_names
         aliases -= done_aliases
         done_addresses |= addresses
-        done_families |= families
+        done_names |= names
         done_aliases |= aliases
         related = set()
         for address in addresses:
             related |= by_address.get(address, set())
-        for fam in families:
-            related |= by_family.get(fam, set())
+        for name in names:
+            related |= {anchor for key, anchor in by_family.get(name[:FAMILY_WIDTH], ()) if names_meet(name, key)}
         for alias in aliases:
             related |= by_alias.get(alias, set())
         new = related - touched
@@ -269,6 +292,14 @@ def scope(changed: t.Mapping[str, t.Optional[SourceRecord]], unresolved: t.Itera
     return Scope(sources=sources, owned=owned, frozen=list(container.frozen),
                  taken_names=[profile.rdn_value(c.dn) for c in rest], taken_addresses=taken_addresses,
                  taken_aliases=taken_aliases, touched=touched, changed=changed_count, pulled=len(pulled))
+
+
+def _suffix_explained(base: str, anchor: str, by_family: dict, foreign_by_family: dict) -> bool:
+    """Whether a name other than the contact's own meets its name without the suffix: another owned
+    contact's, or a foreign one's (then the suffix still has a reason)."""
+    fam = base[:FAMILY_WIDTH]
+    return (any(names_meet(base, key) for key in foreign_by_family.get(fam, ()))
+            or any(other != anchor and names_meet(base, key) for key, other in by_family.get(fam, ())))
 
 
 @dataclass

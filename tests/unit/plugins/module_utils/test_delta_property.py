@@ -183,6 +183,52 @@ def test_delta_runs_plan_what_a_full_run_plans(target, limits, initial, batches,
     run_sequence(PROFILES[target], limits, initial, batches, {a: 'CN=Someone,O=Acme (mailbox)' for a in foreign}, via)
 
 
+# Long names, for the cuts: the planner cuts a name from its end to fit the target's limit (AD's
+# 64-character cn, Domino's 256-character DN) and to fit a suffix, so a suffixed contact's name
+# without its suffix is only the start of the name its source wants. The closure must relate the
+# two (names_meet()), and only through a start at least FAMILY_WIDTH long.
+LONG_NAMES = ['L' * 70, 'L' * 64 + 'x', 'L' * 64, 'L' * 63, 'L' * 40 + ' Mé', 'L' * 40 + ' ME', 'L' * 16, 'L' * 17,
+              'M' * 260, 'M' * 250 + 'y', 'M' * 244, 'Rene Dupont']
+LONG_CHANGE = st.tuples(st.sampled_from(['add', 'add', 'rename', 'rename', 'rename', 'delete']), st.sampled_from(ANCHORS),
+                        st.sampled_from(LONG_NAMES), st.sampled_from(MAILS), st.sampled_from(ALIASES))
+LONG_INITIAL = st.lists(st.tuples(st.sampled_from(ANCHORS), st.sampled_from(LONG_NAMES), st.sampled_from(MAILS),
+                                  st.sampled_from(ALIASES)), unique_by=lambda t: t[0], max_size=7)
+
+
+@settings(max_examples=examples(300), deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.sampled_from(sorted(PROFILES)), LONG_INITIAL, st.lists(st.lists(LONG_CHANGE, min_size=1, max_size=3),
+                                                                  min_size=1, max_size=4),
+       st.sampled_from(['every user', 'tombstones']))
+def test_delta_runs_with_names_cut_to_fit_plan_what_a_full_run_plans(target, initial, batches, via):
+    run_sequence(PROFILES[target], Limits(), initial, batches, {}, via)
+
+
+def test_a_source_wanting_the_whole_name_pulls_in_the_twins_cut_to_fit_their_suffixes():
+    """A worked case (AD, names of at most 64 characters): two sources whose names fit to the same
+    64 L's carry suffixes, each cut to 54 L's. A third one is added wanting the 64 L's: a full run
+    suffixes it too. The twins' names without suffix (54 L's) are only the start of its name, and
+    the delta must still pull them in (a closure by whole names alone would not)."""
+    a, b, c = ANCHORS[2], ANCHORS[3], ANCHORS[4]
+    run_sequence(PROFILES['ad'], Limits(), [(a, 'L' * 70, 'rd@example.com', 'rdupont'),
+                                            (b, 'L' * 64 + 'x', 'ao@example.com', 'li')],
+                 [[('add', c, 'L' * 64, 'mk@example.com', 'mk')]], {})
+
+
+def test_names_that_only_begin_alike_are_not_pulled_in():
+    """'Anna Everly 00012' and 'Anna Everly 00013' share their first 16 characters (a family) but
+    can never meet in the planner: renaming one plans it alone, the other is not read again."""
+    profile = PROFILES['domino']
+    a, b = ANCHORS[2], ANCHORS[3]
+    world = World(profile, Limits(), {a: record(a, 'Anna Everly 00012', 'rd@example.com', 'rdupont'),
+                                      b: record(b, 'Anna Everly 00013', 'ao@example.com', 'li')}, {})
+    world.apply(world.full())
+    world.sources[a] = record(a, 'Anna Everly 00014', 'rd@example.com', 'rdupont')
+    delta_plan, found = world.delta({a})
+    assert found.touched == {a} and found.pulled == 0
+    assert signature(delta_plan) == signature(world.full())
+    assert {op.kind for op in delta_plan.operations} == {'rename', 'update'} and {op.anchor for op in delta_plan.operations} == {a}
+
+
 def test_a_deletion_seen_as_a_tombstone_deletes_only_that_contact():
     """A worked case: two sources, one deleted; the delta learns it from the tombstones alone
     (no read of every anchor) and deletes its contact, and nothing else."""
