@@ -120,6 +120,14 @@ def test_ad_tells_different_names_apart():
     assert _naming.name_key('Anna') != _naming.name_key('Anne')
 
 
+@settings(max_examples=500, deadline=None)
+@given(st.text(alphabet=st.characters(max_codepoint=127), max_size=40))
+def test_an_ascii_name_has_the_key_the_whole_folding_gives(name):
+    """name_key's shortcut for ASCII names (lower() and strip()) is the key NFKD, the marks and
+    the table would give."""
+    assert _naming.name_key(name) == _naming._folded(name)          # pylint: disable=protected-access
+
+
 def test_guid_canonical_form():
     raw = bytes.fromhex('78563412 3412 7856 9abcdef012345678'.replace(' ', ''))   # little-endian fields
     assert _ad.guid_to_string(raw) == '12345678-1234-5678-9abc-def012345678'
