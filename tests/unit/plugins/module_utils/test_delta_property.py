@@ -196,8 +196,8 @@ LONG_INITIAL = st.lists(st.tuples(st.sampled_from(ANCHORS), st.sampled_from(LONG
 
 
 @settings(max_examples=examples(300), deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(st.sampled_from(sorted(PROFILES)), LONG_INITIAL, st.lists(st.lists(LONG_CHANGE, min_size=1, max_size=3),
-                                                                  min_size=1, max_size=4),
+@given(st.sampled_from(sorted(PROFILES)), LONG_INITIAL,
+       st.lists(st.lists(LONG_CHANGE, min_size=1, max_size=3), min_size=1, max_size=4),
        st.sampled_from(['every user', 'tombstones']))
 def test_delta_runs_with_names_cut_to_fit_plan_what_a_full_run_plans(target, initial, batches, via):
     run_sequence(PROFILES[target], Limits(), initial, batches, {}, via)
