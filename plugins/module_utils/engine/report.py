@@ -265,11 +265,16 @@ def write_text_atomically(directory: str, name: str, text=None, writer=None) -> 
 
 
 def write_json(out, report: dict) -> None:
-    """report.json: the text ``json.dump(report, indent=1, ensure_ascii=False)`` writes (and a
-    newline), written piece by piece: the operations one entry at a time when they are an
-    :class:`OperationEntries`. (json.dumps would first hold every piece of the text in one list,
-    about 170 MB more at 20,000 creates, then the whole text as one string.)"""
+    """report.json: the report as ``json.dump(report, indent=1, ensure_ascii=False)`` writes it
+    (and a newline), but each of the ``operations`` on one line of its own, written one at a time
+    (an :class:`OperationEntries` makes each when it is written; json.dumps would first hold every
+    piece of the text in one list, about 170 MB more at 20,000 creates, then the whole text).
+
+    One line per operation, by the json module's C encoder: its indenting encoder is pure Python.
+    Writing 200,000 create entries took 15.3 s of CPU with it, 4.6 s now, making the entries
+    included (issue 17). A line per operation also reads well with grep and diff."""
     encoder = json.JSONEncoder(indent=1, ensure_ascii=False)
+    line = json.JSONEncoder(ensure_ascii=False, separators=(', ', ': '))
 
     def value(item, indent: str) -> None:
         # JSON text has no raw newline but its indentation: nested one level deeper, each line
@@ -280,14 +285,14 @@ def write_json(out, report: dict) -> None:
     out.write('{')
     for i, (key, item) in enumerate(report.items()):
         out.write(f'{"," if i else ""}\n {encoder.encode(key)}: ')
-        if isinstance(item, OperationEntries):
+        if key == 'operations' and isinstance(item, (OperationEntries, list)):
             if not len(item):
                 out.write('[]')
                 continue
             out.write('[')
             for j, entry in enumerate(item):
                 out.write(',\n  ' if j else '\n  ')
-                value(entry, '  ')
+                out.write(line.encode(entry))          # encode(): the C encoder (iterencode is not)
             out.write('\n ]')
         else:
             value(item, ' ')

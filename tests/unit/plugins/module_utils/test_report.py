@@ -568,10 +568,12 @@ def _reports_both_ways(the_plan, outcome=None, check_mode=False):
 
 
 @pytest.mark.parametrize('case', ['check', 'failed', 'blocked', 'nothing'])
-def test_report_json_written_entry_by_entry_is_byte_for_byte_json_dump(tmp_path, case):
+def test_report_json_written_entry_by_entry_is_json_dump_with_one_line_per_operation(tmp_path, case):
     """Issue 17: the sync modules' report keeps no list of operation entries (100,000 dicts at a
-    first run of 100,000); report.json is still exactly what json.dump wrote before, hostile and
-    non-ASCII text included, and the report.html from it is the same page."""
+    first run of 100,000), and writes each operation on one line with the C encoder (15.3 s of CPU
+    with the indenting one at 200,000 creates, 4.6 s now). report.json holds what json.dump wrote before, hostile
+    and non-ASCII text included: the same JSON, laid out as json.dump(indent=1) but for one line
+    per operation; the report.html from it is the same page."""
     if case == 'nothing':
         p = plan([], [], {}, [], PROFILE)
     else:
@@ -591,8 +593,17 @@ def test_report_json_written_entry_by_entry_is_byte_for_byte_json_dump(tmp_path,
         out.write('\n')
     _report.write_report(str(tmp_path / 'lazy'), lazy)
     _report.write_report(str(tmp_path / 'eager'), eager)
-    assert (tmp_path / 'lazy' / 'report.json').read_bytes() == old_way.read_bytes() == \
-        (tmp_path / 'eager' / 'report.json').read_bytes()
+    written = (tmp_path / 'lazy' / 'report.json').read_text(encoding='utf-8')
+    assert written == (tmp_path / 'eager' / 'report.json').read_text(encoding='utf-8')
+    assert json.loads(written) == json.loads(old_way.read_text(encoding='utf-8'))
+    lines = written.split('\n')
+    operations = eager['operations']
+    if operations:
+        start = lines.index(' "operations": [')
+        assert [json.loads(text.strip().rstrip(',')) for text in lines[start + 1:start + 1 + len(operations)]] == operations
+        assert lines[start + 1 + len(operations)] == ' ],'
+        lines[start:start + 2 + len(operations)] = [' "operations": [],']
+    assert '\n'.join(lines) == json.dumps(dict(eager, operations=[]), indent=1, ensure_ascii=False) + '\n'
     assert (tmp_path / 'lazy' / 'report.html').read_bytes() == (tmp_path / 'eager' / 'report.html').read_bytes()
     assert json.loads(json.dumps(_report.as_json_value(lazy))) == json.loads(old_way.read_text(encoding='utf-8'))
 
