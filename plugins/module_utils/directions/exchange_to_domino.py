@@ -29,7 +29,8 @@ from ..directory.dn import dns_domain_of
 from ..directory.settings import ConnectionSettings
 from ..engine.marker import identity_name
 from ..engine.delta import (
-    DEFAULT_FULL_EVERY, DeltaRun, DeltaSources, Watermark, fingerprint, full_run_reason, parse_duration)
+    DEFAULT_FULL_EVERY, DeltaRun, DeltaSources, Watermark, cut_names_obstacle, fingerprint, full_run_reason,
+    parse_duration)
 from ..engine.plan import RECIPIENT_KINDS, Plan
 from .base import Direction, Site, SetupError, SyncOptions, kind_counts, records_given, skipped_referrals
 
@@ -158,7 +159,7 @@ def delta_run(client: LdapClient, options: ExchangeToDominoOptions, domain: str,
     except ValueError as exc:
         raise SetupError(f'full_every: {exc}') from exc
     why = 'full_run: true' if options.full_run else full_run_reason(options.watermark, dc, time.time(), every, print_)
-    why = why or delta_obstacle(domain, bases)
+    why = why or delta_obstacle(domain, bases) or cut_names_obstacle(domino_profile(options))
     return DeltaRun(kind='full' if why else 'delta', why=why, dc=dc, fingerprint=print_, started=time.time(),
                     given=options.watermark)
 

@@ -39,6 +39,9 @@ _UNIT = {'': 1, 's': 1, 'm': 60, 'h': 3600, 'd': 86400, 'w': 604800}
 # surnames most families held several mailboxes that can never meet in the planner (issue 17).
 _SUFFIX = re.compile(r'\s*\((?:renaming )?[0-9a-f]{1,64}\)\s*$')
 FAMILY_WIDTH = 16
+# The widest suffix the planner gives a name: a swap's, with a whole anchor (objectGUID and
+# dominoUNID are 32 hex digits).
+_WIDEST_SUFFIX = ' (renaming ' + 'f' * 32 + ')'
 _ALIAS_SUFFIX = re.compile(r'(?:-[0-9a-f]{1,64})+$')
 
 
@@ -150,12 +153,6 @@ def _without_suffixes(key: str) -> str:
         key = stripped
 
 
-def family(profile, name: str) -> str:
-    """The group of names that can collide with ``name`` in the planner: its key without the
-    planner's suffixes, cut to FAMILY_WIDTH."""
-    return base_key(profile, name)[:FAMILY_WIDTH]
-
-
 def names_meet(one: str, other: str) -> bool:
     """Whether two names (their base_key()) can meet in the planner: the same key, or one at least
     FAMILY_WIDTH long that the other starts with. The planner cuts a name from its end to fit the
@@ -165,6 +162,17 @@ def names_meet(one: str, other: str) -> bool:
     if len(one) > len(other):
         one, other = other, one
     return one == other or (len(one) >= FAMILY_WIDTH and other.startswith(one))
+
+
+def cut_names_obstacle(profile) -> str:
+    """Why this target cannot be planned by delta runs ('' when it can). names_meet() finds a name
+    cut to fit a suffix by its first FAMILY_WIDTH characters: a target whose limit leaves fewer
+    beside the widest suffix (on Domino, a contacts base DN of about 190 characters) would cut
+    names shorter, and a delta could plan a name a full run would suffix."""
+    if profile.name_length('x' * FAMILY_WIDTH + _WIDEST_SUFFIX) > profile.name_limit:
+        return (f'the contacts\' container leaves fewer than {FAMILY_WIDTH} characters of a name beside the '
+                f'longest suffix the planner adds (a long DN): runs are full')
+    return ''
 
 
 def alias_family(alias: str) -> str:

@@ -4,8 +4,12 @@ from __future__ import annotations
 import pytest
 
 from ansible_collections.coexist.domino_exchange.plugins.module_utils.engine.delta import (
-    DcState, Watermark, fingerprint, full_run_reason, parse_duration, unresolved_anchors)
+    FAMILY_WIDTH, DcState, Watermark, cut_names_obstacle, fingerprint, full_run_reason, parse_duration,
+    unresolved_anchors)
+from ansible_collections.coexist.domino_exchange.plugins.module_utils.engine import plan as _plan
 from ansible_collections.coexist.domino_exchange.plugins.module_utils.engine.plan import Operation, Plan
+
+from plan_simulator import DOMINO_CONTACTS_BASE, ad_profile, domino_profile
 
 DC = DcState(usn=5000, invocation_id='7e-aa', dns_host_name='dc1.corp.example.com', tombstone_days=180)
 NOW = 1_800_000_000.0
@@ -66,3 +70,19 @@ def test_unresolved_are_conflicts_skips_and_suppressed():
     the_plan = Plan(conflicts=[{'anchor': 'C'}], skips=[{'anchor': 'S'}, {'anchor': ''}],
                     suppressed=[Operation('create', 'P', 'CN=x')])
     assert unresolved_anchors(the_plan) == ('C', 'P', 'S')
+
+
+def test_a_container_too_long_for_the_delta_name_rule_makes_runs_full():
+    """A delta relates a name cut to fit a suffix to the whole name by their first FAMILY_WIDTH
+    characters (names_meet): a Domino contacts base so long that the widest suffix leaves fewer
+    makes every run full, and says why. AD's 64 characters and the usual bases leave enough."""
+    assert cut_names_obstacle(ad_profile()) == '' and cut_names_obstacle(domino_profile()) == ''
+    assert cut_names_obstacle(domino_profile(contacts_base='OU=Exchange,O=Acme')) == ''
+    longer = domino_profile(contacts_base=DOMINO_CONTACTS_BASE.replace('Sync ', 'Sync xx'))
+    assert 'runs are full' in cut_names_obstacle(longer)
+    # what it guards: the planner's cut to fit the widest suffix keeps fewer characters of the name
+    # there than FAMILY_WIDTH, and at least that many where deltas run
+    widest = ' (renaming ' + 'f' * 32 + ')'
+    for profile, enough in ((longer, False), (domino_profile(), True), (ad_profile(), True)):
+        kept = _plan._fitter(profile.name_limit, profile.name_length)('L' * 300, widest)[:-len(widest)]  # pylint: disable=protected-access
+        assert (len(kept) >= FAMILY_WIDTH) is enough, (profile.container, len(kept))
