@@ -255,7 +255,7 @@ def scope(changed: t.Mapping[str, t.Optional[SourceRecord]], unresolved: t.Itera
     foreign_by_family: dict = {}         # family -> keys of the foreign names, as read and without suffixes
     for key in foreign_keys | {base_key(profile, n) for n in container.foreign_names}:
         foreign_by_family.setdefault(key[:FAMILY_WIDTH], set()).add(key)
-    for contact, name, key, held in facts:
+    for contact, _name, key, held in facts:
         if any(a in index.addresses for a in held) or key in foreign_keys:
             touched.add(contact.anchor)
         elif _SUFFIX.search(key) and not _suffix_explained(_without_suffixes(key), contact.anchor, by_family,
@@ -293,7 +293,7 @@ def scope(changed: t.Mapping[str, t.Optional[SourceRecord]], unresolved: t.Itera
         for address in addresses:
             related |= by_address.get(address, set())
         for name in names:
-            related |= {anchor for key, anchor in by_family.get(name[:FAMILY_WIDTH], ()) if names_meet(name, key)}
+            related.update(_meeting(by_family, name))
         for alias in aliases:
             related |= by_alias.get(alias, set())
         new = related - touched
@@ -312,12 +312,16 @@ def scope(changed: t.Mapping[str, t.Optional[SourceRecord]], unresolved: t.Itera
                  taken_aliases=taken_aliases, touched=touched, changed=changed_count, pulled=len(pulled))
 
 
+def _meeting(by_family: dict, name: str) -> t.Iterator[str]:
+    """The anchors of the owned contacts whose names meet ``name`` (a base_key())."""
+    return (anchor for key, anchor in by_family.get(name[:FAMILY_WIDTH], ()) if names_meet(name, key))
+
+
 def _suffix_explained(base: str, anchor: str, by_family: dict, foreign_by_family: dict) -> bool:
     """Whether a name other than the contact's own meets its name without the suffix: another owned
     contact's, or a foreign one's (then the suffix still has a reason)."""
-    fam = base[:FAMILY_WIDTH]
-    return (any(names_meet(base, key) for key in foreign_by_family.get(fam, ()))
-            or any(other != anchor and names_meet(base, key) for key, other in by_family.get(fam, ())))
+    return (any(names_meet(base, key) for key in foreign_by_family.get(base[:FAMILY_WIDTH], ()))
+            or any(other != anchor for other in _meeting(by_family, base)))
 
 
 @dataclass
