@@ -574,7 +574,8 @@ def read_recipients(client: LdapClient, others: list, profile: AdContactProfile,
     search, and one without a GUID by its DN. Many (another sync's contacts sharing the OU): one
     read of each OU, keeping only those asked for (the owned contacts come back too, and are
     dropped as they come), then the GUIDs that read did not return by objectGUID in the domain as
-    above (moved out of the OUs since the address read, they still hold their addresses)."""
+    above (moved out of the OUs since the address read, they still hold their addresses). An
+    objectGUID never changes through a rename or a move (vendor facts X-6.10)."""
     attributes = list(ADDRESS_ATTRIBUTES)
     guids = {guid for guid, _dn in others if guid}
     found = []
