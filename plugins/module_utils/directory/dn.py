@@ -47,7 +47,9 @@ def parse_dn(dn: str) -> list:
     """Split a DN into RDNs (lists of (type, value, flags)); raises DirectoryError if malformed."""
     try:
         return ldap.dn.str2dn(dn)
-    except ldap.DECODING_ERROR:
+    except (ldap.DECODING_ERROR, UnicodeDecodeError):
+        # A value spelled as '#' and hex (RFC 4514's BER form) that is not UTF-8 ('CN=#aa'):
+        # python-ldap decodes it and lets the UnicodeDecodeError out (found by the property test).
         raise DirectoryError(f'{dn!r} is not a valid LDAP distinguished name', kind='configuration', dn=dn) from None
 
 

@@ -72,9 +72,13 @@ def test_normalize_dn_ignores_case_and_spacing():
     assert normalize_dn('cn=a,o=Acme') != normalize_dn('cn=b,o=Acme')
 
 
-def test_malformed_dn_is_a_clear_error():
+@pytest.mark.parametrize('dn', ['this is not a dn',
+                                # a value in RFC 4514's '#' hex form that is not UTF-8: python-ldap
+                                # raised UnicodeDecodeError, a traceback instead of a sentence
+                                'CN=#aa,OU=Exchange,O=Acme'])
+def test_malformed_dn_is_a_clear_error(dn):
     with pytest.raises(DirectoryError) as exc:
-        parse_dn('this is not a dn')
+        parse_dn(dn)
     assert exc.value.kind == 'configuration'
     assert 'not a valid LDAP distinguished name' in exc.value.message
 
