@@ -19,6 +19,8 @@ from ansible_collections.coexist.domino_exchange.plugins.module_utils.directory.
 from ansible_collections.coexist.domino_exchange.plugins.module_utils.directory.read_only import ReadOnlyDirectory
 from ansible_collections.coexist.domino_exchange.plugins.module_utils.validate.checks import (
     DOMINO_NEEDED, check_domino_schema, check_root_dse)
+from ansible_collections.coexist.domino_exchange.plugins.module_utils.validate.domino_delta import (
+    CHANGE_TIME, NAME_MATCHING)
 from ansible_collections.coexist.domino_exchange.plugins.module_utils.validate.dynamic_groups import (
     CHECK as DYNAMIC_CHECK)
 
@@ -79,6 +81,15 @@ def test_validate_passes_on_the_lab_and_writes_nothing(seeded, run_playbook, tmp
     # the lab's dynamic group class lets authenticated users read (issue 18, vendor facts X-9)
     dynamic = line(report, DYNAMIC_CHECK)
     assert dynamic['status'] == 'pass' and dynamic['found'].startswith('1 seen, each with its mailNickname'), dynamic
+    # What the delta runs not built yet would need of Domino, asked of the lab's slapd as of a site
+    # (issue 17): slapd keeps modifyTimestamp and filters on it; its cn matching folds case, not
+    # accents (a real server's answer, which Domino's may differ from: vendor facts D-5).
+    changed = line(report, CHANGE_TIME)
+    assert changed['status'] == 'info' and 'modifyTimestamp returned (' in changed['found'], changed
+    assert ') and filterable' in changed['found'], changed
+    names = line(report, NAME_MATCHING)
+    assert names['status'] == 'info' and names['found'].startswith('case folded ('), names
+    assert '; accents NOT folded (' in names['found'], names
 
 
 def test_a_missing_contacts_base_fails_and_the_sync_preflight_stops(seeded, run_playbook, tmp_path):

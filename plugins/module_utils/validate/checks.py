@@ -36,7 +36,7 @@ from ..directory.errors import DirectoryError
 from ..directory.read_only import ReadOnlyDirectory
 from ..engine.plan import RECIPIENT_KINDS
 from ..routing.design import address_space_covers
-from . import dynamic_groups
+from . import domino_delta, dynamic_groups
 
 PASS, WARN, FAIL, INFO = 'pass', 'warn', 'fail', 'info'
 
@@ -509,6 +509,16 @@ def direction_kinds(p: dict, name: str) -> list:
     return p.get('kinds') if own is None else own
 
 
+def check_domino_change_time(directory: ReadOnlyDirectory, base: str) -> list:
+    """Whether Domino gives a change time a delta run could read (domino_delta.py)."""
+    return [Check(*domino_delta.change_time(directory, base))]
+
+
+def check_domino_name_matching(directory: ReadOnlyDirectory, base: str) -> list:
+    """Whether a cn search on Domino folds case and accents (domino_delta.py)."""
+    return [Check(*domino_delta.name_matching(directory, base))]
+
+
 def check_dynamic_groups(directory: ReadOnlyDirectory, bases: t.Sequence[str]) -> list:
     """Whether the DC shows dynamic distribution groups to the sync account (dynamic_groups.py)."""
     return [Check(*dynamic_groups.probe(directory, bases))]
@@ -655,6 +665,14 @@ def run_checks(p: dict, full: bool, directions: t.Sequence[str] = ('domino_to_ex
                 if e2d:
                     _probe(checks, 'Domino: groups', server, check_domino_groups, domino,
                            p['domino'].get('contacts_base') or '', p['domino_marker_attribute'], p['marker_prefix'])
+                # What the delta runs not built yet would need of Domino (domino_delta.py): a change
+                # time for a Domino source, cn searches that fold accents for a Domino target.
+                if d2e:
+                    _probe(checks, domino_delta.CHANGE_TIME, server, check_domino_change_time, domino,
+                           p['domino']['mailbox_base'])
+                if e2d:
+                    _probe(checks, domino_delta.NAME_MATCHING, server, check_domino_name_matching, domino,
+                           p['domino']['mailbox_base'])
         if 'ad' in directories:
             ad = directories['ad'][1]
             server = ad.server
