@@ -18,6 +18,7 @@ from ..directory.client import LdapClient
 from ..directory.connection import open_directory
 from ..directory.errors import DirectoryError
 from ..directory.python_ldap import HAS_LDAP, LDAP_IMPORT_ERROR
+from .allocator import return_large_blocks
 from .options import ad_option, domino_option
 
 
@@ -34,6 +35,9 @@ class CoexistModule:
         if 'domino' in sides:
             spec['domino'] = domino_option()
         spec.update(argument_spec or {})
+        # Every module here reads directories into large lists: freed large blocks go back to
+        # the system (allocator.py; before the reads, which start the worker threads).
+        return_large_blocks()
         self.module = AnsibleModule(argument_spec=spec, **kwargs)
         self.sides = sides
         if not HAS_LDAP:
