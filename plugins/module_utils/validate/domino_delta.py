@@ -59,12 +59,15 @@ def _finds(directory: ReadOnlyDirectory, dn: str, filterstr: str) -> bool:
 def change_time(directory: ReadOnlyDirectory, base: str) -> tuple:
     """(status, server, check, found, todo) for modifyTimestamp on the Persons under ``base``."""
     seen, value, dn = 0, '', ''
-    for entry in directory.search(base, '(objectClass=dominoPerson)', ['modifyTimestamp']):
-        seen += 1
-        value = entry.get('modifyTimestamp') or ''
-        if value or seen >= TIME_SAMPLE:
-            dn = entry.dn
-            break
+    try:
+        for entry in directory.search(base, '(objectClass=dominoPerson)', ['modifyTimestamp']):
+            seen += 1
+            value = entry.get('modifyTimestamp') or ''
+            if value or seen >= TIME_SAMPLE:
+                dn = entry.dn
+                break
+    except DirectoryError as exc:                 # information only: never a failed line
+        return INFO, directory.server, CHANGE_TIME, f'not asked: the Persons could not be read ({exc.message})', ''
     later = ('domino_to_exchange reads the Domino side in full on every run (delta runs read only '
              'Exchange mailboxes)')
     if not seen:
@@ -107,14 +110,17 @@ def name_matching(directory: ReadOnlyDirectory, base: str) -> tuple:
     accents, and one in the other case, each asked to find that Person again. Reads the Persons'
     ``cn`` until the first accented one (on a site without one, all of them)."""
     accented = cased = None                       # (dn, the cn value as read)
-    for entry in directory.search(base, '(objectClass=dominoPerson)', ['cn']):
-        for value in entry.values('cn'):
-            if cased is None and value.swapcase() != value and value.isascii():
-                cased = (entry.dn, value)
-            if accented is None and without_accents(value):
-                accented = (entry.dn, value)
-        if accented and cased:
-            break
+    try:
+        for entry in directory.search(base, '(objectClass=dominoPerson)', ['cn']):
+            for value in entry.values('cn'):
+                if cased is None and value.swapcase() != value and value.isascii():
+                    cased = (entry.dn, value)
+                if accented is None and without_accents(value):
+                    accented = (entry.dn, value)
+            if accented and cased:
+                break
+    except DirectoryError as exc:                 # information only: never a failed line
+        return INFO, directory.server, NAME_MATCHING, f'not asked: the Persons could not be read ({exc.message})', ''
     if cased is None and accented is None:
         return INFO, directory.server, NAME_MATCHING, f'no Person under {base} with a common name to try', ''
     parts = []

@@ -50,6 +50,8 @@ class _Directory:
         return any(self._fold(v) == self._fold(value) for v in entry.values(name))
 
     def search(self, base, filterstr='(objectClass=*)', attrs=None, scope='subtree'):
+        if self.refuses == 'reads':
+            raise DirectoryError('size limit exceeded', kind='size_limit', server=self.server)
         if scope == 'base':
             if self.refuses:
                 raise DirectoryError('unwilling to perform', kind='ldap', server=self.server)
@@ -152,3 +154,11 @@ def test_a_refused_cn_filter_is_an_answer_not_a_failure():
 ])
 def test_without_accents_takes_off_the_marks_only(name, plain):
     assert domino_delta.without_accents(name) == plain
+
+
+def test_persons_that_cannot_be_read_are_information_not_a_failure():
+    directory = _Directory(STAMPED + NAMES, refuses='reads')
+    assert _found(domino_delta.change_time(directory, BASE)) == \
+        'not asked: the Persons could not be read (size limit exceeded)'
+    assert _found(domino_delta.name_matching(directory, BASE)) == \
+        'not asked: the Persons could not be read (size limit exceeded)'
