@@ -71,7 +71,7 @@ def change_time(directory: ReadOnlyDirectory, base: str) -> tuple:
     later = ('domino_to_exchange reads the Domino side in full on every run (delta runs read only '
              'Exchange mailboxes)')
     if not seen:
-        return INFO, directory.server, CHANGE_TIME, f'no Person under {base} to ask', ''
+        return INFO, directory.server, CHANGE_TIME, f'no Person under {base or "the directory root"} to ask', ''
     if not value:
         return (INFO, directory.server, CHANGE_TIME, f'modifyTimestamp not returned on {seen} Persons asked '
                 f'for it by name: a delta run of domino_to_exchange would have no change time to read; {later}', '')
@@ -122,7 +122,8 @@ def name_matching(directory: ReadOnlyDirectory, base: str) -> tuple:
     except DirectoryError as exc:                 # information only: never a failed line
         return INFO, directory.server, NAME_MATCHING, f'not asked: the Persons could not be read ({exc.message})', ''
     if cased is None and accented is None:
-        return INFO, directory.server, NAME_MATCHING, f'no Person under {base} with a common name to try', ''
+        return (INFO, directory.server, NAME_MATCHING,
+                f'no Person under {base or "the directory root"} with a common name to try', '')
     parts = []
     try:
         if cased is not None:
