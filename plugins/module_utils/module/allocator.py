@@ -16,9 +16,9 @@ block freed ("the threshold is adjusted dynamically to suit the allocation patte
 program"), so after the first few growth steps the large blocks come from the heap, and the
 heap's freed space between live blocks stays in the process. Setting the threshold disables the
 adjustment (the GNU C Library manual, "Malloc Tunable Parameters", M_MMAP_THRESHOLD): fixed at
-glibc's own starting value, the freed growth steps and pages go back. domino_to_exchange's no-op
-at 200,000 peaked 13-15 MB lower (677 MB against 690-691 on the same lab state), at no cost in
-time (benchmarks/README.md, "The allocator's threshold").
+glibc's own starting value, the freed growth steps and pages go back. At 200,000 a no-op peaked
+13-17 MB lower in domino_to_exchange and 27 MB lower in exchange_to_domino, at no cost in time
+(benchmarks/README.md, "The allocator's threshold").
 """
 
 from __future__ import annotations
