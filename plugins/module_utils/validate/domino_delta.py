@@ -95,14 +95,14 @@ def change_time(directory: ReadOnlyDirectory, base: str) -> tuple:
 
 
 def without_accents(name: str) -> str:
-    """``name`` with its combining marks taken off (NFKD), case and everything else kept; '' when
-    that leaves it unchanged (no accent to try) or takes more than the marks (a letter such as ø
-    that Unicode does not decompose stays, so only the marks are tried)."""
-    decomposed = unicodedata.normalize('NFKD', name)
-    stripped = unicodedata.normalize('NFC', ''.join(ch for ch in decomposed if not unicodedata.combining(ch)))
-    if stripped == unicodedata.normalize('NFC', name) or not stripped.strip():
+    """``name`` with its combining marks taken off (canonical decomposition, NFD), case and every
+    other character kept; '' when it has no mark to take off (ø, a letter Unicode does not
+    decompose, has none) or nothing but marks."""
+    decomposed = unicodedata.normalize('NFD', name)
+    kept = ''.join(ch for ch in decomposed if not unicodedata.combining(ch))
+    if kept == decomposed or not kept.strip():
         return ''
-    return stripped
+    return unicodedata.normalize('NFC', kept)
 
 
 def name_matching(directory: ReadOnlyDirectory, base: str) -> tuple:

@@ -151,6 +151,7 @@ def test_a_refused_cn_filter_is_an_answer_not_a_failure():
     ('Rene Dupont', ''),             # nothing to take off
     ('Søren', ''),                   # ø is a letter of its own in Unicode, no mark: not an accent to try
     ('王伟', ''), ('Ирина', ''),
+    ('ﬁnn Müller', 'ﬁnn Muller'),   # the marks only: a ligature is no accent, it stays
 ])
 def test_without_accents_takes_off_the_marks_only(name, plain):
     assert domino_delta.without_accents(name) == plain
