@@ -33,7 +33,7 @@ import re
 import typing as t
 import unicodedata
 
-from ..directory.dn import dn_key, escape_filter_value
+from ..directory.dn import dn_key, escape_filter_value, filter_equals
 from ..directory.errors import DirectoryError
 
 if t.TYPE_CHECKING:
@@ -129,7 +129,7 @@ def name_matching(directory: ReadOnlyDirectory, base: str) -> tuple:
         if cased is not None:
             dn, value = cased
             other = value.swapcase()
-            folds = _finds(directory, dn, f'(cn={escape_filter_value(other)})')
+            folds = _finds(directory, dn, filter_equals('cn', other))
             parts.append(f'case {"folded" if folds else "NOT folded"} ({other!r} {"finds" if folds else "misses"} '
                          f'{value!r})')
         if accented is None:
@@ -137,7 +137,7 @@ def name_matching(directory: ReadOnlyDirectory, base: str) -> tuple:
         else:
             dn, value = accented
             plain = without_accents(value)
-            folds = _finds(directory, dn, f'(cn={escape_filter_value(plain)})')
+            folds = _finds(directory, dn, filter_equals('cn', plain))
             parts.append(f'accents {"folded" if folds else "NOT folded"} ({plain!r} {"finds" if folds else "misses"} '
                          f'{value!r})')
     except DirectoryError as exc:
